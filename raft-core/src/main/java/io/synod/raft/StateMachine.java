@@ -1,0 +1,29 @@
+package io.synod.raft;
+
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+
+/**
+ * The application's replicated state machine.
+ *
+ * <p><b>Threading.</b> Called only from the node's thread, in log order.
+ * <p><b>Determinism.</b> {@link #apply} must be a deterministic function of the state and the
+ * command: no clocks, no randomness, no I/O whose result differs between replicas. Every replica
+ * applies the same commands in the same order and must reach the same state.
+ * <p><b>Exceptions.</b> Must not throw; an exception from {@code apply} stops the node, because a
+ * replica that skipped a command would diverge.
+ * <p><b>Allocation.</b> Write the response into the given buffer instead of allocating one.
+ */
+public interface StateMachine
+{
+    /**
+     * Applies one committed command.
+     *
+     * @param index    the log index of the command (strictly increasing across calls).
+     * @param term     the term in which the command was proposed.
+     * @param command  buffer holding the command, valid only during the call.
+     * @param response scratch buffer for the response, written from offset 0; it grows as needed.
+     * @return the response length written into {@code response}.
+     */
+    int apply(long index, long term, DirectBuffer command, int offset, int length, ExpandableArrayBuffer response);
+}
