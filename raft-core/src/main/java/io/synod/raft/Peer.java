@@ -1,0 +1,114 @@
+package io.synod.raft;
+
+/**
+ * What a leader knows about one follower's log (the {@code nextIndex} / {@code matchIndex} of Raft
+ * Figure 2, plus the flow control of pipelined AppendEntries). Also holds the follower's vote during
+ * an election. One instance per other member, created at start-up and reused.
+ *
+ * <p>Two replication states, as in etcd's {@code Progress}:
+ * <ul>
+ *   <li><b>probe</b>: where the follower's log matches is unknown; at most one AppendEntries is
+ *   outstanding, re-sent after a heartbeat interval, and {@code nextIndex} only moves on a reply.</li>
+ *   <li><b>replicate</b>: the follower matched at {@code nextIndex - 1}; AppendEntries are pipelined
+ *   optimistically, advancing {@code nextIndex} on send, with at most {@code inflightAppendsMax}
+ *   unacknowledged messages. A rejection falls back to probe.</li>
+ * </ul>
+ */
+final class Peer
+{
+    final int memberId;
+
+    /** Invariant: {@code matchIndex < nextIndex}. */
+    long nextIndex;
+    /** Highest index known to be durable in the follower's log and equal to ours. Never decreases in a term. */
+    long matchIndex;
+    boolean replicating;
+    boolean probeInFlight;
+    long probeSentNs;
+    /** Last time a reply moved {@link #matchIndex} or confirmed the probe point. */
+    long lastProgressNs;
+    /** Any reply heard since the last CheckQuorum round. */
+    boolean recentActive;
+
+    /** Last index carried by each unacknowledged AppendEntries, oldest first (a ring). */
+    private final long[] inflight;
+    private int inflightHead;
+    private int inflightCount;
+
+    boolean voteResponded;
+    boolean voteGranted;
+
+    Peer(final int memberId, final int inflightAppendsMax)
+    {
+        this.memberId = memberId;
+        this.inflight = new long[inflightAppendsMax];
+    }
+
+    void resetForLeadership(final long lastIndex, final long nowNs)
+    {
+        nextIndex = lastIndex + 1;
+        matchIndex = 0;
+        recentActive = false;
+        lastProgressNs = nowNs;
+        becomeProbe(nextIndex);
+    }
+
+    void becomeProbe(final long nextIndex)
+    {
+        if (!(nextIndex > matchIndex))
+        {
+            throw new IllegalStateException("probe nextIndex=" + nextIndex + " not above matchIndex=" + matchIndex);
+        }
+        this.nextIndex = nextIndex;
+        replicating = false;
+        probeInFlight = false;
+        inflightHead = 0;
+        inflightCount = 0;
+    }
+
+    void becomeReplicate(final long nowNs)
+    {
+        replicating = true;
+        probeInFlight = false;
+        nextIndex = matchIndex + 1;
+        inflightHead = 0;
+        inflightCount = 0;
+        lastProgressNs = nowNs;
+    }
+
+    boolean inflightFull()
+    {
+        return inflightCount == inflight.length;
+    }
+
+    int inflightCount()
+    {
+        return inflightCount;
+    }
+
+    void addInflight(final long lastIndex)
+    {
+        if (inflightFull())
+        {
+            throw new IllegalStateException("inflight window full for member " + memberId);
+        }
+        inflight[(inflightHead + inflightCount) % inflight.length] = lastIndex;
+        inflightCount++;
+    }
+
+    /** Frees every in-flight message whose entries are all acknowledged by {@code index}. */
+    void freeInflightUpTo(final long index)
+    {
+        while (inflightCount > 0 && inflight[inflightHead] <= index)
+        {
+            inflightHead = (inflightHead + 1) % inflight.length;
+            inflightCount--;
+        }
+    }
+
+    void resetVote()
+    {
+        voteResponded = false;
+        voteGranted = false;
+    }
+}

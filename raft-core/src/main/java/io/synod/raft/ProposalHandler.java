@@ -1,0 +1,55 @@
+package io.synod.raft;
+
+import org.agrona.DirectBuffer;
+
+/**
+ * Receives the outcome of every proposal, keyed by the caller's correlation id. Registered once, so
+ * completing a proposal allocates nothing.
+ *
+ * <p><b>Threading.</b> Called on the agent's thread. Implementations must not block; copy what they
+ * need out of the response buffer, which is valid only during the call.
+ * <p><b>Outcomes.</b> Exactly one call per accepted proposal on the node that is still alive: either
+ * {@link #onCommitted} once the entry is applied here, or {@link #onRejected}. A node that crashes
+ * reports nothing; the caller's own timeout covers that case, and the outcome is then unknown.
+ */
+public interface ProposalHandler
+{
+    /** The node is not the leader; {@code leaderHint} is the leader it knows of, or 0. */
+    int NOT_LEADER = 1;
+    /** A bound was reached (pending proposals, ring buffer); retry later. */
+    int BACK_PRESSURE = 2;
+    /** The entry was overwritten by another leader's entry: it was definitely not applied. */
+    int LEADERSHIP_LOST = 3;
+    /** The command is larger than {@code RaftConfig#maxCommandBytes}. */
+    int TOO_LARGE = 4;
+    /** The node is shutting down; the entry may or may not commit later. */
+    int CLOSED = 5;
+
+    /**
+     * The proposal committed and was applied at {@code index}; the response is what the state machine
+     * wrote.
+     */
+    void onCommitted(int groupId, long correlationId, long index, DirectBuffer response, int offset, int length);
+
+    /** The proposal was not (or will not be) applied, for {@code reason}. */
+    void onRejected(int groupId, long correlationId, int reason, int leaderHint);
+
+    static String reason(final int reason)
+    {
+        switch (reason)
+        {
+            case NOT_LEADER:
+                return "NOT_LEADER";
+            case BACK_PRESSURE:
+                return "BACK_PRESSURE";
+            case LEADERSHIP_LOST:
+                return "LEADERSHIP_LOST";
+            case TOO_LARGE:
+                return "TOO_LARGE";
+            case CLOSED:
+                return "CLOSED";
+            default:
+                return "UNKNOWN(" + reason + ")";
+        }
+    }
+}

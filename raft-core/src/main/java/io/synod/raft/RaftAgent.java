@@ -1,0 +1,236 @@
+package io.synod.raft;
+
+import io.synod.raft.codec.FrameCheck;
+import io.synod.raft.codec.MessageHeader;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Drives one or many Raft groups that share a {@link Transport}, as an Agrona {@link Agent} with the
+ * duty cycle of ARCHITECTURE.md:
+ * <ol>
+ *   <li>read the clock once;</li>
+ *   <li>poll the transport (at most {@code fragmentLimit} frames), check each header and route it
+ *   to its group by group id;</li>
+ *   <li>drain proposals from host threads (at most {@code proposalLimit});</li>
+ *   <li>fire due timers;</li>
+ *   <li>persist; 6. send; 7. apply.</li>
+ * </ol>
+ *
+ * <p><b>Threading.</b> {@link #doWork()} runs on one thread (an {@code AgentRunner}, or the simulator).
+ * {@link #propose} may be called from any number of host threads: proposals travel through a
+ * many-to-one ring buffer, so no lock is taken. Outcomes are delivered to each group's
+ * {@link ProposalHandler} on the agent thread.
+ * <p><b>Allocation.</b> None per cycle or per proposal.
+ */
+public final class RaftAgent implements Agent
+{
+    /** Default fragments polled per cycle. */
+    public static final int FRAGMENT_LIMIT_DEFAULT = 64;
+    /** Default proposals drained per cycle. */
+    public static final int PROPOSAL_LIMIT_DEFAULT = 256;
+
+    private static final int PROPOSE_MSG_TYPE = 1;
+    private static final int GROUP_ID_OFFSET = 0;
+    private static final int CORRELATION_ID_OFFSET = 4;
+    private static final int COMMAND_OFFSET = 12;
+
+    private final NanoClock clock;
+    private final Transport transport;
+    private final RaftNode[] groups;
+    private final Int2ObjectHashMap<RaftNode> groupById = new Int2ObjectHashMap<>();
+    private final ManyToOneRingBuffer proposals;
+    private final int fragmentLimit;
+    private final int proposalLimit;
+    private final MessageHeader header = new MessageHeader();
+    private final long[] framesDropped = new long[FrameCheck.REASON_COUNT];
+    private final Transport.FrameHandler frameHandler = this::onFrame;
+    private final MessageHandler proposalDrainer = this::onProposal;
+    private final String roleName;
+
+    /**
+     * @param clock                  read once per duty cycle.
+     * @param transport              shared by all groups; frames are routed by their group id.
+     * @param proposalRingCapacity   bytes of the proposal ring buffer, a power of two.
+     * @param groups                 the groups this agent drives, with distinct group ids.
+     */
+    public RaftAgent(final NanoClock clock, final Transport transport, final int proposalRingCapacity, final RaftNode... groups)
+    {
+        this(clock, transport, proposalRingCapacity, FRAGMENT_LIMIT_DEFAULT, PROPOSAL_LIMIT_DEFAULT, groups);
+    }
+
+    public RaftAgent(
+        final NanoClock clock,
+        final Transport transport,
+        final int proposalRingCapacity,
+        final int fragmentLimit,
+        final int proposalLimit,
+        final RaftNode... groups)
+    {
+        if (groups.length == 0)
+        {
+            throw new IllegalArgumentException("at least one group");
+        }
+        if (fragmentLimit < 1 || proposalLimit < 1)
+        {
+            throw new IllegalArgumentException("fragmentLimit and proposalLimit must be positive");
+        }
+        this.clock = clock;
+        this.transport = transport;
+        this.groups = groups.clone();
+        this.fragmentLimit = fragmentLimit;
+        this.proposalLimit = proposalLimit;
+        for (final RaftNode group : groups)
+        {
+            if (groupById.put(group.groupId(), group) != null)
+            {
+                throw new IllegalArgumentException("duplicate group id " + group.groupId());
+            }
+        }
+        this.proposals = new ManyToOneRingBuffer(new UnsafeBuffer(
+            ByteBuffer.allocateDirect(proposalRingCapacity + RingBufferDescriptor.TRAILER_LENGTH)));
+        this.roleName = "synod-raft-" + groups[0].memberId();
+    }
+
+    /**
+     * Offers a proposal from any thread. Allocation-free.
+     *
+     * @return {@code false} if the ring buffer is full (back-pressure: retry later); the handler is
+     * then not called for this correlation id.
+     * @throws IllegalArgumentException for an unknown group, or a command that cannot fit in the ring
+     * buffer at all.
+     */
+    public boolean propose(
+        final int groupId, final long correlationId, final DirectBuffer command, final int offset, final int length)
+    {
+        if (!groupById.containsKey(groupId))
+        {
+            throw new IllegalArgumentException("unknown group " + groupId);
+        }
+        final int claimIndex = proposals.tryClaim(PROPOSE_MSG_TYPE, COMMAND_OFFSET + length);
+        if (claimIndex <= 0)
+        {
+            return false;
+        }
+        final MutableDirectBuffer buffer = proposals.buffer();
+        buffer.putInt(claimIndex + GROUP_ID_OFFSET, groupId);
+        buffer.putLong(claimIndex + CORRELATION_ID_OFFSET, correlationId);
+        buffer.putBytes(claimIndex + COMMAND_OFFSET, command, offset, length);
+        proposals.commit(claimIndex);
+        return true;
+    }
+
+    /** @return the largest command {@link #propose} can carry through the ring buffer. */
+    public int maxProposalLength()
+    {
+        return proposals.maxMsgLength() - COMMAND_OFFSET;
+    }
+
+    @Override
+    public int doWork()
+    {
+        final long nowNs = clock.nanoTime();
+        for (final RaftNode group : groups)
+        {
+            group.beginCycle(nowNs);
+        }
+        int work = transport.poll(frameHandler, fragmentLimit);
+        work += proposals.read(proposalDrainer, proposalLimit);
+        for (final RaftNode group : groups)
+        {
+            work += group.onTimers();
+        }
+        for (final RaftNode group : groups)
+        {
+            group.persist();
+        }
+        for (final RaftNode group : groups)
+        {
+            work += group.send();
+        }
+        for (final RaftNode group : groups)
+        {
+            work += group.apply();
+        }
+        return work;
+    }
+
+    @Override
+    public void onClose()
+    {
+        for (final RaftNode group : groups)
+        {
+            group.close();
+        }
+    }
+
+    @Override
+    public String roleName()
+    {
+        return roleName;
+    }
+
+    /** @return the group with this id, or null. */
+    public RaftNode group(final int groupId)
+    {
+        return groupById.get(groupId);
+    }
+
+    /** @return frames dropped by the agent before reaching a group, for {@code reason} ({@link FrameCheck}). */
+    public long framesDropped(final int reason)
+    {
+        return framesDropped[reason];
+    }
+
+    /** @return frames dropped by the agent for any reason (groups count their own drops too). */
+    public long framesDropped()
+    {
+        long total = 0;
+        for (final long count : framesDropped)
+        {
+            total += count;
+        }
+        return total;
+    }
+
+    private void onFrame(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final int check = FrameCheck.checkHeader(header, buffer, offset, length);
+        if (check != FrameCheck.OK)
+        {
+            framesDropped[check]++;
+            return;
+        }
+        final RaftNode group = groupById.get(header.groupId());
+        if (group == null)
+        {
+            framesDropped[FrameCheck.UNKNOWN_GROUP]++;
+            return;
+        }
+        group.onFrame(buffer, offset, length);
+    }
+
+    private void onProposal(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        final int groupId = buffer.getInt(index + GROUP_ID_OFFSET);
+        final long correlationId = buffer.getLong(index + CORRELATION_ID_OFFSET);
+        final RaftNode group = groupById.get(groupId);
+        group.propose(correlationId, buffer, index + COMMAND_OFFSET, length - COMMAND_OFFSET);
+    }
+
+    /** @return the proposal ring buffer (for tests and monitoring). */
+    RingBuffer proposalRing()
+    {
+        return proposals;
+    }
+}

@@ -1,0 +1,285 @@
+package io.synod.raft;
+
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Configuration of one Raft group member, in the Aeron {@code Context} style: fluent setters named
+ * after the field, defaults from {@link Configuration}, and {@link #conclude()} to validate.
+ *
+ * <p>Not thread-safe; build it, conclude it, hand it to one {@link RaftNode}.
+ */
+public final class RaftConfig
+{
+    /** Defaults and the system properties that override them. */
+    public static final class Configuration
+    {
+        public static final String ELECTION_TIMEOUT_PROP = "synod.raft.election.timeout.ns";
+        public static final long ELECTION_TIMEOUT_DEFAULT_NS = TimeUnit.MILLISECONDS.toNanos(500);
+        public static final String HEARTBEAT_INTERVAL_PROP = "synod.raft.heartbeat.interval.ns";
+        public static final long HEARTBEAT_INTERVAL_DEFAULT_NS = TimeUnit.MILLISECONDS.toNanos(50);
+        public static final int INFLIGHT_APPENDS_MAX_DEFAULT = 8;
+        public static final int APPEND_BYTES_MAX_DEFAULT = 64 * 1024;
+        public static final int APPEND_ENTRIES_MAX_DEFAULT = 1024;
+        public static final int PENDING_PROPOSALS_MAX_DEFAULT = 16 * 1024;
+        public static final int APPLY_BATCH_MAX_DEFAULT = 1024;
+        public static final int OUTBOX_BYTES_DEFAULT = 64 * 1024;
+
+        private Configuration()
+        {
+        }
+    }
+
+    private int clusterId;
+    private int groupId;
+    private int memberId;
+    private int[] members;
+    private long electionTimeoutNs = Long.getLong(Configuration.ELECTION_TIMEOUT_PROP, Configuration.ELECTION_TIMEOUT_DEFAULT_NS);
+    private long heartbeatIntervalNs =
+        Long.getLong(Configuration.HEARTBEAT_INTERVAL_PROP, Configuration.HEARTBEAT_INTERVAL_DEFAULT_NS);
+    private boolean preVote = true;
+    private boolean checkQuorum = true;
+    private int inflightAppendsMax = Configuration.INFLIGHT_APPENDS_MAX_DEFAULT;
+    private int appendBytesMax = Configuration.APPEND_BYTES_MAX_DEFAULT;
+    private int appendEntriesMax = Configuration.APPEND_ENTRIES_MAX_DEFAULT;
+    private int pendingProposalsMax = Configuration.PENDING_PROPOSALS_MAX_DEFAULT;
+    private int applyBatchMax = Configuration.APPLY_BATCH_MAX_DEFAULT;
+    private int outboxBytes = Configuration.OUTBOX_BYTES_DEFAULT;
+    private RaftObserver observer = RaftObserver.LOGGING;
+    private boolean concluded;
+
+    /**
+     * Validates the configuration.
+     *
+     * @return this.
+     * @throws IllegalArgumentException naming the first bad setting.
+     */
+    public RaftConfig conclude()
+    {
+        require(memberId > 0, "memberId must be positive: " + memberId);
+        require(members != null && members.length > 0, "members must be set");
+        final int[] sorted = members.clone();
+        Arrays.sort(sorted);
+        for (int i = 0; i < sorted.length; i++)
+        {
+            require(sorted[i] > 0, "member ids must be positive: " + Arrays.toString(members));
+            require(i == 0 || sorted[i] != sorted[i - 1], "duplicate member id: " + sorted[i]);
+        }
+        require(Arrays.binarySearch(sorted, memberId) >= 0, "memberId " + memberId + " not in members " + Arrays.toString(members));
+        require(heartbeatIntervalNs > 0, "heartbeatIntervalNs must be positive");
+        require(electionTimeoutNs >= 2 * heartbeatIntervalNs,
+            "electionTimeoutNs (" + electionTimeoutNs + ") must be at least twice heartbeatIntervalNs (" + heartbeatIntervalNs + ")");
+        require(inflightAppendsMax >= 1, "inflightAppendsMax must be >= 1");
+        require(appendEntriesMax >= 1, "appendEntriesMax must be >= 1");
+        require(appendBytesMax >= 1024, "appendBytesMax must be >= 1024");
+        require(pendingProposalsMax >= 1, "pendingProposalsMax must be >= 1");
+        require(applyBatchMax >= 1, "applyBatchMax must be >= 1");
+        require(outboxBytes >= 4096, "outboxBytes must be >= 4096");
+        require(observer != null, "observer must not be null");
+        concluded = true;
+        return this;
+    }
+
+    private static void require(final boolean condition, final String message)
+    {
+        if (!condition)
+        {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    public boolean isConcluded()
+    {
+        return concluded;
+    }
+
+    /** Cluster id carried in every frame; frames from another cluster are dropped. */
+    public RaftConfig clusterId(final int clusterId)
+    {
+        this.clusterId = clusterId;
+        return this;
+    }
+
+    public int clusterId()
+    {
+        return clusterId;
+    }
+
+    /** Raft group id, for many groups on one transport (multi-raft). */
+    public RaftConfig groupId(final int groupId)
+    {
+        this.groupId = groupId;
+        return this;
+    }
+
+    public int groupId()
+    {
+        return groupId;
+    }
+
+    /** This member's id: positive and one of {@link #members()}. */
+    public RaftConfig memberId(final int memberId)
+    {
+        this.memberId = memberId;
+        return this;
+    }
+
+    public int memberId()
+    {
+        return memberId;
+    }
+
+    /** All voting members, this one included. */
+    public RaftConfig members(final int... members)
+    {
+        this.members = members.clone();
+        return this;
+    }
+
+    public int[] members()
+    {
+        return members.clone();
+    }
+
+    /**
+     * Base election timeout. A follower waits a random time in {@code [electionTimeoutNs, 2 * electionTimeoutNs)}
+     * without hearing from a leader before it campaigns; a leader steps down if it has not heard from a
+     * quorum within one election timeout (CheckQuorum).
+     */
+    public RaftConfig electionTimeoutNs(final long electionTimeoutNs)
+    {
+        this.electionTimeoutNs = electionTimeoutNs;
+        return this;
+    }
+
+    public long electionTimeoutNs()
+    {
+        return electionTimeoutNs;
+    }
+
+    /** How often a leader sends heartbeats when it has nothing else to send. */
+    public RaftConfig heartbeatIntervalNs(final long heartbeatIntervalNs)
+    {
+        this.heartbeatIntervalNs = heartbeatIntervalNs;
+        return this;
+    }
+
+    public long heartbeatIntervalNs()
+    {
+        return heartbeatIntervalNs;
+    }
+
+    /** Run a PreVote round before raising the term (default on), so a partitioned node cannot disrupt. */
+    public RaftConfig preVote(final boolean preVote)
+    {
+        this.preVote = preVote;
+        return this;
+    }
+
+    public boolean preVote()
+    {
+        return preVote;
+    }
+
+    /** A leader steps down when it has not heard from a quorum within an election timeout (default on). */
+    public RaftConfig checkQuorum(final boolean checkQuorum)
+    {
+        this.checkQuorum = checkQuorum;
+        return this;
+    }
+
+    public boolean checkQuorum()
+    {
+        return checkQuorum;
+    }
+
+    /** Maximum AppendEntries messages in flight to one follower while replicating. */
+    public RaftConfig inflightAppendsMax(final int inflightAppendsMax)
+    {
+        this.inflightAppendsMax = inflightAppendsMax;
+        return this;
+    }
+
+    public int inflightAppendsMax()
+    {
+        return inflightAppendsMax;
+    }
+
+    /** Maximum bytes of entries (headers included) in one AppendEntries message. */
+    public RaftConfig appendBytesMax(final int appendBytesMax)
+    {
+        this.appendBytesMax = appendBytesMax;
+        return this;
+    }
+
+    public int appendBytesMax()
+    {
+        return appendBytesMax;
+    }
+
+    /** Maximum entries in one AppendEntries message. */
+    public RaftConfig appendEntriesMax(final int appendEntriesMax)
+    {
+        this.appendEntriesMax = appendEntriesMax;
+        return this;
+    }
+
+    public int appendEntriesMax()
+    {
+        return appendEntriesMax;
+    }
+
+    /** The largest command a proposal may carry: one entry must fit in one AppendEntries message. */
+    public int maxCommandBytes()
+    {
+        return appendBytesMax - io.synod.raft.codec.AppendRequest.ENTRY_HEADER_LENGTH;
+    }
+
+    /** Maximum proposals accepted by a leader and not yet applied; beyond it proposals get BACK_PRESSURE. */
+    public RaftConfig pendingProposalsMax(final int pendingProposalsMax)
+    {
+        this.pendingProposalsMax = pendingProposalsMax;
+        return this;
+    }
+
+    public int pendingProposalsMax()
+    {
+        return pendingProposalsMax;
+    }
+
+    /** Maximum entries applied in one duty cycle. */
+    public RaftConfig applyBatchMax(final int applyBatchMax)
+    {
+        this.applyBatchMax = applyBatchMax;
+        return this;
+    }
+
+    public int applyBatchMax()
+    {
+        return applyBatchMax;
+    }
+
+    /** Bytes of small replies buffered until the log is flushed; beyond it replies are dropped (and counted). */
+    public RaftConfig outboxBytes(final int outboxBytes)
+    {
+        this.outboxBytes = outboxBytes;
+        return this;
+    }
+
+    public int outboxBytes()
+    {
+        return outboxBytes;
+    }
+
+    /** Receives role changes; {@link RaftObserver#LOGGING} by default. */
+    public RaftConfig observer(final RaftObserver observer)
+    {
+        this.observer = observer;
+        return this;
+    }
+
+    public RaftObserver observer()
+    {
+        return observer;
+    }
+}

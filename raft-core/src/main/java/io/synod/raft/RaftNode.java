@@ -1,0 +1,1090 @@
+package io.synod.raft;
+
+import io.synod.raft.codec.AppendRequest;
+import io.synod.raft.codec.AppendResponse;
+import io.synod.raft.codec.FrameCheck;
+import io.synod.raft.codec.MessageHeader;
+import io.synod.raft.codec.MessageType;
+import io.synod.raft.codec.VoteRequest;
+import io.synod.raft.codec.VoteResponse;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.util.random.RandomGenerator;
+
+/**
+ * One member of one Raft group: the algorithm as a synchronous, single-threaded state machine with no
+ * I/O of its own, no threads and no clock. Time arrives as {@code nowNs} through {@link #beginCycle(long)};
+ * randomness comes from the injected generator; storage, network and application are the ports.
+ *
+ * <p><b>Driving it.</b> A {@link RaftAgent} runs the duty cycle; tests and the simulator may call the
+ * same methods in the same order:
+ * <ol>
+ *   <li>{@link #beginCycle(long)} with the time read once for the cycle;</li>
+ *   <li>{@link #onFrame} for each inbound frame and {@link #propose} for each proposal;</li>
+ *   <li>{@link #onTimers()} for election, heartbeat and CheckQuorum deadlines;</li>
+ *   <li>{@link #persist()}: flushes the log (term and vote are already durable);</li>
+ *   <li>{@link #send()}: replies held back until now, then AppendEntries;</li>
+ *   <li>{@link #apply()}: committed entries to the state machine, completing proposals.</li>
+ * </ol>
+ * Persisting before sending is what makes an acknowledgement mean "durable"; it is the reason the
+ * order is fixed.
+ *
+ * <p><b>Threading.</b> Not thread-safe: one thread drives it. The {@code volatile} status fields
+ * ({@link #role()}, {@link #term()}, {@link #leaderId()}, {@link #commitIndex()}, {@link #lastApplied()})
+ * may be read from any thread for monitoring.
+ * <p><b>Allocation.</b> None in steady state: codecs are flyweights, peers and rings are sized at
+ * construction, readers are bound once into fields.
+ * <p><b>Failure.</b> A failed flush or store propagates as an exception out of the driving method and
+ * the node must be discarded. A bad frame is dropped and counted, never thrown.
+ */
+public final class RaftNode
+{
+    private static final long UNSET = Long.MIN_VALUE;
+
+    private final RaftConfig config;
+    private final RaftLog log;
+    private final HardState hardState;
+    private final StateMachine stateMachine;
+    private final Transport transport;
+    private final RandomGenerator random;
+    private final RaftObserver observer;
+    private final int clusterId;
+    private final int groupId;
+    private final int memberId;
+    private final int quorum;
+    private final long electionTimeoutNs;
+    private final long heartbeatIntervalNs;
+
+    private final Peer[] peers;
+    private final Int2ObjectHashMap<Peer> peerById;
+    private final long[] matchScratch;
+    private final ProposalTracker proposals;
+    private final Outbox outbox;
+    private final RaftCounters counters = new RaftCounters();
+
+    private final MessageHeader header = new MessageHeader();
+    private final VoteRequest voteRequest = new VoteRequest();
+    private final VoteResponse voteResponse = new VoteResponse();
+    private final AppendRequest appendRequest = new AppendRequest();
+    private final AppendResponse appendResponse = new AppendResponse();
+    private final MessageHeader outHeader = new MessageHeader();
+    private final UnsafeBuffer appendBuffer;
+    private final ExpandableArrayBuffer responseBuffer = new ExpandableArrayBuffer(256);
+    private final RaftLog.EntryReader appendEncoder = this::encodeEntry;
+    private final RaftLog.EntryReader applier = this::applyEntry;
+
+    private volatile RaftRole role = RaftRole.FOLLOWER;
+    /** Invariant: equals {@code hardState.term()}; never decreases. */
+    private volatile long currentTerm;
+    /** Invariant: equals {@code hardState.votedFor()}. */
+    private int votedFor;
+    private volatile int leaderId;
+    /** Invariant: never decreases while the node lives; {@code lastApplied <= commitIndex <= log.lastIndex()}. */
+    private volatile long commitIndex;
+    private volatile long lastApplied;
+    /** Leader only: last index known durable in our own log. */
+    private long selfMatchIndex;
+    private boolean logDirty;
+
+    private long nowNs;
+    private boolean started;
+    private long electionDeadlineNs = UNSET;
+    private long heartbeatDeadlineNs;
+    private long checkQuorumDeadlineNs;
+    private long lastLeaderContactNs = UNSET;
+    private boolean heartbeatDue;
+
+    private int votesGranted;
+
+    // Scratch state of the entry encoder while building one AppendEntries.
+    private int encodeOffset;
+    private int encodeLimit;
+    private int encodeCount;
+
+    /**
+     * @param config       concluded here if it was not already.
+     * @param log          this member's log; its content is trusted as written by this member.
+     * @param hardState    this member's term and vote.
+     * @param stateMachine receives committed commands in order.
+     * @param transport    sends frames; shared by the groups of one agent.
+     * @param random       seeded generator for election timeouts (inject a fixed seed for replay).
+     * @param handler      receives the outcome of every proposal.
+     */
+    public RaftNode(
+        final RaftConfig config,
+        final RaftLog log,
+        final HardState hardState,
+        final StateMachine stateMachine,
+        final Transport transport,
+        final RandomGenerator random,
+        final ProposalHandler handler)
+    {
+        if (!config.isConcluded())
+        {
+            config.conclude();
+        }
+        this.config = config;
+        this.log = log;
+        this.hardState = hardState;
+        this.stateMachine = stateMachine;
+        this.transport = transport;
+        this.random = random;
+        this.observer = config.observer();
+        this.clusterId = config.clusterId();
+        this.groupId = config.groupId();
+        this.memberId = config.memberId();
+        this.electionTimeoutNs = config.electionTimeoutNs();
+        this.heartbeatIntervalNs = config.heartbeatIntervalNs();
+
+        final int[] members = config.members();
+        this.quorum = members.length / 2 + 1;
+        this.peers = new Peer[members.length - 1];
+        this.peerById = new Int2ObjectHashMap<>(members.length * 2, 0.5f);
+        int p = 0;
+        for (final int member : members)
+        {
+            if (member != memberId)
+            {
+                final Peer peer = new Peer(member, config.inflightAppendsMax());
+                peers[p++] = peer;
+                peerById.put(member, peer);
+            }
+        }
+        this.matchScratch = new long[members.length];
+        this.proposals = new ProposalTracker(groupId, config.pendingProposalsMax(), handler);
+        this.outbox = new Outbox(config.outboxBytes());
+        this.appendBuffer = new UnsafeBuffer(new byte[MessageHeader.LENGTH + AppendRequest.FIXED_LENGTH + config.appendBytesMax()]);
+
+        this.currentTerm = hardState.term();
+        this.votedFor = hardState.votedFor();
+        // Entries up to the snapshot are applied by the snapshot; nothing newer is known committed yet.
+        this.commitIndex = log.snapshotIndex();
+        this.lastApplied = log.snapshotIndex();
+        if (!(log.lastTerm() <= currentTerm))
+        {
+            throw new IllegalStateException("log lastTerm=" + log.lastTerm() + " above stored term=" + currentTerm);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Duty cycle
+    // ------------------------------------------------------------------------------------------
+
+    /** Starts a duty cycle at {@code nowNs}; every handler until the next call sees this time. */
+    public void beginCycle(final long nowNs)
+    {
+        this.nowNs = nowNs;
+        if (!started)
+        {
+            started = true;
+            resetElectionTimer();
+        }
+    }
+
+    /**
+     * Handles one inbound frame addressed to this group. The header must already have passed
+     * {@link FrameCheck#checkHeader}; everything else is checked here. Never throws for bad input.
+     */
+    public void onFrame(final DirectBuffer buffer, final int offset, final int length)
+    {
+        header.wrap(buffer, offset);
+        final int from = header.from();
+        if (header.clusterId() != clusterId)
+        {
+            counters.drop(FrameCheck.WRONG_CLUSTER);
+            return;
+        }
+        if (header.to() != memberId || from == memberId || !peerById.containsKey(from))
+        {
+            counters.drop(FrameCheck.UNKNOWN_MEMBER);
+            return;
+        }
+        final int type = header.type();
+        final long term = header.term();
+        final int flags = header.flags();
+        final int body = header.bodyOffset();
+        if (type == MessageType.APPEND_REQUEST &&
+            appendRequest.wrap(buffer, body).validate(header.bodyLength(), term, EntryType.MAX) != FrameCheck.OK)
+        {
+            counters.drop(FrameCheck.BAD_FIELD);
+            return;
+        }
+        counters.framesReceived++;
+
+        final boolean preVote = (flags & MessageHeader.FLAG_PRE_VOTE) != 0;
+        if (term > currentTerm)
+        {
+            if (type == MessageType.VOTE_REQUEST)
+            {
+                // §9.6 / §4.2.3: while we believe a leader is alive, a vote request cannot disrupt it.
+                if (inLeaderLease())
+                {
+                    return;
+                }
+                if (!preVote)
+                {
+                    becomeFollower(term, 0, "vote request with higher term");
+                }
+            }
+            else if (type == MessageType.VOTE_RESPONSE && preVote && voteResponse.wrap(buffer, body).granted())
+            {
+                // A granted pre-vote carries the term we would campaign in; it does not move our term.
+                onVoteResponse(from, term, true, true);
+                return;
+            }
+            else
+            {
+                becomeFollower(term, type == MessageType.APPEND_REQUEST ? from : 0, "message with higher term");
+            }
+        }
+        else if (term < currentTerm)
+        {
+            // Stale sender. Tell a stale leader or pre-candidate our term so it steps down; drop the rest.
+            if (type == MessageType.APPEND_REQUEST)
+            {
+                queueAppendResponse(from, false, appendRequest.prevLogIndex(), RaftLog.NO_TERM, 0);
+            }
+            else if (type == MessageType.VOTE_REQUEST)
+            {
+                queueVoteResponse(from, currentTerm, preVote, false);
+            }
+            return;
+        }
+
+        switch (type)
+        {
+            case MessageType.VOTE_REQUEST:
+                voteRequest.wrap(buffer, body);
+                onVoteRequest(from, term, preVote, voteRequest.lastLogIndex(), voteRequest.lastLogTerm());
+                break;
+            case MessageType.VOTE_RESPONSE:
+                onVoteResponse(from, term, preVote, voteResponse.wrap(buffer, body).granted());
+                break;
+            case MessageType.APPEND_REQUEST:
+                onAppendRequest(from);
+                break;
+            case MessageType.APPEND_RESPONSE:
+                appendResponse.wrap(buffer, body);
+                onAppendResponse(from);
+                break;
+            default:
+                counters.drop(FrameCheck.BAD_TYPE);
+        }
+    }
+
+    /**
+     * Proposes a command. The outcome reaches the {@link ProposalHandler} exactly once, unless the
+     * node crashes first.
+     */
+    public void propose(final long correlationId, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final ProposalHandler handler = proposalHandler();
+        if (role != RaftRole.LEADER)
+        {
+            handler.onRejected(groupId, correlationId, ProposalHandler.NOT_LEADER, leaderId);
+            return;
+        }
+        if (length > config.maxCommandBytes())
+        {
+            handler.onRejected(groupId, correlationId, ProposalHandler.TOO_LARGE, leaderId);
+            return;
+        }
+        if (proposals.isFull())
+        {
+            handler.onRejected(groupId, correlationId, ProposalHandler.BACK_PRESSURE, leaderId);
+            return;
+        }
+        final long index = log.lastIndex() + 1;
+        appendToLog(index, currentTerm, EntryType.COMMAND, buffer, offset, length);
+        proposals.add(index, currentTerm, correlationId);
+    }
+
+    /**
+     * Fires the deadlines that are due at the cycle's time.
+     *
+     * @return 1 if a timer fired, else 0.
+     */
+    public int onTimers()
+    {
+        if (role == RaftRole.LEADER)
+        {
+            int work = 0;
+            if (nowNs - heartbeatDeadlineNs >= 0)
+            {
+                heartbeatDue = true;
+                heartbeatDeadlineNs = nowNs + heartbeatIntervalNs;
+                work = 1;
+            }
+            if (config.checkQuorum() && nowNs - checkQuorumDeadlineNs >= 0)
+            {
+                checkQuorum();
+                work = 1;
+            }
+            return work;
+        }
+        if (nowNs - electionDeadlineNs >= 0)
+        {
+            campaign();
+            return 1;
+        }
+        return 0;
+    }
+
+    /**
+     * Makes what this cycle appended durable. A leader counts itself toward a commit only for what is
+     * durable (Persistence rules, ARCHITECTURE.md).
+     */
+    public void persist()
+    {
+        if (logDirty)
+        {
+            log.flush();
+            logDirty = false;
+        }
+        if (role == RaftRole.LEADER && selfMatchIndex != log.lastIndex())
+        {
+            selfMatchIndex = log.lastIndex();
+            maybeAdvanceCommit();
+        }
+    }
+
+    /**
+     * Sends what this cycle produced: held-back replies first, then (leader) heartbeats and pipelined
+     * AppendEntries up to each follower's window. Call only after {@link #persist()}.
+     *
+     * @return frames sent.
+     */
+    public int send()
+    {
+        if (logDirty)
+        {
+            throw new IllegalStateException("send before persist: unflushed log entries");
+        }
+        int sent = outbox.drainTo(transport, counters);
+        if (role == RaftRole.LEADER)
+        {
+            for (final Peer peer : peers)
+            {
+                if (heartbeatDue)
+                {
+                    sent += sendHeartbeat(peer);
+                }
+                for (int i = 0; i < config.inflightAppendsMax() && maybeSendAppend(peer); i++)
+                {
+                    sent++;
+                }
+            }
+            heartbeatDue = false;
+        }
+        return sent;
+    }
+
+    /**
+     * Applies up to {@code applyBatchMax} committed entries and completes their proposals.
+     *
+     * @return entries applied.
+     */
+    public int apply()
+    {
+        final long last = Math.min(commitIndex, lastApplied + config.applyBatchMax());
+        if (lastApplied >= last)
+        {
+            return 0;
+        }
+        return log.read(lastApplied + 1, last, applier);
+    }
+
+    /** Rejects every pending proposal with {@link ProposalHandler#CLOSED}. The node must not be driven after. */
+    public void close()
+    {
+        proposals.rejectAll(ProposalHandler.CLOSED);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Roles
+    // ------------------------------------------------------------------------------------------
+
+    /**
+     * The one place a role changes: checks the move is legal, runs the new role's entry actions,
+     * resets its timers and reports the change with its reason.
+     */
+    private void transition(final RaftRole next, final String reason)
+    {
+        final RaftRole previous = role;
+        if (!previous.canMoveTo(next))
+        {
+            throw new IllegalStateException("illegal role change " + previous + " -> " + next + " (" + reason + ")");
+        }
+        role = next;
+        switch (next)
+        {
+            case FOLLOWER:
+                resetElectionTimer();
+                break;
+            case PRE_CANDIDATE:
+            case CANDIDATE:
+                leaderId = 0;
+                resetVotes();
+                resetElectionTimer();
+                break;
+            case LEADER:
+                leaderId = memberId;
+                final long lastIndex = log.lastIndex();
+                for (final Peer peer : peers)
+                {
+                    peer.resetForLeadership(lastIndex, nowNs);
+                }
+                selfMatchIndex = 0;
+                heartbeatDue = true;
+                heartbeatDeadlineNs = nowNs + heartbeatIntervalNs;
+                checkQuorumDeadlineNs = nowNs + electionTimeoutNs;
+                break;
+            default:
+                break;
+        }
+        if (previous != next)
+        {
+            observer.onRoleChange(groupId, memberId, previous, next, currentTerm, reason);
+        }
+    }
+
+    private void becomeFollower(final long term, final int leader, final String reason)
+    {
+        if (term > currentTerm)
+        {
+            storeTermAndVote(term, HardState.NO_VOTE);
+        }
+        leaderId = leader;
+        transition(RaftRole.FOLLOWER, reason);
+    }
+
+    private void campaign()
+    {
+        if (config.preVote())
+        {
+            transition(RaftRole.PRE_CANDIDATE, "election timeout");
+            votesGranted = 1;
+            if (votesGranted >= quorum)
+            {
+                becomeCandidate("pre-vote won");
+                return;
+            }
+            broadcastVoteRequest(currentTerm + 1, true);
+        }
+        else
+        {
+            becomeCandidate("election timeout");
+        }
+    }
+
+    private void becomeCandidate(final String reason)
+    {
+        // §5.2: increment the term and vote for self, durably, before asking anyone.
+        storeTermAndVote(currentTerm + 1, memberId);
+        transition(RaftRole.CANDIDATE, reason);
+        votesGranted = 1;
+        if (votesGranted >= quorum)
+        {
+            becomeLeader("election won");
+            return;
+        }
+        broadcastVoteRequest(currentTerm, false);
+    }
+
+    private void becomeLeader(final String reason)
+    {
+        transition(RaftRole.LEADER, reason);
+        // Figure 8 / §5.4.2: entries of earlier terms commit only once an entry of this term does;
+        // the no-op makes that happen without waiting for a client.
+        appendToLog(log.lastIndex() + 1, currentTerm, EntryType.NOOP, responseBuffer, 0, 0);
+    }
+
+    private void checkQuorum()
+    {
+        int active = 1;
+        for (final Peer peer : peers)
+        {
+            if (peer.recentActive)
+            {
+                active++;
+            }
+            peer.recentActive = false;
+        }
+        checkQuorumDeadlineNs = nowNs + electionTimeoutNs;
+        if (active < quorum)
+        {
+            becomeFollower(currentTerm, 0, "check quorum: heard from " + active + " of " + (peers.length + 1));
+        }
+    }
+
+    private boolean inLeaderLease()
+    {
+        if (!config.checkQuorum() || leaderId == 0 || (role != RaftRole.LEADER && lastLeaderContactNs == UNSET))
+        {
+            return false;
+        }
+        return role == RaftRole.LEADER || nowNs - lastLeaderContactNs < electionTimeoutNs;
+    }
+
+    private void resetElectionTimer()
+    {
+        electionDeadlineNs = nowNs + electionTimeoutNs + random.nextLong(electionTimeoutNs);
+    }
+
+    private void resetVotes()
+    {
+        votesGranted = 0;
+        for (final Peer peer : peers)
+        {
+            peer.resetVote();
+        }
+    }
+
+    private void storeTermAndVote(final long term, final int vote)
+    {
+        hardState.store(term, vote);
+        currentTerm = term;
+        votedFor = vote;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Votes
+    // ------------------------------------------------------------------------------------------
+
+    private void onVoteRequest(final int from, final long term, final boolean preVote, final long lastLogIndex, final long lastLogTerm)
+    {
+        // §5.4.1: grant only to a candidate whose log is at least as up to date as ours.
+        final long ourLastTerm = log.lastTerm();
+        final boolean upToDate = lastLogTerm > ourLastTerm || (lastLogTerm == ourLastTerm && lastLogIndex >= log.lastIndex());
+        if (preVote)
+        {
+            // A pre-vote changes nothing here; it only says whether a real vote would be granted.
+            final boolean grant = term > currentTerm && upToDate;
+            queueVoteResponse(from, grant ? term : currentTerm, true, grant);
+            return;
+        }
+        // term == currentTerm here: a higher term was adopted before dispatch.
+        final boolean canVote = votedFor == from || (votedFor == HardState.NO_VOTE && leaderId == 0);
+        final boolean grant = canVote && upToDate;
+        if (grant)
+        {
+            if (votedFor != from)
+            {
+                storeTermAndVote(currentTerm, from);
+            }
+            resetElectionTimer();
+        }
+        queueVoteResponse(from, currentTerm, false, grant);
+    }
+
+    private void onVoteResponse(final int from, final long term, final boolean preVote, final boolean granted)
+    {
+        final boolean relevant = preVote ?
+            role == RaftRole.PRE_CANDIDATE && term == currentTerm + 1 :
+            role == RaftRole.CANDIDATE && term == currentTerm;
+        if (!relevant)
+        {
+            return;
+        }
+        final Peer peer = peerById.get(from);
+        if (peer.voteResponded)
+        {
+            return;
+        }
+        peer.voteResponded = true;
+        peer.voteGranted = granted;
+        if (granted && ++votesGranted >= quorum)
+        {
+            if (preVote)
+            {
+                becomeCandidate("pre-vote won");
+            }
+            else
+            {
+                becomeLeader("election won");
+            }
+        }
+    }
+
+    private void broadcastVoteRequest(final long term, final boolean preVote)
+    {
+        final long lastIndex = log.lastIndex();
+        final long lastTerm = log.lastTerm();
+        for (final Peer peer : peers)
+        {
+            final int offset = outbox.reserve(peer.memberId, MessageHeader.LENGTH + VoteRequest.LENGTH);
+            if (offset >= 0)
+            {
+                final int body = outHeader.wrap(outbox.buffer, offset).encode(
+                    MessageType.VOTE_REQUEST, preVote ? MessageHeader.FLAG_PRE_VOTE : 0,
+                    clusterId, groupId, memberId, peer.memberId, term, VoteRequest.LENGTH);
+                voteRequest.wrap(outbox.buffer, body).lastLogIndex(lastIndex).lastLogTerm(lastTerm);
+            }
+        }
+    }
+
+    private void queueVoteResponse(final int to, final long term, final boolean preVote, final boolean granted)
+    {
+        final int offset = outbox.reserve(to, MessageHeader.LENGTH + VoteResponse.LENGTH);
+        if (offset >= 0)
+        {
+            final int body = outHeader.wrap(outbox.buffer, offset).encode(
+                MessageType.VOTE_RESPONSE, preVote ? MessageHeader.FLAG_PRE_VOTE : 0,
+                clusterId, groupId, memberId, to, term, VoteResponse.LENGTH);
+            voteResponse.wrap(outbox.buffer, body).granted(granted);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Replication: follower side
+    // ------------------------------------------------------------------------------------------
+
+    private void onAppendRequest(final int from)
+    {
+        // term == currentTerm here.
+        if (role == RaftRole.LEADER)
+        {
+            // Two leaders in one term would break Election Safety; only a forged or corrupt frame gets here.
+            counters.drop(FrameCheck.BAD_FIELD);
+            return;
+        }
+        leaderId = from;
+        lastLeaderContactNs = nowNs;
+        if (role != RaftRole.FOLLOWER)
+        {
+            transition(RaftRole.FOLLOWER, "append from leader " + from);
+        }
+        else
+        {
+            resetElectionTimer();
+        }
+
+        final long prevLogIndex = appendRequest.prevLogIndex();
+        final long prevLogTerm = appendRequest.prevLogTerm();
+        final int entryCount = appendRequest.entryCount();
+        final long lastIndex = log.lastIndex();
+        if (prevLogIndex > lastIndex)
+        {
+            queueAppendResponse(from, false, prevLogIndex, -1, lastIndex + 1);
+            return;
+        }
+        // Entries at or below commitIndex are committed, so they match the leader's (Leader Completeness);
+        // that also covers a prevLogIndex already compacted into our snapshot.
+        if (prevLogIndex >= commitIndex)
+        {
+            final long ourTerm = log.termAt(prevLogIndex);
+            if (ourTerm != prevLogTerm)
+            {
+                // §5.3 with the conflict hint: our term there and the first index we hold of that term.
+                queueAppendResponse(from, false, prevLogIndex, ourTerm, firstIndexOfTerm(ourTerm, prevLogIndex));
+                return;
+            }
+        }
+
+        long index = prevLogIndex;
+        int entryOffset = appendRequest.firstEntryOffset();
+        for (int i = 0; i < entryCount; i++)
+        {
+            index++;
+            final long entryTerm = appendRequest.entryTerm(entryOffset);
+            if (index > commitIndex)
+            {
+                final long existingTerm = log.termAt(index);
+                if (existingTerm != entryTerm)
+                {
+                    if (existingTerm != RaftLog.NO_TERM)
+                    {
+                        truncateLog(index);
+                    }
+                    appendToLog(index, entryTerm, appendRequest.entryType(entryOffset), appendRequest.buffer(),
+                        AppendRequest.entryPayloadOffset(entryOffset), appendRequest.entryLength(entryOffset));
+                }
+            }
+            entryOffset = appendRequest.nextEntryOffset(entryOffset);
+        }
+
+        final long lastNewIndex = Math.max(index, commitIndex);
+        final long leaderCommit = appendRequest.leaderCommit();
+        if (leaderCommit > commitIndex)
+        {
+            // Figure 2: commitIndex = min(leaderCommit, index of last new entry).
+            commitIndex = Math.min(leaderCommit, lastNewIndex);
+        }
+        queueAppendResponse(from, true, lastNewIndex, 0, 0);
+    }
+
+    /** Smallest index in [snapshotIndex + 1, upTo] whose term is {@code term}; terms are monotonic, so binary search. */
+    private long firstIndexOfTerm(final long term, final long upTo)
+    {
+        long low = log.firstIndex();
+        long high = upTo;
+        while (low < high)
+        {
+            final long mid = (low + high) >>> 1;
+            if (log.termAt(mid) < term)
+            {
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid;
+            }
+        }
+        return low;
+    }
+
+    /** Largest index in [snapshotIndex, upTo] whose term is at most {@code term}, by binary search. */
+    private long lastIndexWithTermAtMost(final long term, final long upTo)
+    {
+        long low = log.snapshotIndex();
+        long high = Math.min(upTo, log.lastIndex());
+        if (log.termAt(low) > term)
+        {
+            return low;
+        }
+        while (low < high)
+        {
+            final long mid = (low + high + 1) >>> 1;
+            if (log.termAt(mid) <= term)
+            {
+                low = mid;
+            }
+            else
+            {
+                high = mid - 1;
+            }
+        }
+        return low;
+    }
+
+    private void queueAppendResponse(
+        final int to, final boolean success, final long index, final long conflictTerm, final long conflictIndex)
+    {
+        final int offset = outbox.reserve(to, MessageHeader.LENGTH + AppendResponse.LENGTH);
+        if (offset >= 0)
+        {
+            final int body = outHeader.wrap(outbox.buffer, offset).encode(
+                MessageType.APPEND_RESPONSE, 0, clusterId, groupId, memberId, to, currentTerm, AppendResponse.LENGTH);
+            appendResponse.wrap(outbox.buffer, body)
+                .success(success)
+                .index(index)
+                .conflictTerm(conflictTerm)
+                .conflictIndex(conflictIndex)
+                .lastLogIndex(log.lastIndex());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Replication: leader side
+    // ------------------------------------------------------------------------------------------
+
+    private void onAppendResponse(final int from)
+    {
+        if (role != RaftRole.LEADER)
+        {
+            return;
+        }
+        final Peer peer = peerById.get(from);
+        peer.recentActive = true;
+        final long index = appendResponse.index();
+        if (appendResponse.success())
+        {
+            if (index > log.lastIndex())
+            {
+                counters.drop(FrameCheck.BAD_FIELD);
+                return;
+            }
+            if (index > peer.matchIndex)
+            {
+                peer.matchIndex = index;
+                peer.lastProgressNs = nowNs;
+                maybeAdvanceCommit();
+            }
+            if (peer.replicating)
+            {
+                peer.freeInflightUpTo(index);
+                if (peer.nextIndex <= index)
+                {
+                    peer.nextIndex = index + 1;
+                }
+            }
+            else if (index >= peer.nextIndex - 1)
+            {
+                // The probe point matched: switch to pipelining from there.
+                peer.becomeReplicate(nowNs);
+            }
+            else
+            {
+                peer.probeInFlight = false;
+            }
+            return;
+        }
+
+        if (index <= peer.matchIndex)
+        {
+            return; // stale rejection: the follower has since matched beyond it
+        }
+        // §5.3 fast backtracking with the (conflict term, first index of it) hint.
+        final long conflictTerm = appendResponse.conflictTerm();
+        long next = appendResponse.conflictIndex();
+        if (conflictTerm >= 0)
+        {
+            final long candidate = lastIndexWithTermAtMost(conflictTerm, index);
+            if (log.termAt(candidate) == conflictTerm)
+            {
+                next = candidate + 1;
+            }
+        }
+        next = Math.max(Math.min(next, index), peer.matchIndex + 1);
+        peer.becomeProbe(next);
+    }
+
+    private int sendHeartbeat(final Peer peer)
+    {
+        if (peer.replicating && peer.inflightCount() > 0 && nowNs - peer.lastProgressNs > electionTimeoutNs / 2)
+        {
+            // Pipelined messages were lost: fall back to probing from what is known to match.
+            peer.becomeProbe(peer.matchIndex + 1);
+        }
+        // A heartbeat is AppendEntries with no entries at the known match point: it never fails the
+        // consistency check, carries the commit index and refreshes the follower's leader lease.
+        return sendAppend(peer, peer.matchIndex, 0L) ? 1 : 0;
+    }
+
+    /**
+     * Sends the next AppendEntries the follower's flow control allows.
+     *
+     * @return true if one was sent and another may follow.
+     */
+    private boolean maybeSendAppend(final Peer peer)
+    {
+        final long lastIndex = log.lastIndex();
+        if (peer.replicating)
+        {
+            if (peer.inflightFull() || peer.nextIndex > lastIndex)
+            {
+                return false;
+            }
+        }
+        else if (peer.probeInFlight && nowNs - peer.probeSentNs < heartbeatIntervalNs)
+        {
+            return false;
+        }
+        if (!sendAppend(peer, peer.nextIndex - 1, lastIndex))
+        {
+            return false;
+        }
+        if (peer.replicating)
+        {
+            final long sentUpTo = peer.nextIndex - 1 + encodeCount;
+            peer.nextIndex = sentUpTo + 1;
+            peer.addInflight(sentUpTo);
+            return true;
+        }
+        peer.probeInFlight = true;
+        peer.probeSentNs = nowNs;
+        return false;
+    }
+
+    /** Encodes and sends AppendEntries after {@code prevLogIndex} with entries up to {@code upTo}. */
+    private boolean sendAppend(final Peer peer, final long prevLogIndex, final long upTo)
+    {
+        final long prevLogTerm = log.termAt(prevLogIndex);
+        if (!(prevLogTerm >= 0))
+        {
+            throw new IllegalStateException("no term for prevLogIndex=" + prevLogIndex + " (snapshot transfer not available)");
+        }
+        final int body = MessageHeader.LENGTH;
+        appendRequest.wrap(appendBuffer, body)
+            .prevLogIndex(prevLogIndex)
+            .prevLogTerm(prevLogTerm)
+            .leaderCommit(commitIndex);
+        encodeOffset = appendRequest.firstEntryOffset();
+        encodeLimit = appendBuffer.capacity();
+        encodeCount = 0;
+        if (upTo > prevLogIndex)
+        {
+            log.read(prevLogIndex + 1, Math.min(upTo, prevLogIndex + config.appendEntriesMax()), appendEncoder);
+        }
+        appendRequest.entryCount(encodeCount);
+        final int bodyLength = encodeOffset - body;
+        outHeader.wrap(appendBuffer, 0).encode(
+            MessageType.APPEND_REQUEST, 0, clusterId, groupId, memberId, peer.memberId, currentTerm, bodyLength);
+        if (transport.send(peer.memberId, appendBuffer, 0, encodeOffset))
+        {
+            counters.framesSent++;
+            return true;
+        }
+        counters.sendFailures++;
+        return false;
+    }
+
+    private boolean encodeEntry(
+        final long index, final long term, final int type, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (encodeOffset + AppendRequest.ENTRY_HEADER_LENGTH + length > encodeLimit)
+        {
+            return false;
+        }
+        encodeOffset = AppendRequest.putEntry(appendBuffer, encodeOffset, term, type, buffer, offset, length);
+        encodeCount++;
+        return true;
+    }
+
+    /**
+     * §5.3 / §5.4.2: commitIndex becomes the highest index durable on a quorum, but only if that entry
+     * is of the current term (Figure 8: never commit an earlier term's entry by counting replicas).
+     */
+    private void maybeAdvanceCommit()
+    {
+        matchScratch[0] = selfMatchIndex;
+        for (int i = 0; i < peers.length; i++)
+        {
+            matchScratch[i + 1] = peers[i].matchIndex;
+        }
+        // Insertion sort, descending: member counts are small.
+        for (int i = 1; i < matchScratch.length; i++)
+        {
+            final long value = matchScratch[i];
+            int j = i - 1;
+            while (j >= 0 && matchScratch[j] < value)
+            {
+                matchScratch[j + 1] = matchScratch[j];
+                j--;
+            }
+            matchScratch[j + 1] = value;
+        }
+        final long quorumIndex = matchScratch[quorum - 1];
+        if (quorumIndex > commitIndex && log.termAt(quorumIndex) == currentTerm)
+        {
+            commitIndex = quorumIndex;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Log and state machine
+    // ------------------------------------------------------------------------------------------
+
+    private void appendToLog(final long index, final long term, final int type, final DirectBuffer buffer, final int offset, final int length)
+    {
+        log.append(index, term, type, buffer, offset, length);
+        logDirty = true;
+    }
+
+    private void truncateLog(final long fromIndex)
+    {
+        if (!(fromIndex > commitIndex))
+        {
+            throw new IllegalStateException("truncate from " + fromIndex + " at or below commitIndex=" + commitIndex);
+        }
+        log.truncateSuffix(fromIndex);
+        logDirty = true;
+        proposals.onTruncated(fromIndex);
+    }
+
+    private boolean applyEntry(
+        final long index, final long term, final int type, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (!(index == lastApplied + 1))
+        {
+            throw new IllegalStateException("apply index=" + index + " after lastApplied=" + lastApplied);
+        }
+        int responseLength = 0;
+        if (type == EntryType.COMMAND)
+        {
+            responseLength = stateMachine.apply(index, term, buffer, offset, length, responseBuffer);
+        }
+        lastApplied = index;
+        proposals.onApplied(index, term, responseBuffer, responseLength);
+        return true;
+    }
+
+    private ProposalHandler proposalHandler()
+    {
+        return proposals.handler();
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Status
+    // ------------------------------------------------------------------------------------------
+
+    public int groupId()
+    {
+        return groupId;
+    }
+
+    public int memberId()
+    {
+        return memberId;
+    }
+
+    public RaftRole role()
+    {
+        return role;
+    }
+
+    public long term()
+    {
+        return currentTerm;
+    }
+
+    public int votedFor()
+    {
+        return votedFor;
+    }
+
+    /** @return the leader this node knows of in its term, itself when leading, or 0. */
+    public int leaderId()
+    {
+        return leaderId;
+    }
+
+    public long commitIndex()
+    {
+        return commitIndex;
+    }
+
+    public long lastApplied()
+    {
+        return lastApplied;
+    }
+
+    /** @return proposals accepted as leader and not yet resolved. */
+    public int pendingProposals()
+    {
+        return proposals.size();
+    }
+
+    public RaftCounters counters()
+    {
+        return counters;
+    }
+
+    /** @return replies dropped because the outbox was full. */
+    public long outboxOverflows()
+    {
+        return outbox.overflows();
+    }
+
+    /** @return the log port (for inspection by tests and tools; do not write to it). */
+    public RaftLog log()
+    {
+        return log;
+    }
+
+    public RaftConfig config()
+    {
+        return config;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "RaftNode{group=" + groupId + ", member=" + memberId + ", role=" + role + ", term=" + currentTerm +
+            ", leader=" + leaderId + ", commit=" + commitIndex + ", applied=" + lastApplied +
+            ", last=" + log.lastIndex() + "}";
+    }
+}

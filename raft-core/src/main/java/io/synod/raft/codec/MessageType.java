@@ -1,0 +1,60 @@
+package io.synod.raft.codec;
+
+/**
+ * Message type codes carried in the frame header.
+ */
+public final class MessageType
+{
+    /** RequestVote or, with {@link MessageHeader#FLAG_PRE_VOTE}, a PreVote request. Body: {@link VoteRequest}. */
+    public static final int VOTE_REQUEST = 1;
+    /** Reply to a vote or pre-vote request. Body: {@link VoteResponse}. */
+    public static final int VOTE_RESPONSE = 2;
+    /** AppendEntries, also the heartbeat (no entries). Body: {@link AppendRequest}. */
+    public static final int APPEND_REQUEST = 3;
+    /** Reply to AppendEntries. Body: {@link AppendResponse}. */
+    public static final int APPEND_RESPONSE = 4;
+
+    /** Largest type code this version understands; anything else is dropped. */
+    public static final int MAX = APPEND_RESPONSE;
+
+    private MessageType()
+    {
+    }
+
+    /**
+     * @return the fixed body length of {@code type}, or -1 for an unknown type.
+     */
+    public static int fixedBodyLength(final int type)
+    {
+        switch (type)
+        {
+            case VOTE_REQUEST:
+                return VoteRequest.LENGTH;
+            case VOTE_RESPONSE:
+                return VoteResponse.LENGTH;
+            case APPEND_REQUEST:
+                return AppendRequest.FIXED_LENGTH;
+            case APPEND_RESPONSE:
+                return AppendResponse.LENGTH;
+            default:
+                return -1;
+        }
+    }
+
+    public static String name(final int type)
+    {
+        switch (type)
+        {
+            case VOTE_REQUEST:
+                return "VOTE_REQUEST";
+            case VOTE_RESPONSE:
+                return "VOTE_RESPONSE";
+            case APPEND_REQUEST:
+                return "APPEND_REQUEST";
+            case APPEND_RESPONSE:
+                return "APPEND_RESPONSE";
+            default:
+                return "UNKNOWN(" + type + ")";
+        }
+    }
+}
