@@ -1,0 +1,703 @@
+package io.synod.transport.aeron;
+
+import io.aeron.Aeron;
+import io.aeron.Counter;
+import io.aeron.ExclusivePublication;
+import io.aeron.FragmentAssembler;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.BufferClaim;
+import io.aeron.logbuffer.Header;
+import io.synod.raft.Transport;
+import io.synod.raft.codec.FrameCheck;
+import io.synod.raft.codec.MessageHeader;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * The {@link Transport} port over Aeron: one {@link ExclusivePublication} per peer and one
+ * {@link Subscription} for this member, on UDP unicast endpoints or, for members in one process,
+ * on IPC. Member {@code m} listens on stream {@code streamId + m} of its own channel.
+ *
+ * <p><b>Outbound.</b> A frame that fits one Aeron fragment is written with {@code tryClaim}: copied
+ * once into the term buffer, signed there when a {@link FrameMac} is configured, and committed. A
+ * larger frame is offered (Aeron fragments it; the receiver reassembles it). A back-pressured send
+ * is retried up to {@link Context#sendRetriesMax()} times, then reported as {@code false}; nothing is
+ * thrown. A publication the driver closed is re-added asynchronously, so a restarted peer or driver
+ * is reconnected without blocking the duty cycle.
+ *
+ * <p><b>Inbound.</b> {@link #poll} reads at most {@code fragmentLimit} fragments through a
+ * {@link FragmentAssembler}. Each frame is checked before the handler sees it: the MAC (when
+ * configured), then {@link FrameCheck#checkHeader}, the cluster id, a sender that is a peer and a
+ * receiver that is this member. A failing frame is dropped and counted by reason
+ * ({@link #droppedFrames(int)}) and in the {@link SynodCounters#DROPPED_FRAMES_TYPE_ID} counter.
+ * The handler receives the frame without its MAC trailer.
+ *
+ * <p><b>Threading.</b> {@link #send}, {@link #poll} and {@link #close} on the agent's thread only.
+ * The Aeron counters may be read from any thread or process.
+ * <p><b>Allocation.</b> None in steady state; re-adding a closed publication allocates.
+ * <p><b>Exceptions.</b> {@link #send} never throws. {@link #poll} propagates what the frame handler
+ * throws (a failure of the node is fatal and must not be hidden).
+ */
+public final class AeronTransport implements Transport
+{
+    /** Defaults. */
+    public static final class Configuration
+    {
+        /** Base stream id; member {@code m} listens on {@code streamId + m}. */
+        public static final int STREAM_ID_DEFAULT = 7000;
+        /** Retries of a back-pressured send before it is reported as failed. */
+        public static final int SEND_RETRIES_MAX_DEFAULT = 3;
+        /** The IPC channel. */
+        public static final String IPC_CHANNEL = "aeron:ipc";
+
+        private Configuration()
+        {
+        }
+    }
+
+    /**
+     * Configuration of one transport, validated by {@link #conclude()}.
+     */
+    public static final class Context
+    {
+        private int clusterId;
+        private int memberId;
+        private final Int2ObjectHashMap<String> endpoints = new Int2ObjectHashMap<>();
+        private boolean ipc;
+        private int streamId = Configuration.STREAM_ID_DEFAULT;
+        private int sendRetriesMax = Configuration.SEND_RETRIES_MAX_DEFAULT;
+        private String channelParams = "";
+        private FrameMac mac;
+        private boolean validateHeaders = true;
+        private int[] members;
+
+        /**
+         * Validates the context.
+         *
+         * @return this.
+         * @throws IllegalArgumentException naming the first bad setting.
+         */
+        public Context conclude()
+        {
+            require(memberId > 0, "memberId must be positive: " + memberId);
+            require(ipc || endpoints.size() > 1, "UDP needs an endpoint for every member (at least two), or ipc(true)");
+            require(members != null && members.length > 0, "members must be set (endpoint(...) or members(...))");
+            require(Arrays.stream(members).anyMatch((m) -> m == memberId), "memberId not in members");
+            require(Arrays.stream(members).allMatch((m) -> m > 0), "member ids must be positive");
+            require(ipc || Arrays.stream(members).allMatch(endpoints::containsKey), "every member needs an endpoint");
+            require(sendRetriesMax >= 0, "sendRetriesMax must be >= 0");
+            require(streamId > 0, "streamId must be positive");
+            return this;
+        }
+
+        private static void require(final boolean condition, final String message)
+        {
+            if (!condition)
+            {
+                throw new IllegalArgumentException(message);
+            }
+        }
+
+        /** Cluster id; frames carrying another are dropped. */
+        public Context clusterId(final int clusterId)
+        {
+            this.clusterId = clusterId;
+            return this;
+        }
+
+        public int clusterId()
+        {
+            return clusterId;
+        }
+
+        /** This member's id. */
+        public Context memberId(final int memberId)
+        {
+            this.memberId = memberId;
+            return this;
+        }
+
+        public int memberId()
+        {
+            return memberId;
+        }
+
+        /**
+         * The UDP endpoint {@code host:port} of a member (this one included: it is where this member
+         * listens). Adds the member to {@link #members()}.
+         */
+        public Context endpoint(final int memberId, final String hostAndPort)
+        {
+            endpoints.put(memberId, hostAndPort);
+            final int[] keys = new int[endpoints.size()];
+            int i = 0;
+            for (final Int2ObjectHashMap<String>.KeyIterator it = endpoints.keySet().iterator(); it.hasNext(); )
+            {
+                keys[i++] = it.nextInt();
+            }
+            Arrays.sort(keys);
+            members = keys;
+            return this;
+        }
+
+        /** @return the endpoint of a member, or null. */
+        public String endpoint(final int memberId)
+        {
+            return endpoints.get(memberId);
+        }
+
+        /** Members, for IPC (with UDP, {@link #endpoint(int, String)} sets them). */
+        public Context members(final int... members)
+        {
+            this.members = members.clone();
+            Arrays.sort(this.members);
+            return this;
+        }
+
+        public int[] members()
+        {
+            return members == null ? null : members.clone();
+        }
+
+        /** Use IPC instead of UDP: every member must use the same media driver. */
+        public Context ipc(final boolean ipc)
+        {
+            this.ipc = ipc;
+            return this;
+        }
+
+        public boolean ipc()
+        {
+            return ipc;
+        }
+
+        /** Base stream id (default {@value Configuration#STREAM_ID_DEFAULT}). */
+        public Context streamId(final int streamId)
+        {
+            this.streamId = streamId;
+            return this;
+        }
+
+        public int streamId()
+        {
+            return streamId;
+        }
+
+        /** Retries of a back-pressured send (default {@value Configuration#SEND_RETRIES_MAX_DEFAULT}). */
+        public Context sendRetriesMax(final int sendRetriesMax)
+        {
+            this.sendRetriesMax = sendRetriesMax;
+            return this;
+        }
+
+        public int sendRetriesMax()
+        {
+            return sendRetriesMax;
+        }
+
+        /**
+         * Extra Aeron channel parameters appended to every channel, e.g. {@code "term-length=1m"} or
+         * {@code "mtu=8k|term-length=4m"}. Empty by default.
+         */
+        public Context channelParams(final String channelParams)
+        {
+            this.channelParams = channelParams;
+            return this;
+        }
+
+        public String channelParams()
+        {
+            return channelParams;
+        }
+
+        /** Authenticate frames with a MAC over each (null, the default, for none). All members must agree. */
+        public Context mac(final FrameMac mac)
+        {
+            this.mac = mac;
+            return this;
+        }
+
+        public FrameMac mac()
+        {
+            return mac;
+        }
+
+        /**
+         * Check header, cluster and members before delivering (default true). The node checks the
+         * same again; turning this off only saves a few loads per frame.
+         */
+        public Context validateHeaders(final boolean validateHeaders)
+        {
+            this.validateHeaders = validateHeaders;
+            return this;
+        }
+
+        public boolean validateHeaders()
+        {
+            return validateHeaders;
+        }
+
+        /** @return the channel on which {@code memberId} listens. */
+        public String channel(final int memberId)
+        {
+            final String base = ipc ? Configuration.IPC_CHANNEL : "aeron:udp?endpoint=" + endpoints.get(memberId);
+            if (channelParams == null || channelParams.isEmpty())
+            {
+                return base;
+            }
+            return base + (ipc ? "?" : "|") + channelParams;
+        }
+
+        /** @return the stream on which {@code memberId} listens. */
+        public int memberStreamId(final int memberId)
+        {
+            return streamId + memberId;
+        }
+    }
+
+    private static final class Peer
+    {
+        final int memberId;
+        final String channel;
+        final int streamId;
+        ExclusivePublication publication;
+        long pendingRegistrationId = Aeron.NULL_VALUE;
+
+        Peer(final int memberId, final String channel, final int streamId)
+        {
+            this.memberId = memberId;
+            this.channel = channel;
+            this.streamId = streamId;
+        }
+    }
+
+    private final Aeron aeron;
+    private final Context ctx;
+    private final int clusterId;
+    private final int memberId;
+    private final int[] members;
+    private final int sendRetriesMax;
+    private final boolean validateHeaders;
+    private final FrameMac mac;
+    private final int macLength;
+    private final Int2ObjectHashMap<Peer> peers = new Int2ObjectHashMap<>();
+    private final Peer[] peerArray;
+    private final BufferClaim bufferClaim = new BufferClaim();
+    private final UnsafeBuffer tagBuffer = new UnsafeBuffer(new byte[FrameMac.TAG_LENGTH]);
+    private final MessageHeader header = new MessageHeader();
+    private final FragmentAssembler assembler;
+    private final long[] droppedByReason = new long[FrameCheck.REASON_COUNT];
+    private final Counter sentFrames;
+    private final Counter sentBytes;
+    private final Counter receivedFrames;
+    private final Counter receivedBytes;
+    private final Counter droppedFrames;
+    private final Counter sendFailures;
+    private Subscription subscription;
+    private FrameHandler handler;
+    private long sendExceptions;
+    private boolean closed;
+
+    /**
+     * Creates the transport: adds this member's subscription (waiting for the driver to confirm it)
+     * and one publication per peer, and allocates the transport counters.
+     *
+     * @param aeron connected client; not closed by this transport.
+     * @param ctx   the configuration; concluded here.
+     */
+    public AeronTransport(final Aeron aeron, final Context ctx)
+    {
+        ctx.conclude();
+        this.aeron = aeron;
+        this.ctx = ctx;
+        this.clusterId = ctx.clusterId();
+        this.memberId = ctx.memberId();
+        this.members = ctx.members();
+        this.sendRetriesMax = ctx.sendRetriesMax();
+        this.validateHeaders = ctx.validateHeaders();
+        this.mac = ctx.mac();
+        this.macLength = mac == null ? 0 : FrameMac.TAG_LENGTH;
+        this.assembler = new FragmentAssembler(this::onFragment);
+
+        sentFrames = SynodCounters.allocate(aeron, SynodCounters.SENT_FRAMES_TYPE_ID, "sent frames", clusterId, 0, memberId);
+        sentBytes = SynodCounters.allocate(aeron, SynodCounters.SENT_BYTES_TYPE_ID, "sent bytes", clusterId, 0, memberId);
+        receivedFrames =
+            SynodCounters.allocate(aeron, SynodCounters.RECEIVED_FRAMES_TYPE_ID, "received frames", clusterId, 0, memberId);
+        receivedBytes =
+            SynodCounters.allocate(aeron, SynodCounters.RECEIVED_BYTES_TYPE_ID, "received bytes", clusterId, 0, memberId);
+        droppedFrames =
+            SynodCounters.allocate(aeron, SynodCounters.DROPPED_FRAMES_TYPE_ID, "dropped frames", clusterId, 0, memberId);
+        sendFailures =
+            SynodCounters.allocate(aeron, SynodCounters.SEND_FAILURES_TYPE_ID, "send failures", clusterId, 0, memberId);
+
+        subscription = aeron.addSubscription(ctx.channel(memberId), ctx.memberStreamId(memberId));
+        int peerCount = 0;
+        final Peer[] all = new Peer[members.length];
+        for (final int member : members)
+        {
+            if (member != memberId)
+            {
+                final Peer peer = new Peer(member, ctx.channel(member), ctx.memberStreamId(member));
+                peer.pendingRegistrationId = aeron.asyncAddExclusivePublication(peer.channel, peer.streamId);
+                peers.put(member, peer);
+                all[peerCount++] = peer;
+            }
+        }
+        peerArray = Arrays.copyOf(all, peerCount);
+    }
+
+    /**
+     * Sends one frame to a peer. Never blocks beyond {@link Context#sendRetriesMax()} immediate
+     * retries and never throws.
+     *
+     * @return true if Aeron accepted the frame; false if the peer is unknown, not connected,
+     * back-pressured, the frame is larger than the publication's maximum message, or Aeron failed.
+     */
+    @Override
+    public boolean send(final int memberId, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final Peer peer = peers.get(memberId);
+        if (null == peer)
+        {
+            sendFailures.incrementRelease();
+            return false;
+        }
+
+        try
+        {
+            final ExclusivePublication publication = publication(peer);
+            if (null == publication)
+            {
+                sendFailures.incrementRelease();
+                return false;
+            }
+
+            final int frameLength = length + macLength;
+            if (frameLength <= publication.maxPayloadLength())
+            {
+                return claimAndSend(peer, publication, buffer, offset, length, frameLength);
+            }
+            else if (frameLength <= publication.maxMessageLength())
+            {
+                return offerAndSend(peer, publication, buffer, offset, length, frameLength);
+            }
+
+            sendFailures.incrementRelease();
+            return false;
+        }
+        catch (final RuntimeException ex)
+        {
+            sendExceptions++;
+            sendFailures.incrementRelease();
+            return false;
+        }
+    }
+
+    private boolean claimAndSend(
+        final Peer peer,
+        final ExclusivePublication publication,
+        final DirectBuffer buffer,
+        final int offset,
+        final int length,
+        final int frameLength)
+    {
+        for (int attempt = 0; attempt <= sendRetriesMax; attempt++)
+        {
+            final long result = publication.tryClaim(frameLength, bufferClaim);
+            if (result > 0)
+            {
+                final MutableDirectBuffer claimBuffer = bufferClaim.buffer();
+                final int claimOffset = bufferClaim.offset();
+                claimBuffer.putBytes(claimOffset, buffer, offset, length);
+                if (null != mac)
+                {
+                    mac.sign(claimBuffer, claimOffset, length);
+                }
+                bufferClaim.commit();
+                onSent(frameLength);
+                return true;
+            }
+            if (!isRetryable(result))
+            {
+                onSendFailed(peer, result);
+                return false;
+            }
+        }
+        sendFailures.incrementRelease();
+        return false;
+    }
+
+    private boolean offerAndSend(
+        final Peer peer,
+        final ExclusivePublication publication,
+        final DirectBuffer buffer,
+        final int offset,
+        final int length,
+        final int frameLength)
+    {
+        if (null != mac)
+        {
+            tagBuffer.putLong(0, mac.tag(buffer, offset, length), ByteOrder.LITTLE_ENDIAN);
+        }
+        for (int attempt = 0; attempt <= sendRetriesMax; attempt++)
+        {
+            final long result = null == mac ?
+                publication.offer(buffer, offset, length) :
+                publication.offer(buffer, offset, length, tagBuffer, 0, FrameMac.TAG_LENGTH, null);
+            if (result > 0)
+            {
+                onSent(frameLength);
+                return true;
+            }
+            if (!isRetryable(result))
+            {
+                onSendFailed(peer, result);
+                return false;
+            }
+        }
+        sendFailures.incrementRelease();
+        return false;
+    }
+
+    private static boolean isRetryable(final long result)
+    {
+        return result == Publication.BACK_PRESSURED || result == Publication.ADMIN_ACTION;
+    }
+
+    private void onSent(final int frameLength)
+    {
+        sentFrames.incrementRelease();
+        sentBytes.getAndAddRelease(frameLength);
+    }
+
+    private void onSendFailed(final Peer peer, final long result)
+    {
+        sendFailures.incrementRelease();
+        if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED)
+        {
+            // The driver closed the publication (client timeout, driver restart) or its position
+            // space is spent: replace it. Raft retransmits whatever is lost meanwhile.
+            reconnect(peer);
+        }
+    }
+
+    private void reconnect(final Peer peer)
+    {
+        final ExclusivePublication old = peer.publication;
+        peer.publication = null;
+        CloseHelper.quietClose(old);
+        if (Aeron.NULL_VALUE == peer.pendingRegistrationId)
+        {
+            peer.pendingRegistrationId = aeron.asyncAddExclusivePublication(peer.channel, peer.streamId);
+        }
+    }
+
+    private ExclusivePublication publication(final Peer peer)
+    {
+        final ExclusivePublication publication = peer.publication;
+        if (null != publication)
+        {
+            if (!publication.isClosed())
+            {
+                return publication;
+            }
+            reconnect(peer);
+        }
+
+        if (Aeron.NULL_VALUE != peer.pendingRegistrationId)
+        {
+            try
+            {
+                final ExclusivePublication added = aeron.getExclusivePublication(peer.pendingRegistrationId);
+                if (null != added)
+                {
+                    peer.pendingRegistrationId = Aeron.NULL_VALUE;
+                    peer.publication = added;
+                }
+            }
+            catch (final RuntimeException ex)
+            {
+                // Registration failed (driver restarting): try again on a later send.
+                sendExceptions++;
+                peer.pendingRegistrationId = aeron.asyncAddExclusivePublication(peer.channel, peer.streamId);
+            }
+        }
+        return peer.publication;
+    }
+
+    /**
+     * Delivers up to {@code fragmentLimit} fragments; each complete, valid frame goes to the handler.
+     *
+     * @return the number of fragments read (dropped frames included: they are work too).
+     */
+    @Override
+    public int poll(final FrameHandler handler, final int fragmentLimit)
+    {
+        this.handler = handler;
+        final Subscription subscription = this.subscription;
+        if (subscription.isClosed())
+        {
+            if (!closed)
+            {
+                this.subscription = aeron.addSubscription(ctx.channel(memberId), ctx.memberStreamId(memberId));
+            }
+            return 0;
+        }
+        return subscription.poll(assembler, fragmentLimit);
+    }
+
+    private void onFragment(final DirectBuffer buffer, final int offset, final int signedLength, final Header aeronHeader)
+    {
+        receivedFrames.incrementRelease();
+        receivedBytes.getAndAddRelease(signedLength);
+
+        int length = signedLength;
+        if (null != mac)
+        {
+            if (!mac.verify(buffer, offset, signedLength))
+            {
+                drop(FrameCheck.BAD_MAC);
+                return;
+            }
+            length -= FrameMac.TAG_LENGTH;
+        }
+
+        if (validateHeaders)
+        {
+            final int code = FrameCheck.checkHeader(header, buffer, offset, length);
+            if (FrameCheck.OK != code)
+            {
+                drop(code);
+                return;
+            }
+            if (header.clusterId() != clusterId)
+            {
+                drop(FrameCheck.WRONG_CLUSTER);
+                return;
+            }
+            if (header.to() != memberId || !peers.containsKey(header.from()))
+            {
+                drop(FrameCheck.UNKNOWN_MEMBER);
+                return;
+            }
+        }
+
+        handler.onFrame(buffer, offset, length);
+    }
+
+    private void drop(final int reason)
+    {
+        droppedByReason[reason]++;
+        droppedFrames.incrementRelease();
+    }
+
+    /** @return frames dropped by this transport for {@code reason} (a {@link FrameCheck} code). Agent thread. */
+    public long droppedFrames(final int reason)
+    {
+        return droppedByReason[reason];
+    }
+
+    /** @return all frames dropped by this transport; readable from any thread. */
+    public long droppedFrames()
+    {
+        return droppedFrames.get();
+    }
+
+    /** @return frames handed to Aeron; readable from any thread. */
+    public long sentFrames()
+    {
+        return sentFrames.get();
+    }
+
+    /** @return bytes handed to Aeron (MAC included); readable from any thread. */
+    public long sentBytes()
+    {
+        return sentBytes.get();
+    }
+
+    /** @return frames received, valid or not; readable from any thread. */
+    public long receivedFrames()
+    {
+        return receivedFrames.get();
+    }
+
+    /** @return bytes received; readable from any thread. */
+    public long receivedBytes()
+    {
+        return receivedBytes.get();
+    }
+
+    /** @return failed sends; readable from any thread. */
+    public long sendFailures()
+    {
+        return sendFailures.get();
+    }
+
+    /** @return exceptions caught from Aeron while sending. Agent thread. */
+    public long sendExceptions()
+    {
+        return sendExceptions;
+    }
+
+    /** @return this member's id. */
+    public int memberId()
+    {
+        return memberId;
+    }
+
+    /** @return the dropped-frames counter, so the node can add the frames it drops itself. */
+    public Counter droppedFramesCounter()
+    {
+        return droppedFrames;
+    }
+
+    /** @return true if the publication to {@code memberId} is connected to a live subscriber. */
+    public boolean isConnected(final int memberId)
+    {
+        final Peer peer = peers.get(memberId);
+        return null != peer && null != peer.publication && peer.publication.isConnected();
+    }
+
+    /** @return the configuration. */
+    public Context context()
+    {
+        return ctx;
+    }
+
+    /**
+     * Closes the subscription, the publications and the counters. Idempotent; agent thread or after
+     * the agent stopped.
+     */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        for (final Peer peer : peerArray)
+        {
+            CloseHelper.quietClose(peer.publication);
+            if (Aeron.NULL_VALUE != peer.pendingRegistrationId && !aeron.isClosed())
+            {
+                try
+                {
+                    aeron.asyncRemovePublication(peer.pendingRegistrationId);
+                }
+                catch (final RuntimeException ignore)
+                {
+                    // the driver is gone; nothing to release
+                }
+            }
+        }
+        CloseHelper.quietCloseAll(subscription, sentFrames, sentBytes, receivedFrames, receivedBytes, droppedFrames, sendFailures);
+    }
+}
