@@ -106,6 +106,13 @@ final class Peer
         }
     }
 
+    @Override
+    public String toString()
+    {
+        return memberId + ":" + (replicating ? "R" : "P") + " next=" + nextIndex + " match=" + matchIndex +
+            " inflight=" + inflightCount + (probeInFlight ? " probing" : "") + " progress@" + lastProgressNs / 1_000_000 + "ms";
+    }
+
     void resetVote()
     {
         voteResponded = false;

@@ -43,6 +43,7 @@ import java.util.random.RandomGenerator;
 public final class RaftNode
 {
     private static final long UNSET = Long.MIN_VALUE;
+    private static final boolean DBG = Boolean.getBoolean("synod.debug");
 
     private final RaftConfig config;
     private final RaftLog log;
@@ -665,6 +666,7 @@ public final class RaftNode
         final long prevLogIndex = appendRequest.prevLogIndex();
         final long prevLogTerm = appendRequest.prevLogTerm();
         final int entryCount = appendRequest.entryCount();
+        if (DBG && nowNs > 7_000_000_000L) System.out.println((nowNs/1000000) + " m" + memberId + " AE prev=" + prevLogIndex + " n=" + entryCount + " commit=" + commitIndex + " last=" + log.lastIndex());
         final long lastIndex = log.lastIndex();
         if (prevLogIndex > lastIndex)
         {
@@ -790,6 +792,7 @@ public final class RaftNode
         final Peer peer = peerById.get(from);
         peer.recentActive = true;
         final long index = appendResponse.index();
+        if (DBG && nowNs > 7_000_000_000L) System.out.println((nowNs/1000000) + " leader resp from " + from + " ok=" + appendResponse.success() + " index=" + index + " " + peer);
         if (appendResponse.success())
         {
             if (index > log.lastIndex())
@@ -1085,6 +1088,6 @@ public final class RaftNode
     {
         return "RaftNode{group=" + groupId + ", member=" + memberId + ", role=" + role + ", term=" + currentTerm +
             ", leader=" + leaderId + ", commit=" + commitIndex + ", applied=" + lastApplied +
-            ", last=" + log.lastIndex() + "}";
+            ", last=" + log.lastIndex() + "/" + log.lastTerm() + (role == RaftRole.LEADER ? ", peers=" + java.util.Arrays.toString(peers) : "") + "}";
     }
 }

@@ -40,7 +40,8 @@ public final class FrameCheck
      */
     public static int checkHeader(final MessageHeader header, final DirectBuffer buffer, final int offset, final int length)
     {
-        if (length < MessageHeader.LENGTH || offset < 0 || offset + length > buffer.capacity())
+        // Subtract rather than add: offset + length can overflow int and pass the bound.
+        if (length < MessageHeader.LENGTH || offset < 0 || length > buffer.capacity() - offset)
         {
             return BAD_LENGTH;
         }

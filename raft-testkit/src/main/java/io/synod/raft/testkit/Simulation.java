@@ -1,0 +1,705 @@
+package io.synod.raft.testkit;
+
+import io.synod.raft.ProposalHandler;
+import io.synod.raft.RaftAgent;
+import io.synod.raft.RaftConfig;
+import io.synod.raft.RaftNode;
+import io.synod.raft.RaftObserver;
+import io.synod.raft.RaftRole;
+import io.synod.raft.StateMachine;
+import io.synod.raft.Transport;
+import io.synod.raft.codec.FrameCheck;
+import io.synod.raft.codec.MessageHeader;
+import io.synod.raft.codec.MessageType;
+import io.synod.raft.codec.VoteResponse;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.PriorityQueue;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A deterministic simulation of one Raft cluster: virtual time, a faulty network, crashing disks and a
+ * client workload, all derived from one seed. Real {@link RaftNode}s driven by real {@link RaftAgent}s;
+ * only the ports and the clock are simulated.
+ *
+ * <p>A run has two phases. The <b>safety phase</b> runs {@code steps} events with faults — message
+ * drops, duplicates, random delays (so reordering), partitions (isolated leader, minority/majority
+ * splits, a bridge node), crashes that lose unflushed log writes (including crashes inside a flush or
+ * a hard-state store) and restarts — and checks {@link RaftInvariants} after every step. The
+ * <b>liveness phase</b> then heals every fault and requires, within {@link #LIVENESS_BOUND_ELECTION_TIMEOUTS}
+ * election timeouts of virtual time, a leader, a new proposal committed, and every acknowledged
+ * proposal applied on every member.
+ *
+ * <p>Any failure throws {@link SimulationFailure} whose message starts with the seed and the command
+ * that replays it. Same seed, same run: nothing here reads a real clock or an unseeded random.
+ */
+public final class Simulation
+{
+    /** Liveness bound after healing, in election timeouts of virtual time. */
+    public static final int LIVENESS_BOUND_ELECTION_TIMEOUTS = 60;
+
+    private static final int DELIVER = 0;
+    private static final int TICK = 1;
+    private static final int CLIENT = 2;
+    private static final int FAULT = 3;
+    private static final int GROUP_ID = 0;
+    private static final int CLUSTER_ID = 7;
+    private static final long PROBE_CORRELATION_ID = -1;
+
+    private record Event(long timeNs, long seq, int kind, int slot, byte[] frame) implements Comparable<Event>
+    {
+        @Override
+        public int compareTo(final Event other)
+        {
+            final int byTime = Long.compare(timeNs, other.timeNs);
+            return byTime != 0 ? byTime : Long.compare(seq, other.seq);
+        }
+    }
+
+    /** Everything a run does, derived from the seed. */
+    public static final class Parameters
+    {
+        public final long seed;
+        public final int clusterSize;
+        public final double dropRate;
+        public final double duplicateRate;
+        public final long minDelayNs;
+        public final long maxDelayNs;
+        public final long faultIntervalNs;
+        public final long proposalIntervalNs;
+        public final long electionTimeoutNs;
+        public final long heartbeatIntervalNs;
+        public final long tickIntervalNs;
+        public final int inflightAppendsMax;
+        public final int appendEntriesMax;
+
+        Parameters(final long seed)
+        {
+            final SplittableRandom random = new SplittableRandom(seed);
+            this.seed = seed;
+            this.clusterSize = new int[]{3, 5, 7}[random.nextInt(3)];
+            this.dropRate = random.nextDouble() * 0.2;
+            this.duplicateRate = random.nextDouble() * 0.05;
+            this.minDelayNs = TimeUnit.MICROSECONDS.toNanos(100 + random.nextInt(900));
+            this.maxDelayNs = minDelayNs + TimeUnit.MILLISECONDS.toNanos(1 + random.nextInt(30));
+            this.faultIntervalNs = TimeUnit.MILLISECONDS.toNanos(30 + random.nextInt(400));
+            this.proposalIntervalNs = TimeUnit.MILLISECONDS.toNanos(1 + random.nextInt(15));
+            this.electionTimeoutNs = TimeUnit.MILLISECONDS.toNanos(100);
+            this.heartbeatIntervalNs = TimeUnit.MILLISECONDS.toNanos(20);
+            this.tickIntervalNs = TimeUnit.MILLISECONDS.toNanos(10);
+            this.inflightAppendsMax = 1 + random.nextInt(8);
+            this.appendEntriesMax = 1 + random.nextInt(64);
+        }
+
+        @Override
+        public String toString()
+        {
+            return "seed=" + seed + " nodes=" + clusterSize + String.format(" drop=%.3f dup=%.3f", dropRate, duplicateRate) +
+                " delay=" + minDelayNs / 1000 + ".." + maxDelayNs / 1000 + "us faultEvery=" + faultIntervalNs / 1_000_000 +
+                "ms proposeEvery=" + proposalIntervalNs / 1_000_000 + "ms inflight=" + inflightAppendsMax +
+                " batch=" + appendEntriesMax;
+        }
+    }
+
+    /** What a run did, for reports. */
+    public record Result(
+        long seed, int clusterSize, long steps, long virtualTimeNs, long acknowledged, long committed,
+        long crashes, long partitions, long maxTerm, long invariantChecks)
+    {
+    }
+
+    private final Parameters parameters;
+    private final long steps;
+    private final SplittableRandom random;
+    private final VirtualClock clock = new VirtualClock(TimeUnit.SECONDS.toNanos(1));
+    private final PriorityQueue<Event> events = new PriorityQueue<>();
+    private final RaftInvariants invariants = new RaftInvariants();
+    private final SimNode[] nodes;
+    private final boolean[][] blocked;
+    private final MessageHeader sniffHeader = new MessageHeader();
+    private final VoteResponse sniffVote = new VoteResponse();
+    private final Long2LongHashMap proposalHashes = new Long2LongHashMap(0);
+    private long eventSeq;
+    private long nextCorrelationId = 1;
+    private long maxAcknowledgedIndex;
+    private long acknowledged;
+    private long crashes;
+    private long partitions;
+    private long stepsRun;
+    private double dropRate;
+    private double duplicateRate;
+    private boolean faultsEnabled = true;
+    private int clientTarget;
+    private long probeIndex;
+    private boolean probeFailed;
+
+    /**
+     * @param seed  derives everything.
+     * @param steps events in the safety phase.
+     */
+    public Simulation(final long seed, final long steps)
+    {
+        this.parameters = new Parameters(seed);
+        this.steps = steps;
+        this.random = new SplittableRandom(seed ^ 0x5DEECE66DL);
+        this.dropRate = parameters.dropRate;
+        this.duplicateRate = parameters.duplicateRate;
+        final int n = parameters.clusterSize;
+        final int[] members = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            members[i] = i + 1;
+        }
+        this.nodes = new SimNode[n];
+        this.blocked = new boolean[n][n];
+        for (int i = 0; i < n; i++)
+        {
+            nodes[i] = new SimNode(i, members);
+            nodes[i].start();
+            schedule(clock.nanoTime() + random.nextLong(parameters.tickIntervalNs), TICK, i, null);
+        }
+        schedule(clock.nanoTime() + parameters.proposalIntervalNs, CLIENT, 0, null);
+        schedule(clock.nanoTime() + parameters.faultIntervalNs, FAULT, 0, null);
+    }
+
+    /** Runs one seed and throws {@link SimulationFailure} on any violation. */
+    public static Result run(final long seed, final long steps)
+    {
+        return new Simulation(seed, steps).run();
+    }
+
+    public Parameters parameters()
+    {
+        return parameters;
+    }
+
+    public Result run()
+    {
+        try
+        {
+            for (long i = 0; i < steps; i++)
+            {
+                step();
+            }
+            livenessPhase();
+        }
+        catch (final InvariantViolation | IllegalStateException | LivenessFailure ex)
+        {
+            throw new SimulationFailure(parameters.seed, steps, parameters + " failed at step " + stepsRun +
+                " t=" + (clock.nanoTime() / 1_000_000) + "ms: " + ex.getMessage() + "\n" + describeNodes(), ex);
+        }
+        long maxTerm = 0;
+        for (final SimNode node : nodes)
+        {
+            maxTerm = Math.max(maxTerm, node.hardState.term());
+        }
+        return new Result(parameters.seed, parameters.clusterSize, stepsRun, clock.nanoTime(), acknowledged,
+            invariants.committedCount(), crashes, partitions, maxTerm, invariants.checks());
+    }
+
+    private void livenessPhase()
+    {
+        faultsEnabled = false;
+        dropRate = 0;
+        duplicateRate = 0;
+        healPartitions();
+        for (final SimNode node : nodes)
+        {
+            node.hardState.disarm();
+            node.log.disarm();
+            if (!node.alive)
+            {
+                node.start();
+            }
+        }
+        // Bound: a leader within LIVENESS_BOUND_ELECTION_TIMEOUTS, plus the time the slowest follower
+        // needs to copy the backlog at the configured window and batch over the slowest link.
+        long maxLastIndex = 0;
+        long minLastIndex = Long.MAX_VALUE;
+        for (final SimNode node : nodes)
+        {
+            maxLastIndex = Math.max(maxLastIndex, node.log.lastIndex());
+            minLastIndex = Math.min(minLastIndex, node.log.lastIndex());
+        }
+        final long backlog = maxLastIndex - minLastIndex + 1;
+        final long catchUpNs = backlog * 2 * parameters.maxDelayNs / ((long)parameters.inflightAppendsMax * parameters.appendEntriesMax);
+        final long deadline = clock.nanoTime() + LIVENESS_BOUND_ELECTION_TIMEOUTS * parameters.electionTimeoutNs + catchUpNs;
+        boolean probeSent = false;
+        while (true)
+        {
+            if (clock.nanoTime() > deadline)
+            {
+                throw new LivenessFailure("no progress within " + LIVENESS_BOUND_ELECTION_TIMEOUTS +
+                    " election timeouts + " + catchUpNs / 1_000_000 + "ms catch-up after healing (probe index " + probeIndex + ", max acknowledged " + maxAcknowledgedIndex + ")");
+            }
+            step();
+            final SimNode leader = leader();
+            if (leader == null)
+            {
+                continue;
+            }
+            if (!probeSent || probeFailed)
+            {
+                // One more proposal after healing must commit: progress, not just quiescence.
+                probeFailed = false;
+                probeSent = proposeTo(leader, PROBE_CORRELATION_ID);
+                continue;
+            }
+            if (probeIndex == 0)
+            {
+                continue;
+            }
+            final long target = Math.max(probeIndex, maxAcknowledgedIndex);
+            boolean done = true;
+            for (final SimNode node : nodes)
+            {
+                if (node.raft.lastApplied() < target)
+                {
+                    done = false;
+                    break;
+                }
+            }
+            if (done)
+            {
+                return;
+            }
+        }
+    }
+
+    private SimNode leader()
+    {
+        SimNode leader = null;
+        for (final SimNode node : nodes)
+        {
+            if (node.alive && node.raft.role() == RaftRole.LEADER && (leader == null || node.raft.term() > leader.raft.term()))
+            {
+                leader = node;
+            }
+        }
+        return leader;
+    }
+
+    private void step()
+    {
+        final Event event = events.poll();
+        if (event == null)
+        {
+            throw new IllegalStateException("event queue empty");
+        }
+        clock.advanceTo(event.timeNs());
+        stepsRun++;
+        switch (event.kind())
+        {
+            case DELIVER:
+            {
+                final SimNode node = nodes[event.slot()];
+                if (node.alive)
+                {
+                    node.inbox.add(event.frame());
+                    node.doWork();
+                }
+                break;
+            }
+            case TICK:
+            {
+                final SimNode node = nodes[event.slot()];
+                if (node.alive)
+                {
+                    node.doWork();
+                }
+                final long jitter = random.nextLong(parameters.tickIntervalNs / 2);
+                schedule(clock.nanoTime() + parameters.tickIntervalNs - parameters.tickIntervalNs / 4 + jitter, TICK, event.slot(), null);
+                break;
+            }
+            case CLIENT:
+            {
+                if (faultsEnabled)
+                {
+                    clientPropose();
+                }
+                schedule(clock.nanoTime() + 1 + random.nextLong(2 * parameters.proposalIntervalNs), CLIENT, 0, null);
+                break;
+            }
+            case FAULT:
+            {
+                if (faultsEnabled)
+                {
+                    injectFault();
+                }
+                schedule(clock.nanoTime() + 1 + random.nextLong(2 * parameters.faultIntervalNs), FAULT, 0, null);
+                break;
+            }
+            default:
+                throw new IllegalStateException("unknown event " + event.kind());
+        }
+        for (final SimNode node : nodes)
+        {
+            if (node.alive)
+            {
+                invariants.check(node.raft, node.incarnation);
+            }
+        }
+    }
+
+    private void clientPropose()
+    {
+        SimNode target = nodes[clientTarget];
+        if (!target.alive)
+        {
+            target = nodes[random.nextInt(nodes.length)];
+        }
+        if (target.alive)
+        {
+            proposeTo(target, nextCorrelationId++);
+        }
+    }
+
+    private boolean proposeTo(final SimNode target, final long correlationId)
+    {
+        final int length = 8 + random.nextInt(57);
+        final UnsafeBuffer command = new UnsafeBuffer(new byte[length]);
+        command.putLong(0, correlationId);
+        for (int i = 8; i < length; i++)
+        {
+            command.putByte(i, (byte)random.nextInt(256));
+        }
+        proposalHashes.put(correlationId, Hashing.hash(io.synod.raft.EntryType.COMMAND, command, 0, length));
+        if (!target.agent.propose(GROUP_ID, correlationId, command, 0, length))
+        {
+            return false;
+        }
+        target.doWork();
+        return true;
+    }
+
+    private void injectFault()
+    {
+        final int choice = random.nextInt(100);
+        if (choice < 30)
+        {
+            partition();
+        }
+        else if (choice < 50)
+        {
+            healPartitions();
+        }
+        else if (choice < 65)
+        {
+            final SimNode node = nodes[random.nextInt(nodes.length)];
+            if (node.alive)
+            {
+                final int how = random.nextInt(3);
+                if (how == 0)
+                {
+                    node.crash();
+                }
+                else if (how == 1)
+                {
+                    node.log.crashOnNextFlush(random.split());
+                }
+                else
+                {
+                    node.hardState.crashOnNextStore(random.split());
+                }
+            }
+        }
+        else if (choice < 85)
+        {
+            for (final SimNode node : nodes)
+            {
+                if (!node.alive)
+                {
+                    node.start();
+                    break;
+                }
+            }
+        }
+        else
+        {
+            // Change the network's mood for a while.
+            dropRate = random.nextDouble() * 0.3;
+            duplicateRate = random.nextDouble() * 0.1;
+        }
+    }
+
+    private void partition()
+    {
+        partitions++;
+        healPartitions();
+        final int n = nodes.length;
+        final boolean[] sideA = new boolean[n];
+        final int kind = random.nextInt(4);
+        final SimNode leader = leader();
+        if (kind == 0 && leader != null)
+        {
+            sideA[leader.slot] = true; // isolate the leader
+        }
+        else if (kind == 1 || kind == 0)
+        {
+            // minority / majority split with a random minority
+            final int minority = 1 + random.nextInt(n / 2);
+            for (int placed = 0; placed < minority; )
+            {
+                final int slot = random.nextInt(n);
+                if (!sideA[slot])
+                {
+                    sideA[slot] = true;
+                    placed++;
+                }
+            }
+        }
+        else if (kind == 2)
+        {
+            // the leader on the minority side
+            final int minority = n / 2;
+            if (leader != null)
+            {
+                sideA[leader.slot] = true;
+            }
+            int placed = leader != null ? 1 : 0;
+            while (placed < minority)
+            {
+                final int slot = random.nextInt(n);
+                if (!sideA[slot])
+                {
+                    sideA[slot] = true;
+                    placed++;
+                }
+            }
+        }
+        else
+        {
+            // a bridge: two halves that only one node connects
+            final int bridge = random.nextInt(n);
+            for (int slot = 0; slot < n; slot++)
+            {
+                sideA[slot] = random.nextBoolean();
+            }
+            for (int a = 0; a < n; a++)
+            {
+                for (int b = 0; b < n; b++)
+                {
+                    blocked[a][b] = a != bridge && b != bridge && sideA[a] != sideA[b];
+                }
+            }
+            return;
+        }
+        for (int a = 0; a < n; a++)
+        {
+            for (int b = 0; b < n; b++)
+            {
+                blocked[a][b] = sideA[a] != sideA[b];
+            }
+        }
+    }
+
+    private void healPartitions()
+    {
+        for (final boolean[] row : blocked)
+        {
+            Arrays.fill(row, false);
+        }
+    }
+
+    private void schedule(final long timeNs, final int kind, final int slot, final byte[] frame)
+    {
+        events.add(new Event(timeNs, eventSeq++, kind, slot, frame));
+    }
+
+    private void networkSend(final int fromSlot, final int toMember, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final int toSlot = toMember - 1;
+        if (toSlot < 0 || toSlot >= nodes.length)
+        {
+            return;
+        }
+        sniffVotes(buffer, offset, length);
+        if (blocked[fromSlot][toSlot] || random.nextDouble() < dropRate)
+        {
+            return;
+        }
+        final byte[] frame = new byte[length];
+        buffer.getBytes(offset, frame);
+        schedule(clock.nanoTime() + delay(), DELIVER, toSlot, frame);
+        if (random.nextDouble() < duplicateRate)
+        {
+            schedule(clock.nanoTime() + delay(), DELIVER, toSlot, frame);
+        }
+    }
+
+    private long delay()
+    {
+        return parameters.minDelayNs + random.nextLong(parameters.maxDelayNs - parameters.minDelayNs + 1);
+    }
+
+    private void sniffVotes(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (FrameCheck.checkHeader(sniffHeader, buffer, offset, length) == FrameCheck.OK &&
+            sniffHeader.type() == MessageType.VOTE_RESPONSE &&
+            (sniffHeader.flags() & MessageHeader.FLAG_PRE_VOTE) == 0 &&
+            sniffVote.wrap(buffer, sniffHeader.bodyOffset()).granted())
+        {
+            invariants.onVoteGranted(sniffHeader.from(), sniffHeader.term(), sniffHeader.to());
+        }
+    }
+
+    private String describeNodes()
+    {
+        final StringBuilder builder = new StringBuilder();
+        for (final SimNode node : nodes)
+        {
+            builder.append("  ").append(node.alive ? node.raft.toString() : "member " + node.memberId + " DOWN").append('\n');
+        }
+        return builder.toString();
+    }
+
+    /** One simulated member: durable parts survive crashes; the node and agent are rebuilt on restart. */
+    private final class SimNode implements Transport, StateMachine, ProposalHandler
+    {
+        final int slot;
+        final int memberId;
+        final int[] members;
+        final CrashableLog log;
+        final CrashableHardState hardState = new CrashableHardState();
+        final ArrayDeque<byte[]> inbox = new ArrayDeque<>();
+        final UnsafeBuffer frameView = new UnsafeBuffer(0, 0);
+        RaftNode raft;
+        RaftAgent agent;
+        boolean alive;
+        long incarnation;
+
+        SimNode(final int slot, final int[] members)
+        {
+            this.slot = slot;
+            this.memberId = slot + 1;
+            this.members = members;
+            this.log = new CrashableLog(memberId, invariants::onAppend);
+        }
+
+        void start()
+        {
+            final RaftConfig config = new RaftConfig()
+                .clusterId(CLUSTER_ID)
+                .groupId(GROUP_ID)
+                .memberId(memberId)
+                .members(members)
+                .electionTimeoutNs(parameters.electionTimeoutNs)
+                .heartbeatIntervalNs(parameters.heartbeatIntervalNs)
+                .inflightAppendsMax(parameters.inflightAppendsMax)
+                .appendEntriesMax(parameters.appendEntriesMax)
+                .pendingProposalsMax(4096)
+                .observer(RaftObserver.NONE);
+            incarnation++;
+            inbox.clear();
+            raft = new RaftNode(config, log, hardState, this, this,
+                new SplittableRandom(parameters.seed * 31 + memberId * 1_000_003L + incarnation), this);
+            agent = new RaftAgent(clock, this, 64 * 1024, raft);
+            alive = true;
+        }
+
+        void crash()
+        {
+            crashes++;
+            alive = false;
+            inbox.clear();
+            log.crash(random.split());
+            hardState.disarm();
+            raft = null;
+            agent = null;
+        }
+
+        void doWork()
+        {
+            try
+            {
+                agent.doWork();
+            }
+            catch (final SimulatedCrash ex)
+            {
+                crash();
+            }
+        }
+
+        @Override
+        public boolean send(final int toMember, final DirectBuffer buffer, final int offset, final int length)
+        {
+            networkSend(slot, toMember, buffer, offset, length);
+            return true;
+        }
+
+        @Override
+        public int poll(final FrameHandler handler, final int fragmentLimit)
+        {
+            int delivered = 0;
+            while (delivered < fragmentLimit && !inbox.isEmpty())
+            {
+                final byte[] frame = inbox.poll();
+                frameView.wrap(frame);
+                handler.onFrame(frameView, 0, frame.length);
+                delivered++;
+            }
+            return delivered;
+        }
+
+        @Override
+        public int apply(
+            final long index, final long term, final DirectBuffer command, final int offset, final int length,
+            final ExpandableArrayBuffer response)
+        {
+            invariants.onApply(memberId, index, Hashing.hash(io.synod.raft.EntryType.COMMAND, command, offset, length));
+            response.putLong(0, index);
+            return 8;
+        }
+
+        @Override
+        public void onCommitted(
+            final int groupId, final long correlationId, final long index, final DirectBuffer response, final int offset, final int length)
+        {
+            if (length != 8 || response.getLong(offset) != index)
+            {
+                throw new InvariantViolation("response for index " + index + " does not match the state machine's");
+            }
+            if (correlationId == PROBE_CORRELATION_ID)
+            {
+                probeIndex = index;
+            }
+            invariants.onAcknowledged(index, proposalHashes.get(correlationId));
+            acknowledged++;
+            maxAcknowledgedIndex = Math.max(maxAcknowledgedIndex, index);
+        }
+
+        @Override
+        public void onRejected(final int groupId, final long correlationId, final int reason, final int leaderHint)
+        {
+            if (correlationId == PROBE_CORRELATION_ID)
+            {
+                probeFailed = true;
+            }
+            if (reason == NOT_LEADER && leaderHint > 0)
+            {
+                clientTarget = leaderHint - 1;
+            }
+            else
+            {
+                clientTarget = random.nextInt(nodes.length);
+            }
+        }
+    }
+
+    /** Progress was not made in the liveness phase. */
+    private static final class LivenessFailure extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        LivenessFailure(final String message)
+        {
+            super(message);
+        }
+    }
+}
