@@ -1,0 +1,1098 @@
+package io.synod.log.chronicle;
+
+import io.synod.raft.RaftLog;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.NavigableSet;
+import java.util.TreeSet;
+import java.util.zip.CRC32C;
+
+/**
+ * A {@link RaftLog} on Chronicle Queue in a directory of its own.
+ *
+ * <p><b>On disk.</b> {@code <dir>/log.meta}: cluster id, member id, snapshot {@code (index, term)}, first and
+ * last cycle, in two checksummed slots written alternately and forced. {@code <dir>/queue/}: a Chronicle Queue
+ * whose documents are records laid out as in {@code LogRecord}: {@code index, term, type, length, crc32c,
+ * payload}. The queue's clock is virtual: the log itself moves it one cycle on when the current cycle file
+ * holds {@link ChronicleLogContext#segmentBytes()} bytes, so cycle files are numbered contiguously and a
+ * missing one is detected.
+ *
+ * <p><b>Truncation.</b> The queue is append-only, so {@link #truncateSuffix(long)} appends a TRUNCATE record;
+ * entries appended after it take the truncated indexes. Readers go through an in-memory index (raft index to
+ * Chronicle index and term), so they never see a truncated entry, and recovery replays the records in queue
+ * order, so after a restart the TRUNCATE removes the same entries again. The TRUNCATE and the entries after
+ * it are ordered documents of one queue: a crash leaves a prefix of them, never the new entries without the
+ * TRUNCATE. Truncating at or below {@link #snapshotIndex()} or the {@link #commitIndex(long) commit index}
+ * is refused with {@link IllegalStateException}.
+ *
+ * <p><b>Compaction.</b> {@link #compactPrefix(long, long)} records the snapshot and the first cycle still
+ * needed in {@code log.meta} (forced), then deletes every older cycle file. {@link #resetTo(long, long)} rolls
+ * to a new cycle, writes a RESET record there, records it in {@code log.meta} and deletes every older cycle.
+ * Both are durable when they return.
+ *
+ * <p><b>Recovery on open.</b> An empty directory starts a new log. Otherwise: the identity in {@code log.meta}
+ * must match (else {@link IllegalStateException}); cycle files from the first to the last must all be present;
+ * every record is read and its length and CRC32C verified, and indexes must be consecutive and terms must not
+ * decrease. An invalid last record is a torn write: it is voided (a VOID record naming it is appended, so the
+ * decision survives the next restart) and the log ends before it. An invalid record anywhere else, a missing
+ * cycle file or an impossible sequence throws {@link LogCorruptionException} naming the file and the index.
+ *
+ * <p><b>Durability.</b> See {@link Durability}. Appends and truncations are written to the memory map at
+ * once; {@link #flush()} makes them durable under the policy.
+ *
+ * <p><b>Threading.</b> One thread at a time (the node's); it may differ from the thread that opened the log.
+ *
+ * <p><b>Allocation.</b> {@link #append}, {@link #read}, {@link #truncateSuffix} and {@link #flush()} do not
+ * allocate in steady state. Rolling to a new cycle file, compaction, reset, opening and growing the index
+ * beyond {@link ChronicleLogContext#initialEntryCapacity()} do.
+ *
+ * <p><b>Failure.</b> I/O failures are thrown unchecked ({@link UncheckedIOException} or Chronicle's own
+ * runtime exceptions); the owner must stop. A record that fails its checksum when read throws
+ * {@link LogCorruptionException}.
+ */
+public final class ChronicleRaftLog implements RaftLog
+{
+    static
+    {
+        // Before any Chronicle class initialises: no usage analytics from anything this module runs.
+        System.setProperty("chronicle.analytics.disable", "true");
+    }
+
+    /** Name of the metadata file in the log directory. */
+    public static final String META_FILE_NAME = "log.meta";
+    /** Name of the Chronicle Queue directory in the log directory. */
+    public static final String QUEUE_DIRECTORY_NAME = "queue";
+
+    static final RollCycle ROLL_CYCLE = RollCycles.FAST_HOURLY;
+    static final String CYCLE_FILE_SUFFIX = ".cq4";
+
+    private static final int META_MAGIC = 0x53594C47; // "GLYS"
+    private static final int META_CLUSTER_ID_OFFSET = 0;
+    private static final int META_MEMBER_ID_OFFSET = 4;
+    private static final int META_SNAPSHOT_INDEX_OFFSET = 8;
+    private static final int META_SNAPSHOT_TERM_OFFSET = 16;
+    private static final int META_FIRST_CYCLE_OFFSET = 24;
+    private static final int META_LAST_CYCLE_OFFSET = 28;
+    private static final int META_PAYLOAD_LENGTH = 32;
+    /** Chronicle's header word in front of each document, counted towards the segment size. */
+    private static final int DOCUMENT_OVERHEAD = 4;
+
+    private static final DateTimeFormatter CYCLE_FORMAT =
+        DateTimeFormatter.ofPattern(ROLL_CYCLE.format()).withZone(ZoneOffset.UTC);
+
+    private final Path directory;
+    private final Path queueDirectory;
+    private final Durability durability;
+    private final int clusterId;
+    private final int memberId;
+    private final long segmentBytes;
+    private final long blockSizeBytes;
+    private final int maxEntryLength;
+
+    private final CycleClock clock = new CycleClock(ROLL_CYCLE.lengthInMillis());
+    private final CRC32C crc = new CRC32C();
+    /** Holds one record while it is encoded or verified: header then payload. */
+    private final UnsafeBuffer scratch;
+    /** The payload part of {@link #scratch}, handed to readers. */
+    private final UnsafeBuffer payloadView = new UnsafeBuffer(0, 0);
+
+    private DualSlotFile metaFile;
+    private SingleChronicleQueue queue;
+    private ExcerptAppender appender;
+    private ExcerptTailer tailer;
+
+    /** Forced by {@link #flush()} under {@link Durability#SYNC}: the file of {@link #syncCycle}. */
+    private FileChannel syncChannel;
+    private int syncCycle = Integer.MIN_VALUE;
+
+    /** Chronicle index of each live entry. Invariant: slot {@code startSlot + k} holds index {@code snapshotIndex + 1 + k}. */
+    private long[] positions;
+    private long[] terms;
+    private int startSlot;
+    /** Live entries. Invariant: {@code startSlot + count <= terms.length}. */
+    private int count;
+
+    private long snapshotIndex;
+    private long snapshotTerm;
+    /** Highest index the owner declared committed; truncation at or below it is refused. */
+    private long commitIndex;
+
+    /** Meta state last written. Invariant: every cycle in {@code [metaFirstCycle, metaLastCycle]} has a file. */
+    private int metaFirstCycle;
+    private int metaLastCycle;
+    /** Bytes written to the cycle of {@link #clock} so far. */
+    private long cycleBytes;
+    private boolean closed;
+
+    private ChronicleRaftLog(final ChronicleLogContext ctx)
+    {
+        directory = ctx.directory();
+        queueDirectory = directory.resolve(QUEUE_DIRECTORY_NAME);
+        durability = ctx.durability();
+        clusterId = ctx.clusterId();
+        memberId = ctx.memberId();
+        segmentBytes = ctx.segmentBytes();
+        blockSizeBytes = ctx.blockSizeBytes();
+        maxEntryLength = ctx.maxEntryLength();
+        scratch = new UnsafeBuffer(new byte[LogRecord.HEADER_LENGTH + maxEntryLength]);
+        positions = new long[ctx.initialEntryCapacity()];
+        terms = new long[ctx.initialEntryCapacity()];
+    }
+
+    /**
+     * Opens (recovering) or creates the log in {@code directory} with the default settings of
+     * {@link ChronicleLogContext}.
+     *
+     * @param directory  the log's own directory; created if absent.
+     * @param durability what {@link #flush()} waits for.
+     * @param clusterId  the cluster the log belongs to; checked against an existing log.
+     * @param memberId   the member the log belongs to (positive); checked against an existing log.
+     * @return the open log.
+     * @throws LogCorruptionException if recovery finds corruption (anything but a torn last record).
+     * @throws IllegalStateException  if the directory holds another cluster's or member's log.
+     */
+    public static ChronicleRaftLog open(
+        final Path directory, final Durability durability, final int clusterId, final int memberId)
+    {
+        return open(new ChronicleLogContext()
+            .directory(directory)
+            .durability(durability)
+            .clusterId(clusterId)
+            .memberId(memberId));
+    }
+
+    /**
+     * Opens (recovering) or creates the log described by {@code ctx}, after {@link ChronicleLogContext#conclude()}.
+     *
+     * @param ctx the settings.
+     * @return the open log.
+     * @throws LogCorruptionException if recovery finds corruption (anything but a torn last record).
+     * @throws IllegalStateException  if the directory holds another cluster's or member's log.
+     */
+    public static ChronicleRaftLog open(final ChronicleLogContext ctx)
+    {
+        ctx.conclude();
+        final ChronicleRaftLog log = new ChronicleRaftLog(ctx);
+        try
+        {
+            log.openAndRecover();
+        }
+        catch (final RuntimeException ex)
+        {
+            log.closeQuietly(ex);
+            throw ex;
+        }
+        return log;
+    }
+
+    /** @return the durability policy chosen at open. */
+    public Durability durability()
+    {
+        return durability;
+    }
+
+    /** @return the log's directory. */
+    public Path directory()
+    {
+        return directory;
+    }
+
+    /**
+     * Declares that entries up to {@code commitIndex} are committed, so that {@link #truncateSuffix(long)} can
+     * refuse to remove them. Not persisted: after a restart the owner declares it again (until then the
+     * durable {@link #snapshotIndex()} is the bound).
+     *
+     * @param commitIndex the commit index; never decreases.
+     * @throws IllegalStateException if it decreases.
+     */
+    public void commitIndex(final long commitIndex)
+    {
+        if (commitIndex < this.commitIndex)
+        {
+            throw new IllegalStateException("commitIndex must not decrease: " + this.commitIndex + " -> " + commitIndex);
+        }
+        this.commitIndex = commitIndex;
+    }
+
+    /** @return the commit index last declared with {@link #commitIndex(long)}, 0 if none. */
+    public long commitIndex()
+    {
+        return commitIndex;
+    }
+
+    @Override
+    public long firstIndex()
+    {
+        return snapshotIndex + 1;
+    }
+
+    @Override
+    public long lastIndex()
+    {
+        return snapshotIndex + count;
+    }
+
+    @Override
+    public long lastTerm()
+    {
+        return 0 == count ? snapshotTerm : terms[startSlot + count - 1];
+    }
+
+    @Override
+    public long snapshotIndex()
+    {
+        return snapshotIndex;
+    }
+
+    @Override
+    public long snapshotTerm()
+    {
+        return snapshotTerm;
+    }
+
+    @Override
+    public long termAt(final long index)
+    {
+        if (index == snapshotIndex)
+        {
+            return snapshotTerm;
+        }
+        if (index < snapshotIndex || index > snapshotIndex + count)
+        {
+            return NO_TERM;
+        }
+        return terms[slot(index)];
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException if {@code type} is negative or {@code length} exceeds
+     *                                  {@link ChronicleLogContext#maxEntryLength()}.
+     */
+    @Override
+    public void append(
+        final long index, final long term, final int type, final DirectBuffer buffer, final int offset, final int length)
+    {
+        checkOpen();
+        if (index != lastIndex() + 1)
+        {
+            throw new IllegalStateException("append index=" + index + " expected=" + (lastIndex() + 1));
+        }
+        if (term < lastTerm())
+        {
+            throw new IllegalStateException("append term=" + term + " below lastTerm=" + lastTerm());
+        }
+        if (type < 0)
+        {
+            throw new IllegalArgumentException("entry type must not be negative: " + type);
+        }
+        if (length < 0 || length > maxEntryLength)
+        {
+            throw new IllegalArgumentException("entry length=" + length + " maxEntryLength=" + maxEntryLength);
+        }
+        ensureCapacity();
+        buffer.getBytes(offset, scratch, LogRecord.HEADER_LENGTH, length);
+        final long position = writeRecord(index, term, type, length);
+        final int slot = startSlot + count;
+        positions[slot] = position;
+        terms[slot] = term;
+        count++;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Writes a TRUNCATE record (durable at the next {@link #flush()}) unless {@code fromIndex > lastIndex()},
+     * which changes nothing.
+     *
+     * @throws IllegalStateException if {@code fromIndex} is at or below {@link #snapshotIndex()} or
+     *                               {@link #commitIndex()}.
+     */
+    @Override
+    public void truncateSuffix(final long fromIndex)
+    {
+        checkOpen();
+        if (fromIndex <= snapshotIndex)
+        {
+            throw new IllegalStateException(
+                "truncate fromIndex=" + fromIndex + " at or below snapshotIndex=" + snapshotIndex);
+        }
+        if (fromIndex <= commitIndex)
+        {
+            throw new IllegalStateException("truncate fromIndex=" + fromIndex + " at or below commitIndex=" + commitIndex);
+        }
+        if (fromIndex > lastIndex())
+        {
+            return;
+        }
+        writeRecord(fromIndex, 0, LogRecord.TYPE_TRUNCATE, 0);
+        count = (int)(fromIndex - snapshotIndex - 1);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Each record's CRC32C is verified before it is handed to the reader.
+     *
+     * @throws IllegalStateException  if {@code fromIndex <= snapshotIndex()}.
+     * @throws LogCorruptionException if a record fails verification.
+     */
+    @Override
+    public int read(final long fromIndex, final long toIndex, final EntryReader reader)
+    {
+        checkOpen();
+        if (fromIndex <= snapshotIndex)
+        {
+            throw new IllegalStateException(
+                "read fromIndex=" + fromIndex + " is compacted (snapshotIndex=" + snapshotIndex + ")");
+        }
+        final long last = Math.min(toIndex, lastIndex());
+        int read = 0;
+        for (long index = fromIndex; index <= last; index++)
+        {
+            final int slot = slot(index);
+            final long position = positions[slot];
+            if (tailer.index() != position && !tailer.moveToIndex(position))
+            {
+                throw corruption(ROLL_CYCLE.toCycle(position), index, "entry not found in queue");
+            }
+            final int length;
+            final int type;
+            try (DocumentContext dc = tailer.readingDocument())
+            {
+                if (!dc.isPresent())
+                {
+                    throw corruption(ROLL_CYCLE.toCycle(position), index, "entry not present in queue");
+                }
+                final String failure = loadRecord(dc.wire().bytes());
+                if (null != failure)
+                {
+                    throw corruption(ROLL_CYCLE.toCycle(position), index, failure);
+                }
+                type = scratch.getInt(LogRecord.TYPE_OFFSET, LogRecord.ORDER);
+                length = scratch.getInt(LogRecord.LENGTH_OFFSET, LogRecord.ORDER);
+                if (scratch.getLong(LogRecord.INDEX_OFFSET, LogRecord.ORDER) != index ||
+                    scratch.getLong(LogRecord.TERM_OFFSET, LogRecord.ORDER) != terms[slot] || type < 0)
+                {
+                    throw corruption(ROLL_CYCLE.toCycle(position), index, "record does not match the index");
+                }
+            }
+            payloadView.wrap(scratch, LogRecord.HEADER_LENGTH, length);
+            if (!reader.onEntry(index, terms[slot], type, payloadView, 0, length))
+            {
+                break;
+            }
+            read++;
+        }
+        return read;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Durable on return: records the snapshot in {@code log.meta}, then deletes the cycle files that hold
+     * only compacted entries.
+     *
+     * @throws IllegalStateException if {@code upToIndex > lastIndex()} or {@code upToTerm} is not its term.
+     */
+    @Override
+    public void compactPrefix(final long upToIndex, final long upToTerm)
+    {
+        checkOpen();
+        if (upToIndex <= snapshotIndex)
+        {
+            return;
+        }
+        if (upToIndex > lastIndex())
+        {
+            throw new IllegalStateException("compact upToIndex=" + upToIndex + " beyond lastIndex=" + lastIndex());
+        }
+        if (terms[slot(upToIndex)] != upToTerm)
+        {
+            throw new IllegalStateException("compact upToTerm=" + upToTerm + " but log has " + terms[slot(upToIndex)]);
+        }
+        final int firstCycle = upToIndex < lastIndex() ?
+            ROLL_CYCLE.toCycle(positions[slot(upToIndex + 1)]) : clock.cycle();
+        flush();
+        writeMeta(upToIndex, upToTerm, Math.max(metaFirstCycle, firstCycle), metaLastCycle);
+        final int removed = (int)(upToIndex - snapshotIndex);
+        startSlot += removed;
+        count -= removed;
+        snapshotIndex = upToIndex;
+        snapshotTerm = upToTerm;
+        deleteCyclesBefore(metaFirstCycle);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Durable on return: rolls to a new cycle file, writes a RESET record there, records the snapshot in
+     * {@code log.meta} and deletes every older cycle file.
+     */
+    @Override
+    public void resetTo(final long snapshotIndex, final long snapshotTerm)
+    {
+        checkOpen();
+        if (snapshotIndex < 0 || snapshotTerm < 0)
+        {
+            throw new IllegalArgumentException("resetTo snapshotIndex=" + snapshotIndex + " snapshotTerm=" + snapshotTerm);
+        }
+        rollCycle();
+        writeRecord(snapshotIndex, snapshotTerm, LogRecord.TYPE_RESET, 0);
+        flush();
+        writeMeta(snapshotIndex, snapshotTerm, clock.cycle(), clock.cycle());
+        this.snapshotIndex = snapshotIndex;
+        this.snapshotTerm = snapshotTerm;
+        startSlot = 0;
+        count = 0;
+        deleteCyclesBefore(metaFirstCycle);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@link Durability#SYNC}: forces the current cycle file (and, after a roll, the directory and
+     * {@code log.meta}). {@link Durability#PAGE_CACHE}: the data is already in the page cache; only the
+     * metadata after a roll is written.
+     */
+    @Override
+    public void flush()
+    {
+        checkOpen();
+        if (Durability.SYNC == durability)
+        {
+            forceCycleFile(clock.cycle());
+        }
+        if (clock.cycle() > metaLastCycle)
+        {
+            if (Durability.SYNC == durability)
+            {
+                DualSlotFile.forceDirectory(queueDirectory);
+            }
+            writeMeta(snapshotIndex, snapshotTerm, metaFirstCycle, clock.cycle());
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            closeQuietly(null);
+        }
+    }
+
+    /** @return the path of the cycle file that holds {@code cycle}. */
+    Path cycleFile(final int cycle)
+    {
+        return queueDirectory.resolve(
+            CYCLE_FORMAT.format(Instant.ofEpochMilli((long)cycle * ROLL_CYCLE.lengthInMillis())) + CYCLE_FILE_SUFFIX);
+    }
+
+    /** @return the Chronicle index of the live entry {@code index} (tests). */
+    long positionOf(final long index)
+    {
+        return positions[slot(index)];
+    }
+
+    private int slot(final long index)
+    {
+        return startSlot + (int)(index - snapshotIndex - 1);
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("log is closed: " + directory);
+        }
+    }
+
+    /**
+     * Encodes the header for the payload already in {@link #scratch}, writes the record as one document,
+     * rolling first if the cycle file is full.
+     *
+     * @return the Chronicle index of the document.
+     */
+    private long writeRecord(final long index, final long term, final int type, final int length)
+    {
+        final int recordLength = LogRecord.encodeHeader(scratch, crc, index, term, type, length);
+        if (cycleBytes > 0 && cycleBytes + recordLength + DOCUMENT_OVERHEAD > segmentBytes)
+        {
+            rollCycle();
+        }
+        try (DocumentContext dc = appender.writingDocument())
+        {
+            dc.wire().bytes().write(scratch.byteArray(), 0, recordLength);
+        }
+        cycleBytes += recordLength + DOCUMENT_OVERHEAD;
+        return appender.lastIndexAppended();
+    }
+
+    /** Moves the queue's clock to the next cycle so that the next document starts a new cycle file. */
+    private void rollCycle()
+    {
+        if (Durability.SYNC == durability)
+        {
+            forceCycleFile(clock.cycle());
+        }
+        clock.cycle(clock.cycle() + 1);
+        cycleBytes = 0;
+    }
+
+    private void forceCycleFile(final int cycle)
+    {
+        try
+        {
+            if (cycle != syncCycle)
+            {
+                if (null != syncChannel)
+                {
+                    syncChannel.close();
+                    syncChannel = null;
+                    syncCycle = Integer.MIN_VALUE;
+                }
+                final Path file = cycleFile(cycle);
+                if (!Files.exists(file))
+                {
+                    return;
+                }
+                syncChannel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                syncCycle = cycle;
+            }
+            syncChannel.force(false);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot force " + cycleFile(cycle), ex);
+        }
+    }
+
+    /**
+     * Copies the document's record into {@link #scratch} and verifies it.
+     *
+     * @return {@code null} if valid, else why not.
+     */
+    private String loadRecord(final Bytes<?> bytes)
+    {
+        final long documentLength = bytes.readRemaining();
+        if (documentLength > scratch.capacity())
+        {
+            return "record of " + documentLength + " bytes exceeds the largest possible " + scratch.capacity();
+        }
+        bytes.read(scratch.byteArray(), 0, (int)documentLength);
+        return LogRecord.verify(scratch, crc, (int)documentLength);
+    }
+
+    private void ensureCapacity()
+    {
+        if (startSlot + count < terms.length)
+        {
+            return;
+        }
+        if (startSlot > 0)
+        {
+            System.arraycopy(positions, startSlot, positions, 0, count);
+            System.arraycopy(terms, startSlot, terms, 0, count);
+            startSlot = 0;
+        }
+        if (count == terms.length)
+        {
+            positions = Arrays.copyOf(positions, count * 2);
+            terms = Arrays.copyOf(terms, count * 2);
+        }
+    }
+
+    private void writeMeta(final long snapshotIndex, final long snapshotTerm, final int firstCycle, final int lastCycle)
+    {
+        if (!(firstCycle <= lastCycle))
+        {
+            throw new IllegalStateException("meta firstCycle=" + firstCycle + " after lastCycle=" + lastCycle);
+        }
+        final ByteBuffer payload = metaFile.payload();
+        payload.putLong(META_SNAPSHOT_INDEX_OFFSET, snapshotIndex);
+        payload.putLong(META_SNAPSHOT_TERM_OFFSET, snapshotTerm);
+        payload.putInt(META_FIRST_CYCLE_OFFSET, firstCycle);
+        payload.putInt(META_LAST_CYCLE_OFFSET, lastCycle);
+        metaFile.write();
+        metaFirstCycle = firstCycle;
+        metaLastCycle = lastCycle;
+    }
+
+    /** Deletes the cycle files before {@code firstCycle}; {@code log.meta} already says they are not needed. */
+    private void deleteCyclesBefore(final int firstCycle)
+    {
+        try
+        {
+            for (final Long cycle : cyclesOnDisk())
+            {
+                if (cycle < firstCycle)
+                {
+                    Files.deleteIfExists(cycleFile(cycle.intValue()));
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot delete compacted cycle files in " + queueDirectory, ex);
+        }
+        queue.refreshDirectoryListing();
+    }
+
+    private NavigableSet<Long> cyclesOnDisk()
+    {
+        final NavigableSet<Long> cycles = new TreeSet<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(queueDirectory, "*" + CYCLE_FILE_SUFFIX))
+        {
+            for (final Path file : stream)
+            {
+                final String name = file.getFileName().toString();
+                final String stamp = name.substring(0, name.length() - CYCLE_FILE_SUFFIX.length());
+                final long millis;
+                try
+                {
+                    millis = CYCLE_FORMAT.parse(stamp, Instant::from).toEpochMilli();
+                }
+                catch (final RuntimeException ex)
+                {
+                    continue;
+                }
+                cycles.add(millis / ROLL_CYCLE.lengthInMillis());
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot list " + queueDirectory, ex);
+        }
+        return cycles;
+    }
+
+    private LogCorruptionException corruption(final int cycle, final long index, final String reason)
+    {
+        return new LogCorruptionException(cycleFile(cycle).toString(), index, reason);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Open and recovery
+    // ---------------------------------------------------------------------------------------------------------
+
+    private void openAndRecover()
+    {
+        final Path metaPath = directory.resolve(META_FILE_NAME);
+        try
+        {
+            Files.createDirectories(queueDirectory);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot create " + queueDirectory, ex);
+        }
+
+        boolean fresh = false;
+        if (Files.exists(metaPath))
+        {
+            metaFile = DualSlotFile.open(metaPath, META_MAGIC, META_PAYLOAD_LENGTH);
+            final ByteBuffer payload = metaFile.payload();
+            final int fileClusterId = payload.getInt(META_CLUSTER_ID_OFFSET);
+            final int fileMemberId = payload.getInt(META_MEMBER_ID_OFFSET);
+            if (fileClusterId != clusterId || fileMemberId != memberId)
+            {
+                throw new IllegalStateException(
+                    "log " + directory + " belongs to clusterId=" + fileClusterId + " memberId=" + fileMemberId +
+                    ", not clusterId=" + clusterId + " memberId=" + memberId);
+            }
+            snapshotIndex = payload.getLong(META_SNAPSHOT_INDEX_OFFSET);
+            snapshotTerm = payload.getLong(META_SNAPSHOT_TERM_OFFSET);
+            metaFirstCycle = payload.getInt(META_FIRST_CYCLE_OFFSET);
+            metaLastCycle = payload.getInt(META_LAST_CYCLE_OFFSET);
+            if (snapshotIndex < 0 || snapshotTerm < 0 || metaFirstCycle > metaLastCycle)
+            {
+                throw new LogCorruptionException(
+                    metaPath.toString(), snapshotIndex, "impossible metadata: snapshot (" + snapshotIndex + ", " +
+                    snapshotTerm + ") cycles [" + metaFirstCycle + ", " + metaLastCycle + "]");
+            }
+        }
+        else
+        {
+            if (!cyclesOnDisk().isEmpty())
+            {
+                throw new LogCorruptionException(
+                    metaPath.toString(), LogCorruptionException.UNKNOWN_INDEX, "log metadata missing but cycle files exist");
+            }
+            final int cycle = (int)(System.currentTimeMillis() / ROLL_CYCLE.lengthInMillis());
+            final ByteBuffer payload = ByteBuffer.allocate(META_PAYLOAD_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+            payload.putInt(META_CLUSTER_ID_OFFSET, clusterId);
+            payload.putInt(META_MEMBER_ID_OFFSET, memberId);
+            payload.putInt(META_FIRST_CYCLE_OFFSET, cycle);
+            payload.putInt(META_LAST_CYCLE_OFFSET, cycle);
+            metaFile = DualSlotFile.create(metaPath, META_MAGIC, payload);
+            metaFirstCycle = cycle;
+            metaLastCycle = cycle;
+            fresh = true;
+        }
+
+        NavigableSet<Long> cycles = cyclesOnDisk();
+        if (!fresh && cycles.isEmpty() && 0 == snapshotIndex && metaFirstCycle == metaLastCycle)
+        {
+            // A log created but killed before its first record reached the disk: nothing was ever acknowledged.
+            fresh = true;
+        }
+        for (final Long cycle : cycles.headSet((long)metaFirstCycle, false))
+        {
+            // Left by a compaction or reset that stopped between recording the new first cycle and deleting.
+            deleteFile(cycleFile(cycle.intValue()));
+        }
+        cycles = cycles.tailSet((long)metaFirstCycle, true);
+        final int lastCycle = cycles.isEmpty() ? metaLastCycle : Math.max(metaLastCycle, cycles.last().intValue());
+        if (!fresh)
+        {
+            for (int cycle = metaFirstCycle; cycle <= lastCycle; cycle++)
+            {
+                if (!cycles.contains((long)cycle))
+                {
+                    throw new LogCorruptionException(
+                        cycleFile(cycle).toString(), LogCorruptionException.UNKNOWN_INDEX,
+                        "cycle file missing (log.meta covers cycles " + metaFirstCycle + " to " + metaLastCycle + ")");
+                }
+            }
+        }
+
+        clock.cycle(lastCycle);
+        final SingleChronicleQueueBuilder builder = SingleChronicleQueueBuilder
+            .binary(queueDirectory.toFile())
+            .rollCycle(ROLL_CYCLE)
+            .timeProvider(clock)
+            .checkInterrupts(false);
+        if (0 != blockSizeBytes)
+        {
+            builder.blockSize(blockSizeBytes);
+        }
+        queue = builder.build();
+        appender = queue.createAppender();
+        appender.singleThreadedCheckDisabled(true);
+        tailer = queue.createTailer();
+        tailer.singleThreadedCheckDisabled(true);
+
+        if (fresh)
+        {
+            // The first cycle file exists from the start, so a missing one is always detected.
+            writeRecord(0, 0, LogRecord.TYPE_RESET, 0);
+            forceCycleFile(clock.cycle());
+            DualSlotFile.forceDirectory(queueDirectory);
+            writeMeta(0, 0, clock.cycle(), clock.cycle());
+            return;
+        }
+        recover();
+    }
+
+    private void deleteFile(final Path file)
+    {
+        try
+        {
+            Files.deleteIfExists(file);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot delete " + file, ex);
+        }
+    }
+
+    /**
+     * Replays every record from the first cycle: rebuilds the index, applies TRUNCATE, RESET and VOID records,
+     * voids a torn last record and refuses anything else that does not verify.
+     */
+    private void recover()
+    {
+        final RecoveryScan scan = new RecoveryScan();
+        int cycle = Integer.MIN_VALUE;
+        long lastPosition = -1;
+        try
+        {
+            tailer.toStart();
+            while (true)
+            {
+                try (DocumentContext dc = tailer.readingDocument())
+                {
+                    if (!dc.isPresent())
+                    {
+                        break;
+                    }
+                    final long position = dc.index();
+                    final int documentCycle = ROLL_CYCLE.toCycle(position);
+                    if (documentCycle != cycle)
+                    {
+                        if (Integer.MIN_VALUE != cycle && documentCycle != cycle + 1)
+                        {
+                            throw corruption(cycle + 1, scan.expectedIndex(), "cycle file missing");
+                        }
+                        if (Integer.MIN_VALUE == cycle && documentCycle != metaFirstCycle)
+                        {
+                            throw corruption(metaFirstCycle, scan.expectedIndex(), "first cycle file missing or empty");
+                        }
+                        cycle = documentCycle;
+                        cycleBytes = 0;
+                    }
+                    final long documentLength = dc.wire().bytes().readRemaining();
+                    cycleBytes += documentLength + DOCUMENT_OVERHEAD;
+                    lastPosition = position;
+                    final String failure = loadRecord(dc.wire().bytes());
+                    scan.onRecord(position, documentCycle, failure);
+                }
+            }
+        }
+        catch (final LogCorruptionException ex)
+        {
+            throw ex;
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new LogCorruptionException(
+                cycleFile(Integer.MIN_VALUE == cycle ? metaFirstCycle : cycle).toString(), scan.expectedIndex(),
+                "Chronicle Queue cannot read the cycle file: " + ex, ex);
+        }
+        if (Integer.MIN_VALUE == cycle || cycle < clock.cycle())
+        {
+            // The last cycle file exists but has no complete document in it.
+            cycleBytes = 0;
+        }
+
+        if (-1 != scan.badPosition)
+        {
+            // A torn last record: the write in progress when the process stopped. Void it durably.
+            if (scan.badPosition != lastPosition)
+            {
+                throw new IllegalStateException("bad record " + scan.badPosition + " is not the last " + lastPosition);
+            }
+            writeRecord(scan.badPosition, 0, LogRecord.TYPE_VOID, 0);
+            forceCycleFile(clock.cycle());
+        }
+        scan.finish();
+        if (clock.cycle() > metaLastCycle || scan.metaNeedsUpdate)
+        {
+            forceCycleFile(clock.cycle());
+            DualSlotFile.forceDirectory(queueDirectory);
+            writeMeta(snapshotIndex, snapshotTerm, Math.max(metaFirstCycle, scan.firstCycleNeeded), clock.cycle());
+            deleteCyclesBefore(metaFirstCycle);
+        }
+    }
+
+    /**
+     * State of the recovery scan. Entries go straight into the index arrays; {@code base} plays the part of
+     * {@code snapshotIndex} until {@link #finish()} reconciles it with {@code log.meta}.
+     */
+    private final class RecoveryScan
+    {
+        /** Whether {@code base} is known: set by the first entry or a RESET; cleared by a TRUNCATE below it. */
+        boolean anchored;
+        boolean anchoredByReset;
+        long base;
+        long baseTerm;
+        int resetCycle;
+        long badPosition = -1;
+        int badCycle;
+        long badExpectedIndex;
+        String badReason;
+        boolean metaNeedsUpdate;
+        int firstCycleNeeded = Integer.MIN_VALUE;
+
+        long expectedIndex()
+        {
+            return anchored ? base + count + 1 : LogCorruptionException.UNKNOWN_INDEX;
+        }
+
+        void onRecord(final long position, final int cycle, final String failure)
+        {
+            if (-1 != badPosition)
+            {
+                if (null == failure &&
+                    LogRecord.TYPE_VOID == scratch.getInt(LogRecord.TYPE_OFFSET, LogRecord.ORDER) &&
+                    scratch.getLong(LogRecord.INDEX_OFFSET, LogRecord.ORDER) == badPosition)
+                {
+                    badPosition = -1; // voided by an earlier recovery
+                    return;
+                }
+                throw corruption(badCycle, badExpectedIndex, "record fails verification: " + badReason);
+            }
+            if (null != failure)
+            {
+                badPosition = position;
+                badCycle = cycle;
+                badExpectedIndex = expectedIndex();
+                badReason = failure;
+                return;
+            }
+            final long index = scratch.getLong(LogRecord.INDEX_OFFSET, LogRecord.ORDER);
+            final long term = scratch.getLong(LogRecord.TERM_OFFSET, LogRecord.ORDER);
+            final int type = scratch.getInt(LogRecord.TYPE_OFFSET, LogRecord.ORDER);
+            switch (type)
+            {
+                case LogRecord.TYPE_TRUNCATE:
+                    if (anchored)
+                    {
+                        if (index > base + count + 1)
+                        {
+                            throw corruption(cycle, index, "TRUNCATE beyond the last index " + (base + count));
+                        }
+                        if (anchoredByReset && index <= base)
+                        {
+                            throw corruption(cycle, index, "TRUNCATE at or below the RESET snapshot " + base);
+                        }
+                        if (!anchoredByReset && index <= base + 1)
+                        {
+                            anchored = false; // every entry seen so far is gone; the next entry anchors again
+                            count = 0;
+                        }
+                        else
+                        {
+                            count = (int)(index - base - 1);
+                        }
+                    }
+                    break;
+
+                case LogRecord.TYPE_RESET:
+                    anchored = true;
+                    anchoredByReset = true;
+                    base = index;
+                    baseTerm = term;
+                    resetCycle = cycle;
+                    startSlot = 0;
+                    count = 0;
+                    break;
+
+                case LogRecord.TYPE_VOID:
+                    break; // voids nothing that is still here (the voided record was compacted away)
+
+                default:
+                    if (!anchored)
+                    {
+                        anchored = true;
+                        anchoredByReset = false;
+                        base = index - 1;
+                        baseTerm = -1;
+                        startSlot = 0;
+                        count = 0;
+                    }
+                    if (index != base + count + 1)
+                    {
+                        throw corruption(cycle, index, "expected index " + (base + count + 1));
+                    }
+                    final long previousTerm = count > 0 ? terms[startSlot + count - 1] : baseTerm;
+                    if (term < previousTerm)
+                    {
+                        throw corruption(cycle, index, "term " + term + " below previous term " + previousTerm);
+                    }
+                    ensureCapacity();
+                    positions[startSlot + count] = position;
+                    terms[startSlot + count] = term;
+                    count++;
+                    break;
+            }
+        }
+
+        /** Reconciles the scanned entries with the snapshot recorded in {@code log.meta}. */
+        void finish()
+        {
+            final long metaIndex = snapshotIndex;
+            final long metaTerm = snapshotTerm;
+            if (!anchored)
+            {
+                count = 0;
+                startSlot = 0;
+                return;
+            }
+            if (anchoredByReset && base > metaIndex)
+            {
+                // A reset whose log.meta update did not happen before the process stopped.
+                snapshotIndex = base;
+                snapshotTerm = baseTerm;
+                metaNeedsUpdate = true;
+                firstCycleNeeded = resetCycle;
+                return;
+            }
+            if (base > metaIndex)
+            {
+                throw corruption(metaFirstCycle, metaIndex + 1,
+                    "entries " + (metaIndex + 1) + " to " + base + " are missing (first entry found is " + (base + 1) + ")");
+            }
+            final long lastScanned = base + count;
+            if (metaIndex >= lastScanned)
+            {
+                // Everything scanned is covered by the snapshot.
+                startSlot = 0;
+                count = 0;
+                return;
+            }
+            if (metaIndex > base)
+            {
+                final int metaSlot = startSlot + (int)(metaIndex - base - 1);
+                if (terms[metaSlot] != metaTerm)
+                {
+                    throw corruption(ROLL_CYCLE.toCycle(positions[metaSlot]), metaIndex,
+                        "snapshot term " + metaTerm + " but the entry has term " + terms[metaSlot]);
+                }
+                startSlot = metaSlot + 1;
+                count = (int)(lastScanned - metaIndex);
+            }
+            else if (anchoredByReset)
+            {
+                snapshotIndex = base;
+                snapshotTerm = baseTerm;
+            }
+        }
+    }
+
+    private void closeQuietly(final RuntimeException primary)
+    {
+        RuntimeException failure = primary;
+        final AutoCloseable[] resources = { syncChannel, tailer, appender, queue, metaFile };
+        for (final AutoCloseable resource : resources)
+        {
+            if (null != resource)
+            {
+                try
+                {
+                    resource.close();
+                }
+                catch (final Exception ex)
+                {
+                    if (null == failure)
+                    {
+                        failure = new IllegalStateException("failed to close " + directory, ex);
+                    }
+                    else
+                    {
+                        failure.addSuppressed(ex);
+                    }
+                }
+            }
+        }
+        if (null == primary && null != failure)
+        {
+            throw failure;
+        }
+    }
+}
