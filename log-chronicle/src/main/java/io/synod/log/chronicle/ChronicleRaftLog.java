@@ -8,6 +8,7 @@ import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
 import net.openhft.chronicle.wire.DocumentContext;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -830,6 +831,7 @@ public final class ChronicleRaftLog implements RaftLog
         final RecoveryScan scan = new RecoveryScan();
         int cycle = Integer.MIN_VALUE;
         long lastPosition = -1;
+        long lastHeaderOffset = -1;
         try
         {
             tailer.toStart();
@@ -857,10 +859,12 @@ public final class ChronicleRaftLog implements RaftLog
                         cycleBytes = 0;
                     }
                     final long documentLength = dc.wire().bytes().readRemaining();
+                    final long headerOffset = dc.wire().bytes().readPosition() - DOCUMENT_OVERHEAD;
                     cycleBytes += documentLength + DOCUMENT_OVERHEAD;
                     lastPosition = position;
+                    lastHeaderOffset = headerOffset;
                     final String failure = loadRecord(dc.wire().bytes());
-                    scan.onRecord(position, documentCycle, failure);
+                    scan.onRecord(position, documentCycle, headerOffset, failure);
                 }
             }
         }
@@ -880,6 +884,10 @@ public final class ChronicleRaftLog implements RaftLog
             cycleBytes = 0;
         }
 
+        if (-1 == scan.badPosition && Integer.MIN_VALUE != cycle)
+        {
+            checkScanReachedTheEnd(cycle, lastHeaderOffset, scan.expectedIndex(), "records cannot be read");
+        }
         if (-1 != scan.badPosition)
         {
             // A torn last record: the write in progress when the process stopped. Void it durably.
@@ -887,6 +895,8 @@ public final class ChronicleRaftLog implements RaftLog
             {
                 throw new IllegalStateException("bad record " + scan.badPosition + " is not the last " + lastPosition);
             }
+            checkScanReachedTheEnd(scan.badCycle, scan.badHeaderOffset, scan.badExpectedIndex,
+                "record fails verification (" + scan.badReason + ")");
             writeRecord(scan.badPosition, 0, LogRecord.TYPE_VOID, 0);
             forceCycleFile(clock.cycle());
         }
@@ -897,6 +907,47 @@ public final class ChronicleRaftLog implements RaftLog
             DualSlotFile.forceDirectory(queueDirectory);
             writeMeta(snapshotIndex, snapshotTerm, Math.max(metaFirstCycle, scan.firstCycleNeeded), clock.cycle());
             deleteCyclesBefore(metaFirstCycle);
+        }
+    }
+
+    /**
+     * Chronicle stops reading at a damaged document header as if the queue ended there. The scan may end only
+     * at the last document Chronicle committed (its write position in the cycle) or after it (a write torn by
+     * a crash), and later cycles must hold no committed document; otherwise records were lost to damage in
+     * the middle of the log.
+     */
+    private void checkScanReachedTheEnd(
+        final int endCycle, final long endHeaderOffset, final long index, final String reason)
+    {
+        final long writePosition = chronicleWritePosition(endCycle);
+        if (endHeaderOffset < writePosition)
+        {
+            throw corruption(endCycle, index, reason + ": Chronicle's write position " + writePosition +
+                " is beyond the last readable record at " + endHeaderOffset);
+        }
+        for (int cycle = endCycle + 1; cycle <= clock.cycle(); cycle++)
+        {
+            if (chronicleWritePosition(cycle) > 0)
+            {
+                throw corruption(cycle, index, reason + ": the scan stopped in an earlier cycle file");
+            }
+        }
+    }
+
+    private long chronicleWritePosition(final int cycle)
+    {
+        final SingleChronicleQueueStore store = queue.storeForCycle(cycle, queue.epoch(), false, null);
+        if (null == store)
+        {
+            return -1;
+        }
+        try
+        {
+            return store.writePosition();
+        }
+        finally
+        {
+            queue.closeStore(store);
         }
     }
 
@@ -913,6 +964,7 @@ public final class ChronicleRaftLog implements RaftLog
         long baseTerm;
         int resetCycle;
         long badPosition = -1;
+        long badHeaderOffset;
         int badCycle;
         long badExpectedIndex;
         String badReason;
@@ -924,7 +976,7 @@ public final class ChronicleRaftLog implements RaftLog
             return anchored ? base + count + 1 : LogCorruptionException.UNKNOWN_INDEX;
         }
 
-        void onRecord(final long position, final int cycle, final String failure)
+        void onRecord(final long position, final int cycle, final long headerOffset, final String failure)
         {
             if (-1 != badPosition)
             {
@@ -940,6 +992,7 @@ public final class ChronicleRaftLog implements RaftLog
             if (null != failure)
             {
                 badPosition = position;
+                badHeaderOffset = headerOffset;
                 badCycle = cycle;
                 badExpectedIndex = expectedIndex();
                 badReason = failure;
