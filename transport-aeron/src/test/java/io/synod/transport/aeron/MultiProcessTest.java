@@ -1,0 +1,276 @@
+package io.synod.transport.aeron;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static io.synod.transport.aeron.TestSupport.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Three JVMs on loopback UDP, each with its own embedded media driver. The leader is SIGKILLed while
+ * it commits commands; the other two elect a leader and go on; the killed member restarts and
+ * catches up; every command any process acknowledged is in all three logs, in the same order.
+ */
+@Timeout(value = 150, unit = TimeUnit.SECONDS)
+class MultiProcessTest
+{
+    private static final Duration TIMEOUT = Duration.ofSeconds(40);
+
+    private final Child[] children = new Child[4];
+    private final Set<Long> acked = ConcurrentHashMap.newKeySet();
+
+    private final Path dir = newDir();
+
+    private static Path newDir()
+    {
+        try
+        {
+            return Files.createDirectories(Path.of("target", "multi-process", Long.toString(System.currentTimeMillis())));
+        }
+        catch (final IOException ex)
+        {
+            throw new java.io.UncheckedIOException(ex);
+        }
+    }
+
+    private final class Child
+    {
+        final int member;
+        final Process process;
+        final PrintStream in;
+        volatile String role = "NONE";
+        volatile long term;
+        final LinkedBlockingQueue<String> replies = new LinkedBlockingQueue<>();
+
+        Child(final int member, final long idBase, final String[] endpoints) throws IOException
+        {
+            this.member = member;
+            final List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            for (final String arg : ManagementFactory.getRuntimeMXBean().getInputArguments())
+            {
+                if (arg.startsWith("--add-") || arg.startsWith("-Dchronicle"))
+                {
+                    command.add(arg);
+                }
+            }
+            command.add("-Xmx256m");
+            command.add("-cp");
+            command.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+            command.add(NodeProcess.class.getName());
+            command.add(Integer.toString(member));
+            command.add(Long.toString(idBase));
+            command.add(endpoints[1]);
+            command.add(endpoints[2]);
+            command.add(endpoints[3]);
+            command.add(dir.toAbsolutePath().toString());
+            process = new ProcessBuilder(command)
+                .redirectError(dir.resolve("member-" + member + "-" + idBase + ".err").toFile())
+                .start();
+            in = new PrintStream(process.getOutputStream(), true, StandardCharsets.US_ASCII);
+            final Thread reader = new Thread(this::read, "child-" + member);
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        private void read()
+        {
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII)))
+            {
+                String line;
+                while ((line = out.readLine()) != null)
+                {
+                    final String[] words = line.split(" ");
+                    if (!"ACK".equals(words[0]))
+                    {
+                        System.err.println(System.currentTimeMillis() % 100_000 + " member " + member + ": " + line);
+                    }
+                    switch (words[0])
+                    {
+                        case "ACK" -> acked.add(Long.parseLong(words[1]));
+                        case "ROLE" ->
+                        {
+                            term = Long.parseLong(words[2]);
+                            role = words[1];
+                        }
+                        default -> replies.add(line);
+                    }
+                }
+            }
+            catch (final IOException ignore)
+            {
+                // the process died
+            }
+        }
+
+        String ask(final String request) throws InterruptedException
+        {
+            in.println(request);
+            final String reply = replies.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            assertNotNull(reply, "member " + member + " did not answer " + request);
+            return reply;
+        }
+    }
+
+    @AfterEach
+    void killAll()
+    {
+        for (final Child child : children)
+        {
+            if (child != null)
+            {
+                child.process.destroyForcibly();
+            }
+        }
+        for (final Child child : children)
+        {
+            if (child != null)
+            {
+                try
+                {
+                    child.process.waitFor(10, TimeUnit.SECONDS);
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        // Killed processes leave their media driver directories behind.
+        org.agrona.IoUtil.delete(dir.toFile(), true);
+    }
+
+    /** @return the only live child that says it leads, in a term at least {@code minTerm}; null if none or several. */
+    private Child leader(final long minTerm)
+    {
+        Child leader = null;
+        for (int m = 1; m <= 3; m++)
+        {
+            final Child child = children[m];
+            if (child != null && child.process.isAlive() && "LEADER".equals(child.role))
+            {
+                if (leader != null || child.term < minTerm)
+                {
+                    return null;
+                }
+                leader = child;
+            }
+        }
+        return leader;
+    }
+
+    private String describe()
+    {
+        final StringBuilder sb = new StringBuilder("acked=" + acked.size());
+        for (int m = 1; m <= 3; m++)
+        {
+            final Child c = children[m];
+            sb.append(" [").append(m).append(' ').append(c == null ? "-" : c.role + " " + c.term + " alive=" + c.process.isAlive())
+                .append(']');
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void shouldKeepEveryAcknowledgedCommandWhenTheLeaderIsKilled() throws Exception
+    {
+        final String[] endpoints = new String[4];
+        for (int m = 1; m <= 3; m++)
+        {
+            endpoints[m] = TestSupport.freeEndpoint();
+        }
+        for (int m = 1; m <= 3; m++)
+        {
+            children[m] = new Child(m, m * 1_000_000_000L, endpoints);
+        }
+        for (int m = 1; m <= 3; m++)
+        {
+            assertEquals("READY", children[m].replies.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS), describe());
+            children[m].in.println("PROPOSE");
+        }
+
+        await(TIMEOUT, this::describe, () -> leader(1) != null);
+        final Child first = leader(1);
+        await(TIMEOUT, this::describe, () -> acked.size() >= 500 && leader(1) == first);
+
+        first.process.destroyForcibly().waitFor();
+        final long ackedAtKill = acked.size();
+        await(TIMEOUT, this::describe, () -> leader(first.term + 1) != null);
+        await(TIMEOUT, this::describe, () -> acked.size() >= ackedAtKill + 500);
+
+        final int killed = first.member;
+        children[killed] = new Child(killed, killed * 1_000_000_000L + 500_000_000L, endpoints);
+        assertEquals("READY", children[killed].replies.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS), describe());
+        final Child restarted = children[killed];
+        final int newLeader = leader(first.term + 1).member;
+        await(TIMEOUT, this::describe, () ->
+        {
+            try
+            {
+                final String[] status = restarted.ask("STATUS").split(" ");
+                return Long.parseLong(status[4]) > 0 && Integer.parseInt(status[5]) == newLeader;
+            }
+            catch (final InterruptedException ex)
+            {
+                throw new IllegalStateException(ex);
+            }
+        });
+
+        for (int m = 1; m <= 3; m++)
+        {
+            if (m != killed)
+            {
+                assertEquals("STOPPED 0", children[m].ask("STOP"), "every proposal of member " + m + " has its outcome");
+            }
+        }
+        final Child leader = leader(first.term + 1);
+        assertNotNull(leader, describe());
+        final long commit = Long.parseLong(leader.ask("STATUS").split(" ")[3]);
+
+        final List<String> dumps = new ArrayList<>();
+        for (int m = 1; m <= 3; m++)
+        {
+            final Path file = dir.resolve("dump-" + m);
+            final String reply = children[m].ask("DUMP " + file + " " + commit);
+            assertTrue(reply.startsWith("DUMPED"), reply);
+            assertTrue(Long.parseLong(reply.split(" ")[1]) >= commit, "member " + m + " caught up: " + reply);
+            dumps.add(Files.readString(file));
+        }
+        assertEquals(dumps.get(0), dumps.get(1), "members 1 and 2 applied the same commands at the same indexes");
+        assertEquals(dumps.get(0), dumps.get(2), "members 1 and 3 applied the same commands at the same indexes");
+
+        final Set<Long> applied = ConcurrentHashMap.newKeySet();
+        for (final String line : dumps.get(0).split("\n"))
+        {
+            if (!line.isEmpty())
+            {
+                applied.add(Long.parseLong(line.split(" ")[1]));
+            }
+        }
+        final Set<Long> acknowledged = Set.copyOf(acked);
+        for (final Long id : acknowledged)
+        {
+            assertTrue(applied.contains(id), "acknowledged command " + id + " lost");
+        }
+        assertTrue(acknowledged.size() >= 1_000, describe());
+    }
+}
