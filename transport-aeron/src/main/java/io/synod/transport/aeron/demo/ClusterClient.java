@@ -273,9 +273,20 @@ public final class ClusterClient implements ProposalHandler
      */
     public long[] latencyPercentilesNs(final double... percentiles)
     {
-        final long[] sorted = new long[(int)acked.get()];
+        return latencyPercentilesNs(0, total, percentiles);
+    }
+
+    /**
+     * @param fromId      first command id of the range.
+     * @param toId        end of the range, exclusive.
+     * @param percentiles e.g. 50, 99, 99.9.
+     * @return commit latency in nanoseconds at each percentile over the acknowledged commands of the range.
+     */
+    public long[] latencyPercentilesNs(final int fromId, final int toId, final double... percentiles)
+    {
+        final long[] sorted = new long[toId - fromId];
         int n = 0;
-        for (int id = 0; id < total && n < sorted.length; id++)
+        for (int id = fromId; id < toId; id++)
         {
             if (state.get(id) == ACKED)
             {
