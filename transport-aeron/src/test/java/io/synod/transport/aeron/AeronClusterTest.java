@@ -4,6 +4,9 @@ import io.synod.raft.RaftRole;
 import io.synod.transport.aeron.demo.ClusterClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
 
 import java.util.concurrent.TimeUnit;
 
@@ -108,10 +111,10 @@ class AeronClusterTest
     }
 
     @Test
-    void shouldCatchUpFollowerRestartedFromItsLog()
+    void shouldCatchUpFollowerRestartedFromItsLogDirectory(@TempDir final Path logRoot)
     {
         final ClusterClient client = new ClusterClient(3, 30_000, 32, 128);
-        try (TestCluster cluster = new TestCluster(3, client, null, false))
+        try (TestCluster cluster = new TestCluster(3, client, null, false).onDisk(logRoot))
         {
             cluster.startAll();
             final AeronRaftNode leader = cluster.awaitLeader();
@@ -119,16 +122,17 @@ class AeronClusterTest
             assertTrue(client.run(10_000, deadline()), cluster::describe);
             cluster.awaitConverged();
 
+            final long appliedBefore = cluster.node(follower).lastApplied();
             cluster.stop(follower);
             assertTrue(client.run(20_000, deadline()), cluster::describe);
-            final long logBefore = cluster.logs[follower].lastIndex();
 
             cluster.start(follower);
+            assertTrue(cluster.recoveredLastIndex[follower] >= appliedBefore, "the log directory kept the entries");
             assertTrue(client.run(30_000, deadline()), cluster::describe);
             cluster.awaitConverged();
             cluster.assertNoFailures();
 
-            assertTrue(cluster.logs[follower].lastIndex() > logBefore);
+            assertTrue(cluster.node(follower).lastApplied() > appliedBefore);
             assertEquals(cluster.stateMachines[leader.memberId()].hash(), cluster.stateMachines[follower].hash());
             assertEquals(leader.memberId(), cluster.node(follower).leaderId());
         }

@@ -3,8 +3,6 @@ package io.synod.transport.aeron;
 import io.synod.raft.ProposalHandler;
 import io.synod.raft.RaftObserver;
 import io.synod.raft.RaftRole;
-import io.synod.raft.log.InMemoryHardState;
-import io.synod.raft.log.InMemoryRaftLog;
 import io.synod.transport.aeron.demo.ChecksumStateMachine;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -70,8 +68,12 @@ public final class NodeProcess
                     OUT.println("ROLE " + to + " " + term);
                 }
             }))
-            .log(new InMemoryRaftLog())
-            .hardState(new InMemoryHardState())
+            .log(io.synod.log.chronicle.ChronicleRaftLog.open(
+                Path.of(args[5], "member-" + memberId, "log"), io.synod.log.chronicle.Durability.PAGE_CACHE, TestCluster.CLUSTER_ID,
+                memberId))
+            .hardState(io.synod.log.chronicle.FileHardState.open(
+                java.nio.file.Files.createDirectories(Path.of(args[5], "member-" + memberId)).resolve("hard-state"),
+                TestCluster.CLUSTER_ID, memberId))
             .stateMachine(stateMachine)
             .proposalHandler(handler)
             .randomSeed(idBase)

@@ -17,7 +17,8 @@ import static io.synod.transport.aeron.TestSupport.await;
 
 /**
  * Three (or more) {@link AeronRaftNode}s on loopback UDP, each with its own embedded media driver.
- * A member's log and hard state outlive a stop, so a restart resumes from them as from disk.
+ * A member's log and hard state outlive a stop: in memory by default, or on disk (Chronicle) with
+ * {@link #onDisk}; a restart resumes from them.
  */
 final class TestCluster implements AutoCloseable
 {
@@ -31,8 +32,10 @@ final class TestCluster implements AutoCloseable
     final ChecksumStateMachine[] stateMachines;
     final CuttableTransport[] cuttable;
     final ClusterClient client;
+    final long[] recoveredLastIndex;
     private final FrameMac mac;
     private final boolean record;
+    private java.nio.file.Path logRoot;
 
     TestCluster(final int size, final ClusterClient client, final FrameMac mac, final boolean record)
     {
@@ -45,10 +48,18 @@ final class TestCluster implements AutoCloseable
         hardStates = new HardState[size + 1];
         stateMachines = new ChecksumStateMachine[size + 1];
         cuttable = new CuttableTransport[size + 1];
+        recoveredLastIndex = new long[size + 1];
         for (int m = 1; m <= size; m++)
         {
             endpoints[m] = TestSupport.freeEndpoint();
         }
+    }
+
+    /** Keep each member's log in a Chronicle queue and its hard state in a file under {@code logRoot}. */
+    TestCluster onDisk(final java.nio.file.Path logRoot)
+    {
+        this.logRoot = logRoot;
+        return this;
     }
 
     static RaftConfig raftConfig()
@@ -69,18 +80,41 @@ final class TestCluster implements AutoCloseable
 
     AeronRaftNode start(final int member)
     {
-        if (logs[member] == null)
+        final RaftLog log;
+        final HardState hardState;
+        if (logRoot != null)
         {
-            logs[member] = new InMemoryRaftLog();
-            hardStates[member] = new InMemoryHardState();
+            final java.nio.file.Path dir = logRoot.resolve("member-" + member);
+            try
+            {
+                java.nio.file.Files.createDirectories(dir);
+            }
+            catch (final java.io.IOException ex)
+            {
+                throw new java.io.UncheckedIOException(ex);
+            }
+            log = io.synod.log.chronicle.ChronicleRaftLog.open(
+                dir.resolve("log"), io.synod.log.chronicle.Durability.PAGE_CACHE, CLUSTER_ID, member);
+            hardState = io.synod.log.chronicle.FileHardState.open(dir.resolve("hard-state"), CLUSTER_ID, member);
         }
+        else
+        {
+            if (logs[member] == null)
+            {
+                logs[member] = new InMemoryRaftLog();
+                hardStates[member] = new InMemoryHardState();
+            }
+            log = new Unclosable(logs[member]);
+            hardState = new UnclosableHardState(hardStates[member]);
+        }
+        recoveredLastIndex[member] = log.lastIndex();
         stateMachines[member] = new ChecksumStateMachine(record, record ? client.total() * 2 : 0);
         final AeronRaftNode.Builder builder = AeronRaftNode.builder()
             .clusterId(CLUSTER_ID)
             .memberId(member)
             .raftConfig(raftConfig())
-            .log(new Unclosable(logs[member]))
-            .hardState(new UnclosableHardState(hardStates[member]))
+            .log(log)
+            .hardState(hardState)
             .stateMachine(stateMachines[member])
             .proposalHandler(client)
             .randomSeed(member * 7919L)
