@@ -43,7 +43,6 @@ import java.util.random.RandomGenerator;
 public final class RaftNode
 {
     private static final long UNSET = Long.MIN_VALUE;
-    private static final boolean DBG = Boolean.getBoolean("synod.debug");
 
     private final RaftConfig config;
     private final RaftLog log;
@@ -666,7 +665,6 @@ public final class RaftNode
         final long prevLogIndex = appendRequest.prevLogIndex();
         final long prevLogTerm = appendRequest.prevLogTerm();
         final int entryCount = appendRequest.entryCount();
-        if (DBG && nowNs > 7_000_000_000L) System.out.println((nowNs/1000000) + " m" + memberId + " AE prev=" + prevLogIndex + " n=" + entryCount + " commit=" + commitIndex + " last=" + log.lastIndex());
         final long lastIndex = log.lastIndex();
         if (prevLogIndex > lastIndex)
         {
@@ -697,6 +695,12 @@ public final class RaftNode
                 final long existingTerm = log.termAt(index);
                 if (existingTerm != entryTerm)
                 {
+                    if (entryTerm < log.termAt(index - 1))
+                    {
+                        // Terms never decrease along a log; no correct leader sends this.
+                        counters.drop(FrameCheck.BAD_FIELD);
+                        return;
+                    }
                     if (existingTerm != RaftLog.NO_TERM)
                     {
                         truncateLog(index);
@@ -792,7 +796,6 @@ public final class RaftNode
         final Peer peer = peerById.get(from);
         peer.recentActive = true;
         final long index = appendResponse.index();
-        if (DBG && nowNs > 7_000_000_000L) System.out.println((nowNs/1000000) + " leader resp from " + from + " ok=" + appendResponse.success() + " index=" + index + " " + peer);
         if (appendResponse.success())
         {
             if (index > log.lastIndex())
@@ -829,6 +832,11 @@ public final class RaftNode
         if (index <= peer.matchIndex)
         {
             return; // stale rejection: the follower has since matched beyond it
+        }
+        if (index > log.lastIndex())
+        {
+            counters.drop(FrameCheck.BAD_FIELD); // we never sent a prevLogIndex beyond our log
+            return;
         }
         // §5.3 fast backtracking with the (conflict term, first index of it) hint.
         final long conflictTerm = appendResponse.conflictTerm();

@@ -6,7 +6,6 @@ import io.synod.raft.codec.Frames;
 import io.synod.raft.codec.MessageHeader;
 import io.synod.raft.codec.MessageType;
 import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Disabled;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
@@ -87,8 +86,6 @@ class RaftAgentFrameFuzzProperties
     }
 
     @Property(tries = 1000)
-    @Disabled("bug: a leader throws on an AppendResponse rejection whose index is beyond its log "
-        + "(see RaftNodeMalformedFrameTest.shouldNotThrowWhenLeaderGetsRejectionNamingIndexBeyondItsLog)")
     void shouldNeverThrowWhileLeading(@ForAll("frameSequences") final List<byte[]> frames)
     {
         final AgentHarness harness = AgentHarness.follower();

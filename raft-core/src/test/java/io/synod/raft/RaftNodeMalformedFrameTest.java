@@ -4,7 +4,6 @@ import io.synod.raft.codec.Frames;
 import io.synod.raft.codec.MessageHeader;
 import io.synod.raft.codec.MessageType;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import static io.synod.raft.AgentHarness.CLUSTER_ID;
@@ -33,8 +32,6 @@ class RaftNodeMalformedFrameTest
     }
 
     @Test
-    @Disabled("bug: RaftNode.onAppendRequest skips the prevLogTerm check when prevLogIndex < commitIndex, then appends an "
-        + "entry whose term is below the committed entry before it; InMemoryRaftLog.append throws IllegalStateException out of doWork()")
     void shouldNotThrowWhenAppendPutsLowerTermEntryAfterCommittedOne()
     {
         final AgentHarness harness = AgentHarness.follower();
@@ -51,8 +48,6 @@ class RaftNodeMalformedFrameTest
     }
 
     @Test
-    @Disabled("bug: RaftNode.onAppendResponse does not bound a rejection's index/conflictIndex by log.lastIndex(); "
-        + "peer.becomeProbe(1001) then sendAppend throws IllegalStateException 'no term for prevLogIndex=1000' out of doWork()")
     void shouldNotThrowWhenLeaderGetsRejectionNamingIndexBeyondItsLog()
     {
         final AgentHarness harness = AgentHarness.follower();

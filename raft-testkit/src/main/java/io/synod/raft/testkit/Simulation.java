@@ -78,6 +78,8 @@ public final class Simulation
         public final long tickIntervalNs;
         public final int inflightAppendsMax;
         public final int appendEntriesMax;
+        public final boolean preVote;
+        public final boolean checkQuorum;
 
         Parameters(final long seed)
         {
@@ -86,24 +88,26 @@ public final class Simulation
             this.clusterSize = new int[]{3, 5, 7}[random.nextInt(3)];
             this.dropRate = random.nextDouble() * 0.2;
             this.duplicateRate = random.nextDouble() * 0.05;
-            this.minDelayNs = TimeUnit.MICROSECONDS.toNanos(100 + random.nextInt(900));
-            this.maxDelayNs = minDelayNs + TimeUnit.MILLISECONDS.toNanos(1 + random.nextInt(30));
-            this.faultIntervalNs = TimeUnit.MILLISECONDS.toNanos(30 + random.nextInt(400));
-            this.proposalIntervalNs = TimeUnit.MILLISECONDS.toNanos(1 + random.nextInt(15));
-            this.electionTimeoutNs = TimeUnit.MILLISECONDS.toNanos(100);
-            this.heartbeatIntervalNs = TimeUnit.MILLISECONDS.toNanos(20);
+            this.minDelayNs = TimeUnit.MICROSECONDS.toNanos(50 + random.nextInt(450));
+            this.maxDelayNs = minDelayNs + TimeUnit.MICROSECONDS.toNanos(500 + random.nextInt(8000));
+            this.faultIntervalNs = TimeUnit.MILLISECONDS.toNanos(20 + random.nextInt(100));
+            this.proposalIntervalNs = TimeUnit.MICROSECONDS.toNanos(500 + random.nextInt(9500));
+            this.electionTimeoutNs = TimeUnit.MILLISECONDS.toNanos(50);
+            this.heartbeatIntervalNs = TimeUnit.MILLISECONDS.toNanos(10);
             this.tickIntervalNs = TimeUnit.MILLISECONDS.toNanos(10);
             this.inflightAppendsMax = 1 + random.nextInt(8);
             this.appendEntriesMax = 1 + random.nextInt(64);
+            this.preVote = random.nextInt(4) != 0;
+            this.checkQuorum = random.nextInt(4) != 0;
         }
 
         @Override
         public String toString()
         {
             return "seed=" + seed + " nodes=" + clusterSize + String.format(" drop=%.3f dup=%.3f", dropRate, duplicateRate) +
-                " delay=" + minDelayNs / 1000 + ".." + maxDelayNs / 1000 + "us faultEvery=" + faultIntervalNs / 1_000_000 +
-                "ms proposeEvery=" + proposalIntervalNs / 1_000_000 + "ms inflight=" + inflightAppendsMax +
-                " batch=" + appendEntriesMax;
+                " delay=" + minDelayNs / 1000 + ".." + maxDelayNs / 1000 + " faultEvery=" + faultIntervalNs / 1_000_000 +
+                "ms proposeEvery=" + proposalIntervalNs / 1000 + "us inflight=" + inflightAppendsMax +
+                " batch=" + appendEntriesMax + " preVote=" + preVote + " checkQuorum=" + checkQuorum;
         }
     }
 
@@ -381,15 +385,15 @@ public final class Simulation
     private void injectFault()
     {
         final int choice = random.nextInt(100);
-        if (choice < 30)
+        if (choice < 25)
         {
             partition();
         }
-        else if (choice < 50)
+        else if (choice < 45)
         {
             healPartitions();
         }
-        else if (choice < 65)
+        else if (choice < 70)
         {
             final SimNode node = nodes[random.nextInt(nodes.length)];
             if (node.alive)
@@ -409,7 +413,7 @@ public final class Simulation
                 }
             }
         }
-        else if (choice < 85)
+        else if (choice < 90)
         {
             for (final SimNode node : nodes)
             {
@@ -593,6 +597,8 @@ public final class Simulation
                 .heartbeatIntervalNs(parameters.heartbeatIntervalNs)
                 .inflightAppendsMax(parameters.inflightAppendsMax)
                 .appendEntriesMax(parameters.appendEntriesMax)
+                .preVote(parameters.preVote)
+                .checkQuorum(parameters.checkQuorum)
                 .pendingProposalsMax(4096)
                 .observer(RaftObserver.NONE);
             incarnation++;
