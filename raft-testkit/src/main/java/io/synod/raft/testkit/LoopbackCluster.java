@@ -1,0 +1,526 @@
+package io.synod.raft.testkit;
+
+import io.synod.raft.HardState;
+import io.synod.raft.ProposalHandler;
+import io.synod.raft.RaftAgent;
+import io.synod.raft.RaftConfig;
+import io.synod.raft.RaftLog;
+import io.synod.raft.RaftNode;
+import io.synod.raft.RaftObserver;
+import io.synod.raft.RaftRole;
+import io.synod.raft.StateMachine;
+import io.synod.raft.Transport;
+import io.synod.raft.log.InMemoryHardState;
+import io.synod.raft.log.InMemoryRaftLog;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+import java.nio.ByteBuffer;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
+
+/**
+ * A scriptable in-process cluster on virtual time, for scenario tests, allocation tests and
+ * benchmarks of the core. Every member is a real {@link RaftNode} driven by a real {@link RaftAgent};
+ * frames travel through pre-allocated ring buffers (no allocation per message), links can be cut and
+ * healed, and members can crash and restart from their durable state.
+ *
+ * <p>Time moves in ticks of {@link #tickNs()}: {@link #tick()} advances the clock and runs one duty
+ * cycle of every live member in member order. A frame sent in one tick is delivered in the next, and
+ * link cuts apply at delivery, so a test can inspect the cluster after a tick and cut a link before
+ * what was just sent arrives.
+ *
+ * <p>With {@code crashableStorage}, logs are {@link CrashableLog}s (a crash loses unflushed writes) and
+ * {@link RaftInvariants} are checked after every tick; without it, logs are pre-sized
+ * {@link InMemoryRaftLog}s and nothing allocates in steady state, which is what the allocation test
+ * and the core benchmark need.
+ */
+public final class LoopbackCluster
+{
+    private static final int INBOX_BYTES = 4 * 1024 * 1024;
+    public static final int GROUP_ID = 0;
+    public static final int CLUSTER_ID = 7;
+
+    private final VirtualClock clock = new VirtualClock(TimeUnit.SECONDS.toNanos(1));
+    private final long tickNs;
+    private final long seed;
+    private final boolean crashableStorage;
+    private final IntFunction<StateMachine> stateMachines;
+    private final Consumer<RaftConfig> configurer;
+    private final Member[] members;
+    private final int[] memberIds;
+    private final boolean[][] cut;
+    private final RaftInvariants invariants = new RaftInvariants();
+    private final SplittableRandom random;
+    private final int logEntryCapacity;
+    private final int logByteCapacity;
+    private long tickCount;
+
+    /**
+     * @param size             number of members (ids 1..size).
+     * @param seed             seeds every member's election timer and crash outcomes.
+     * @param crashableStorage crash-aware logs and invariant checks (allocates) or pre-sized logs (does not).
+     * @param stateMachines    makes a state machine for a member id (called again on restart).
+     * @param configurer       adjusts each member's configuration (timeouts, windows); may be a no-op.
+     */
+    public LoopbackCluster(
+        final int size,
+        final long seed,
+        final boolean crashableStorage,
+        final IntFunction<StateMachine> stateMachines,
+        final Consumer<RaftConfig> configurer)
+    {
+        this(size, seed, crashableStorage, stateMachines, configurer, 1024, 64 * 1024);
+    }
+
+    /**
+     * As above, with the in-memory logs sized for {@code logEntryCapacity} entries and
+     * {@code logByteCapacity} bytes (only used without crashable storage).
+     */
+    public LoopbackCluster(
+        final int size,
+        final long seed,
+        final boolean crashableStorage,
+        final IntFunction<StateMachine> stateMachines,
+        final Consumer<RaftConfig> configurer,
+        final int logEntryCapacity,
+        final int logByteCapacity)
+    {
+        this.seed = seed;
+        this.crashableStorage = crashableStorage;
+        this.stateMachines = stateMachines;
+        this.configurer = configurer;
+        this.logEntryCapacity = logEntryCapacity;
+        this.logByteCapacity = logByteCapacity;
+        this.random = new SplittableRandom(seed);
+        this.tickNs = TimeUnit.MILLISECONDS.toNanos(1);
+        this.memberIds = new int[size];
+        for (int i = 0; i < size; i++)
+        {
+            memberIds[i] = i + 1;
+        }
+        this.members = new Member[size];
+        this.cut = new boolean[size][size];
+        for (int i = 0; i < size; i++)
+        {
+            members[i] = new Member(i + 1);
+            members[i].start();
+        }
+    }
+
+    public long tickNs()
+    {
+        return tickNs;
+    }
+
+    public VirtualClock clock()
+    {
+        return clock;
+    }
+
+    public RaftInvariants invariants()
+    {
+        return invariants;
+    }
+
+    /** Advances time one tick and runs a duty cycle on every live member. */
+    public void tick()
+    {
+        clock.advanceTo(clock.nanoTime() + tickNs);
+        tickCount++;
+        for (final Member member : members)
+        {
+            if (member.alive)
+            {
+                member.doWork();
+            }
+        }
+        if (crashableStorage)
+        {
+            for (final Member member : members)
+            {
+                if (member.alive)
+                {
+                    invariants.check(member.node, member.incarnation);
+                }
+            }
+        }
+    }
+
+    /** Runs ticks for {@code durationNs} of virtual time. */
+    public void runFor(final long durationNs)
+    {
+        final long end = clock.nanoTime() + durationNs;
+        while (clock.nanoTime() < end)
+        {
+            tick();
+        }
+    }
+
+    /**
+     * Ticks until a single live leader of the highest term exists, or {@code timeoutNs} passes.
+     *
+     * @return the leader's member id.
+     * @throws AssertionError on timeout.
+     */
+    public int awaitLeader(final long timeoutNs)
+    {
+        final long end = clock.nanoTime() + timeoutNs;
+        while (clock.nanoTime() < end)
+        {
+            tick();
+            final int leader = leader();
+            if (leader != 0)
+            {
+                return leader;
+            }
+        }
+        throw new AssertionError("no leader within " + timeoutNs / 1_000_000 + "ms: " + describe());
+    }
+
+    /** @return the live leader with the highest term, or 0. */
+    public int leader()
+    {
+        Member best = null;
+        for (final Member member : members)
+        {
+            if (member.alive && member.node.role() == RaftRole.LEADER && (best == null || member.node.term() > best.node.term()))
+            {
+                best = member;
+            }
+        }
+        return best == null ? 0 : best.memberId;
+    }
+
+    /** @return the node of a member (null while it is down). */
+    public RaftNode node(final int memberId)
+    {
+        return members[memberId - 1].node;
+    }
+
+    public RaftAgent agent(final int memberId)
+    {
+        return members[memberId - 1].agent;
+    }
+
+    public RaftLog log(final int memberId)
+    {
+        return members[memberId - 1].log;
+    }
+
+    public HardState hardState(final int memberId)
+    {
+        return members[memberId - 1].hardState;
+    }
+
+    public StateMachine stateMachine(final int memberId)
+    {
+        return members[memberId - 1].stateMachine;
+    }
+
+    public boolean isAlive(final int memberId)
+    {
+        return members[memberId - 1].alive;
+    }
+
+    public int size()
+    {
+        return members.length;
+    }
+
+    /**
+     * Proposes through a member's agent (as a host thread would).
+     *
+     * @return false if the agent's ring buffer was full.
+     */
+    public boolean propose(final int memberId, final long correlationId, final DirectBuffer command, final int offset, final int length)
+    {
+        return members[memberId - 1].agent.propose(GROUP_ID, correlationId, command, offset, length);
+    }
+
+    /** Convenience for tests: proposes a byte array (allocates). */
+    public boolean propose(final int memberId, final long correlationId, final byte[] command)
+    {
+        return propose(memberId, correlationId, new UnsafeBuffer(command), 0, command.length);
+    }
+
+    /** Starts recording outcomes per correlation id (allocates as maps grow). */
+    public void recordOutcomes(final boolean record)
+    {
+        for (final Member member : members)
+        {
+            member.record = record;
+        }
+    }
+
+    /** @return index the proposal committed at, or 0 if not (yet) acknowledged. */
+    public long committedIndex(final long correlationId)
+    {
+        for (final Member member : members)
+        {
+            final long index = member.committed.get(correlationId);
+            if (index != 0)
+            {
+                return index;
+            }
+        }
+        return 0;
+    }
+
+    /** @return the {@link ProposalHandler} reason the proposal was rejected with, or 0. */
+    public int rejectedReason(final long correlationId)
+    {
+        for (final Member member : members)
+        {
+            final long reason = member.rejected.get(correlationId);
+            if (reason != 0)
+            {
+                return (int)reason;
+            }
+        }
+        return 0;
+    }
+
+    /** @return proposals acknowledged as committed, over all members and incarnations. */
+    public long acknowledgedCount()
+    {
+        long count = 0;
+        for (final Member member : members)
+        {
+            count += member.acknowledged;
+        }
+        return count;
+    }
+
+    /** @return proposals rejected, over all members and incarnations. */
+    public long rejectedCount()
+    {
+        long count = 0;
+        for (final Member member : members)
+        {
+            count += member.rejectedCount;
+        }
+        return count;
+    }
+
+    /** Drops every frame from {@code a} to {@code b} and from {@code b} to {@code a}, including frames in flight. */
+    public void cut(final int a, final int b)
+    {
+        cutOneWay(a, b);
+        cutOneWay(b, a);
+    }
+
+    /** Drops every frame from {@code from} to {@code to}, including frames in flight. */
+    public void cutOneWay(final int from, final int to)
+    {
+        cut[from - 1][to - 1] = true;
+    }
+
+    /** Cuts every link of {@code memberId}. */
+    public void isolate(final int memberId)
+    {
+        for (final int other : memberIds)
+        {
+            if (other != memberId)
+            {
+                cut(memberId, other);
+            }
+        }
+    }
+
+    /** Splits the cluster: members in {@code side} talk only among themselves. */
+    public void partition(final int... side)
+    {
+        final boolean[] inSide = new boolean[members.length];
+        for (final int id : side)
+        {
+            inSide[id - 1] = true;
+        }
+        for (int a = 0; a < members.length; a++)
+        {
+            for (int b = 0; b < members.length; b++)
+            {
+                cut[a][b] = inSide[a] != inSide[b];
+            }
+        }
+    }
+
+    /** Restores every link. */
+    public void heal()
+    {
+        for (final boolean[] row : cut)
+        {
+            java.util.Arrays.fill(row, false);
+        }
+    }
+
+    /** Crashes a member now: unflushed log writes may be lost (crashable storage), in-flight frames to it are lost. */
+    public void crash(final int memberId)
+    {
+        members[memberId - 1].crash();
+    }
+
+    /** Restarts a crashed member from its durable log and hard state, with a fresh state machine. */
+    public void restart(final int memberId)
+    {
+        final Member member = members[memberId - 1];
+        if (member.alive)
+        {
+            throw new IllegalStateException("member " + memberId + " is running");
+        }
+        member.start();
+    }
+
+    /** @return one line per member. */
+    public String describe()
+    {
+        final StringBuilder builder = new StringBuilder();
+        for (final Member member : members)
+        {
+            builder.append("\n  ").append(member.alive ? member.node.toString() : "member " + member.memberId + " DOWN");
+        }
+        return builder.toString();
+    }
+
+    private final class Member implements Transport, ProposalHandler, MessageHandler
+    {
+        final int memberId;
+        final RaftLog log;
+        final HardState hardState;
+        /** Two inboxes: frames sent in tick k go to {@code inboxes[k & 1]} and are read in tick k + 1. */
+        final OneToOneRingBuffer[] inboxes = {
+            new OneToOneRingBuffer(new UnsafeBuffer(ByteBuffer.allocateDirect(INBOX_BYTES + RingBufferDescriptor.TRAILER_LENGTH))),
+            new OneToOneRingBuffer(new UnsafeBuffer(ByteBuffer.allocateDirect(INBOX_BYTES + RingBufferDescriptor.TRAILER_LENGTH)))};
+        final Long2LongHashMap committed = new Long2LongHashMap(0);
+        final Long2LongHashMap rejected = new Long2LongHashMap(0);
+        StateMachine stateMachine;
+        RaftNode node;
+        RaftAgent agent;
+        boolean alive;
+        boolean record;
+        long incarnation;
+        long acknowledged;
+        long rejectedCount;
+        private FrameHandler pollHandler;
+
+        Member(final int memberId)
+        {
+            this.memberId = memberId;
+            if (crashableStorage)
+            {
+                log = new CrashableLog(memberId, invariants::onAppend);
+                hardState = new CrashableHardState();
+            }
+            else
+            {
+                log = new InMemoryRaftLog(logEntryCapacity, logByteCapacity);
+                hardState = new InMemoryHardState();
+            }
+        }
+
+        void start()
+        {
+            final RaftConfig config = new RaftConfig()
+                .clusterId(CLUSTER_ID)
+                .groupId(GROUP_ID)
+                .memberId(memberId)
+                .members(memberIds)
+                .electionTimeoutNs(TimeUnit.MILLISECONDS.toNanos(100))
+                .heartbeatIntervalNs(TimeUnit.MILLISECONDS.toNanos(20))
+                .observer(RaftObserver.NONE);
+            configurer.accept(config);
+            incarnation++;
+            stateMachine = stateMachines.apply(memberId);
+            node = new RaftNode(config, log, hardState, stateMachine, this,
+                new SplittableRandom(seed * 7919 + memberId * 104_729L + incarnation), this);
+            agent = new RaftAgent(clock, this, 1024 * 1024, node);
+            alive = true;
+        }
+
+        void crash()
+        {
+            alive = false;
+            for (final OneToOneRingBuffer inbox : inboxes)
+            {
+                while (inbox.read((msgTypeId, buffer, index, length) -> {}, Integer.MAX_VALUE) > 0)
+                {
+                    // discard frames in flight to a dead member
+                }
+            }
+            if (log instanceof CrashableLog)
+            {
+                ((CrashableLog)log).crash(random.split());
+            }
+            node = null;
+            agent = null;
+        }
+
+        void doWork()
+        {
+            try
+            {
+                agent.doWork();
+            }
+            catch (final SimulatedCrash ex)
+            {
+                crash();
+            }
+        }
+
+        @Override
+        public boolean send(final int to, final DirectBuffer buffer, final int offset, final int length)
+        {
+            final Member target = members[to - 1];
+            if (!target.alive)
+            {
+                return true; // lost on the wire
+            }
+            // The sender's id rides in the message type so that cuts can be applied at delivery.
+            return target.inboxes[(int)(tickCount & 1)].write(memberId, buffer, offset, length);
+        }
+
+        @Override
+        public int poll(final FrameHandler handler, final int fragmentLimit)
+        {
+            pollHandler = handler;
+            return inboxes[(int)((tickCount + 1) & 1)].read(this, fragmentLimit);
+        }
+
+        @Override
+        public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+        {
+            if (!cut[msgTypeId - 1][memberId - 1])
+            {
+                pollHandler.onFrame(buffer, index, length);
+            }
+        }
+
+        @Override
+        public void onCommitted(
+            final int groupId, final long correlationId, final long index, final DirectBuffer response, final int offset, final int length)
+        {
+            acknowledged++;
+            if (record)
+            {
+                committed.put(correlationId, index);
+            }
+        }
+
+        @Override
+        public void onRejected(final int groupId, final long correlationId, final int reason, final int leaderHint)
+        {
+            rejectedCount++;
+            if (record)
+            {
+                rejected.put(correlationId, reason);
+            }
+        }
+    }
+}
