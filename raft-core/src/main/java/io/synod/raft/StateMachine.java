@@ -26,4 +26,29 @@ public interface StateMachine
      * @return the response length written into {@code response}.
      */
     int apply(long index, long term, DirectBuffer command, int offset, int length, ExpandableArrayBuffer response);
+
+    /**
+     * Starts a snapshot of the state as of the last applied entry. The node then pulls the stream in
+     * chunks of at most {@code RaftConfig#snapshotChunkBytes} per duty cycle and applies no entries
+     * until the stream ends, so the source may read the live state: the duty cycle never stalls for
+     * longer than one chunk, while applying (not replicating or committing) pauses for the whole
+     * snapshot. Once the snapshot is durable the log prefix it covers is compacted.
+     *
+     * @return the stream, or null if this state machine does not take snapshots (the default): the
+     * log then grows without bound.
+     */
+    default SnapshotSource snapshot()
+    {
+        return null;
+    }
+
+    /**
+     * Replaces the whole state with the one in a snapshot written by {@link #snapshot()} (possibly on
+     * another member). Called on start-up when a snapshot exists, and when a follower installs one
+     * sent by the leader.
+     */
+    default void restore(final SnapshotReader reader)
+    {
+        throw new UnsupportedOperationException(getClass().getName() + " does not restore snapshots");
+    }
 }
