@@ -35,6 +35,16 @@ final class Peer
     private int inflightHead;
     private int inflightCount;
 
+    /** Sending a snapshot instead of entries (the entries it needs are compacted away). */
+    boolean snapshotting;
+    long snapshotIndex;
+    /** Next byte of the snapshot stream to send. */
+    long snapshotNextOffset;
+    /** Bytes the follower confirmed holding. */
+    long snapshotAckedOffset;
+    int snapshotInflight;
+    long snapshotProgressNs;
+
     boolean voteResponded;
     boolean voteGranted;
 
@@ -53,8 +63,23 @@ final class Peer
         becomeProbe(nextIndex);
     }
 
+    void becomeSnapshot(final long snapshotIndex, final long nowNs)
+    {
+        snapshotting = true;
+        this.snapshotIndex = snapshotIndex;
+        snapshotNextOffset = 0;
+        snapshotAckedOffset = 0;
+        snapshotInflight = 0;
+        snapshotProgressNs = nowNs;
+        replicating = false;
+        probeInFlight = false;
+        inflightHead = 0;
+        inflightCount = 0;
+    }
+
     void becomeProbe(final long nextIndex)
     {
+        snapshotting = false;
         if (!(nextIndex > matchIndex))
         {
             throw new IllegalStateException("probe nextIndex=" + nextIndex + " not above matchIndex=" + matchIndex);
@@ -68,6 +93,7 @@ final class Peer
 
     void becomeReplicate(final long nowNs)
     {
+        snapshotting = false;
         replicating = true;
         probeInFlight = false;
         nextIndex = matchIndex + 1;
@@ -109,7 +135,7 @@ final class Peer
     @Override
     public String toString()
     {
-        return memberId + ":" + (replicating ? "R" : "P") + " next=" + nextIndex + " match=" + matchIndex +
+        return memberId + ":" + (snapshotting ? "S@" + snapshotIndex + "/" + snapshotAckedOffset : replicating ? "R" : "P") + " next=" + nextIndex + " match=" + matchIndex +
             " inflight=" + inflightCount + (probeInFlight ? " probing" : "") + " progress@" + lastProgressNs / 1_000_000 + "ms";
     }
 

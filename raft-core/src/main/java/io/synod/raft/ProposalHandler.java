@@ -24,6 +24,11 @@ public interface ProposalHandler
     int TOO_LARGE = 4;
     /** The node is shutting down; the entry may or may not commit later. */
     int CLOSED = 5;
+    /**
+     * This member skipped the entry by installing a leader's snapshot: it may or may not have
+     * committed. Retry with a client session for exactly-once.
+     */
+    int OUTCOME_UNKNOWN = 6;
 
     /**
      * The proposal committed and was applied at {@code index}; the response is what the state machine
@@ -48,6 +53,8 @@ public interface ProposalHandler
                 return "TOO_LARGE";
             case CLOSED:
                 return "CLOSED";
+            case OUTCOME_UNKNOWN:
+                return "OUTCOME_UNKNOWN";
             default:
                 return "UNKNOWN(" + reason + ")";
         }

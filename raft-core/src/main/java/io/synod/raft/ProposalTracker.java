@@ -97,6 +97,18 @@ final class ProposalTracker
         }
     }
 
+    /** A snapshot up to {@code snapshotIndex} replaced the log here: entries up to it were skipped. */
+    void onSnapshotInstalled(final long snapshotIndex)
+    {
+        while (count > 0 && indexes[head] <= snapshotIndex)
+        {
+            final long correlationId = correlationIds[head];
+            head = (head + 1) % indexes.length;
+            count--;
+            handler.onRejected(groupId, correlationId, ProposalHandler.OUTCOME_UNKNOWN, 0);
+        }
+    }
+
     /** Resolves every tracked proposal with {@code reason}. */
     void rejectAll(final int reason)
     {

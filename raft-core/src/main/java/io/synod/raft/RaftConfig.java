@@ -24,6 +24,10 @@ public final class RaftConfig
         public static final int PENDING_PROPOSALS_MAX_DEFAULT = 16 * 1024;
         public static final int APPLY_BATCH_MAX_DEFAULT = 1024;
         public static final int OUTBOX_BYTES_DEFAULT = 64 * 1024;
+        public static final long SNAPSHOT_ENTRIES_THRESHOLD_DEFAULT = 100_000;
+        public static final long SNAPSHOT_BYTES_THRESHOLD_DEFAULT = 64L * 1024 * 1024;
+        public static final int SNAPSHOT_CHUNK_BYTES_DEFAULT = 32 * 1024;
+        public static final long SNAPSHOT_TRAILING_ENTRIES_DEFAULT = 256;
 
         private Configuration()
         {
@@ -45,6 +49,10 @@ public final class RaftConfig
     private int pendingProposalsMax = Configuration.PENDING_PROPOSALS_MAX_DEFAULT;
     private int applyBatchMax = Configuration.APPLY_BATCH_MAX_DEFAULT;
     private int outboxBytes = Configuration.OUTBOX_BYTES_DEFAULT;
+    private long snapshotEntriesThreshold = Configuration.SNAPSHOT_ENTRIES_THRESHOLD_DEFAULT;
+    private long snapshotBytesThreshold = Configuration.SNAPSHOT_BYTES_THRESHOLD_DEFAULT;
+    private int snapshotChunkBytes = Configuration.SNAPSHOT_CHUNK_BYTES_DEFAULT;
+    private long snapshotTrailingEntries = Configuration.SNAPSHOT_TRAILING_ENTRIES_DEFAULT;
     private RaftObserver observer = RaftObserver.LOGGING;
     private boolean concluded;
 
@@ -76,6 +84,11 @@ public final class RaftConfig
         require(applyBatchMax >= 1, "applyBatchMax must be >= 1");
         require(outboxBytes >= 4096, "outboxBytes must be >= 4096");
         require(observer != null, "observer must not be null");
+        require(snapshotEntriesThreshold >= 1, "snapshotEntriesThreshold must be >= 1");
+        require(snapshotBytesThreshold >= 1, "snapshotBytesThreshold must be >= 1");
+        require(snapshotChunkBytes >= 64 && snapshotChunkBytes <= appendBytesMax,
+            "snapshotChunkBytes must be in [64, appendBytesMax]: " + snapshotChunkBytes);
+        require(snapshotTrailingEntries >= 0, "snapshotTrailingEntries must be >= 0");
         concluded = true;
         return this;
     }
@@ -269,6 +282,63 @@ public final class RaftConfig
     public int outboxBytes()
     {
         return outboxBytes;
+    }
+
+    /**
+     * A snapshot is started once this many entries have been applied since the last one (only with a
+     * {@link SnapshotStore} and a state machine that takes snapshots).
+     */
+    public RaftConfig snapshotEntriesThreshold(final long snapshotEntriesThreshold)
+    {
+        this.snapshotEntriesThreshold = snapshotEntriesThreshold;
+        return this;
+    }
+
+    public long snapshotEntriesThreshold()
+    {
+        return snapshotEntriesThreshold;
+    }
+
+    /** A snapshot is started once this many command bytes have been applied since the last one. */
+    public RaftConfig snapshotBytesThreshold(final long snapshotBytesThreshold)
+    {
+        this.snapshotBytesThreshold = snapshotBytesThreshold;
+        return this;
+    }
+
+    public long snapshotBytesThreshold()
+    {
+        return snapshotBytesThreshold;
+    }
+
+    /**
+     * Bytes of snapshot stream handled per duty cycle, both when a state machine writes its snapshot and
+     * per InstallSnapshot chunk. This bounds how long a snapshot can hold up one duty cycle.
+     */
+    public RaftConfig snapshotChunkBytes(final int snapshotChunkBytes)
+    {
+        this.snapshotChunkBytes = snapshotChunkBytes;
+        return this;
+    }
+
+    public int snapshotChunkBytes()
+    {
+        return snapshotChunkBytes;
+    }
+
+    /**
+     * Entries kept in the log behind a snapshot when the prefix is compacted, so that a follower only a
+     * little behind catches up by AppendEntries instead of a whole snapshot.
+     */
+    public RaftConfig snapshotTrailingEntries(final long snapshotTrailingEntries)
+    {
+        this.snapshotTrailingEntries = snapshotTrailingEntries;
+        return this;
+    }
+
+    public long snapshotTrailingEntries()
+    {
+        return snapshotTrailingEntries;
     }
 
     /** Receives role changes; {@link RaftObserver#LOGGING} by default. */

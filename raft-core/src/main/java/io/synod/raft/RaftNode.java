@@ -3,12 +3,15 @@ package io.synod.raft;
 import io.synod.raft.codec.AppendRequest;
 import io.synod.raft.codec.AppendResponse;
 import io.synod.raft.codec.FrameCheck;
+import io.synod.raft.codec.InstallSnapshot;
 import io.synod.raft.codec.MessageHeader;
 import io.synod.raft.codec.MessageType;
+import io.synod.raft.codec.SnapshotResponse;
 import io.synod.raft.codec.VoteRequest;
 import io.synod.raft.codec.VoteResponse;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -47,6 +50,8 @@ public final class RaftNode
     private final RaftConfig config;
     private final RaftLog log;
     private final HardState hardState;
+    /** Null when snapshots are off: the log is then never compacted. */
+    private final SnapshotStore snapshotStore;
     private final StateMachine stateMachine;
     private final Transport transport;
     private final RandomGenerator random;
@@ -70,6 +75,10 @@ public final class RaftNode
     private final VoteResponse voteResponse = new VoteResponse();
     private final AppendRequest appendRequest = new AppendRequest();
     private final AppendResponse appendResponse = new AppendResponse();
+    private final InstallSnapshot installSnapshot = new InstallSnapshot();
+    private final SnapshotResponse snapshotResponse = new SnapshotResponse();
+    private final UnsafeBuffer snapshotBuffer;
+    private final StoreReader storeReader = new StoreReader();
     private final MessageHeader outHeader = new MessageHeader();
     private final UnsafeBuffer appendBuffer;
     private final ExpandableArrayBuffer responseBuffer = new ExpandableArrayBuffer(256);
@@ -99,6 +108,20 @@ public final class RaftNode
 
     private int votesGranted;
 
+    // Local snapshot being written (apply pauses while it is).
+    private SnapshotSource snapshotSource;
+    private long snapshotWriteIndex;
+    private boolean snapshotsSupported = true;
+    /** Index of the latest durable snapshot of this member. */
+    private long lastSnapshotIndex;
+    private long appliedBytesSinceSnapshot;
+
+    // Snapshot being received from the leader; installIndex 0 when none.
+    private long installIndex;
+    private long installTotal;
+    private long installChecksum;
+    private long installReceived;
+
     // Scratch state of the entry encoder while building one AppendEntries.
     private int encodeOffset;
     private int encodeLimit;
@@ -122,6 +145,26 @@ public final class RaftNode
         final RandomGenerator random,
         final ProposalHandler handler)
     {
+        this(config, log, hardState, null, stateMachine, transport, random, handler);
+    }
+
+    /**
+     * A member that takes snapshots into {@code snapshotStore}, compacts its log behind them, sends
+     * them to followers that fell behind the compacted prefix, and restores from the latest one on
+     * start-up.
+     *
+     * @param snapshotStore this member's snapshots; null turns snapshots off.
+     */
+    public RaftNode(
+        final RaftConfig config,
+        final RaftLog log,
+        final HardState hardState,
+        final SnapshotStore snapshotStore,
+        final StateMachine stateMachine,
+        final Transport transport,
+        final RandomGenerator random,
+        final ProposalHandler handler)
+    {
         if (!config.isConcluded())
         {
             config.conclude();
@@ -129,6 +172,7 @@ public final class RaftNode
         this.config = config;
         this.log = log;
         this.hardState = hardState;
+        this.snapshotStore = snapshotStore;
         this.stateMachine = stateMachine;
         this.transport = transport;
         this.random = random;
@@ -156,7 +200,8 @@ public final class RaftNode
         this.matchScratch = new long[members.length];
         this.proposals = new ProposalTracker(groupId, config.pendingProposalsMax(), handler);
         this.outbox = new Outbox(config.outboxBytes());
-        this.appendBuffer = new UnsafeBuffer(new byte[MessageHeader.LENGTH + AppendRequest.FIXED_LENGTH + config.appendBytesMax()]);
+        this.appendBuffer = new UnsafeBuffer(new byte[MessageHeader.LENGTH + InstallSnapshot.FIXED_LENGTH + config.appendBytesMax()]);
+        this.snapshotBuffer = new UnsafeBuffer(new byte[config.snapshotChunkBytes()]);
 
         this.currentTerm = hardState.term();
         this.votedFor = hardState.votedFor();
@@ -166,6 +211,24 @@ public final class RaftNode
         if (!(log.lastTerm() <= currentTerm))
         {
             throw new IllegalStateException("log lastTerm=" + log.lastTerm() + " above stored term=" + currentTerm);
+        }
+        if (snapshotStore != null && snapshotStore.index() > 0)
+        {
+            final long index = snapshotStore.index();
+            if (log.snapshotIndex() > index)
+            {
+                throw new IllegalStateException("log compacted to " + log.snapshotIndex() + " beyond the latest snapshot " + index);
+            }
+            if (log.termAt(index) != snapshotStore.term())
+            {
+                // A snapshot was installed and the crash came before the log was reset.
+                log.resetTo(index, snapshotStore.term());
+            }
+            restoreFromStore();
+        }
+        else if (log.snapshotIndex() > 0)
+        {
+            throw new IllegalStateException("log compacted to " + log.snapshotIndex() + " but there is no snapshot");
         }
     }
 
@@ -206,12 +269,15 @@ public final class RaftNode
         final long term = header.term();
         final int flags = header.flags();
         final int body = header.bodyOffset();
-        if (type == MessageType.APPEND_REQUEST &&
-            appendRequest.wrap(buffer, body).validate(header.bodyLength(), term, EntryType.MAX) != FrameCheck.OK)
+        if ((type == MessageType.APPEND_REQUEST &&
+            appendRequest.wrap(buffer, body).validate(header.bodyLength(), term, EntryType.MAX) != FrameCheck.OK) ||
+            (type == MessageType.INSTALL_SNAPSHOT &&
+            (snapshotStore == null || installSnapshot.wrap(buffer, body).validate(header.bodyLength(), term) != FrameCheck.OK)))
         {
             counters.drop(FrameCheck.BAD_FIELD);
             return;
         }
+        final boolean fromLeader = type == MessageType.APPEND_REQUEST || type == MessageType.INSTALL_SNAPSHOT;
         counters.framesReceived++;
 
         final boolean preVote = (flags & MessageHeader.FLAG_PRE_VOTE) != 0;
@@ -237,7 +303,7 @@ public final class RaftNode
             }
             else
             {
-                becomeFollower(term, type == MessageType.APPEND_REQUEST ? from : 0, "message with higher term");
+                becomeFollower(term, fromLeader ? from : 0, "message with higher term");
             }
         }
         else if (term < currentTerm)
@@ -246,6 +312,10 @@ public final class RaftNode
             if (type == MessageType.APPEND_REQUEST)
             {
                 queueAppendResponse(from, false, appendRequest.prevLogIndex(), RaftLog.NO_TERM, 0);
+            }
+            else if (type == MessageType.INSTALL_SNAPSHOT)
+            {
+                queueSnapshotResponse(from, installSnapshot.snapshotIndex(), 0, SnapshotResponse.FAILED);
             }
             else if (type == MessageType.VOTE_REQUEST)
             {
@@ -269,6 +339,13 @@ public final class RaftNode
             case MessageType.APPEND_RESPONSE:
                 appendResponse.wrap(buffer, body);
                 onAppendResponse(from);
+                break;
+            case MessageType.INSTALL_SNAPSHOT:
+                onInstallSnapshot(from);
+                break;
+            case MessageType.SNAPSHOT_RESPONSE:
+                snapshotResponse.wrap(buffer, body);
+                onSnapshotResponse(from);
                 break;
             default:
                 counters.drop(FrameCheck.BAD_TYPE);
@@ -389,12 +466,18 @@ public final class RaftNode
      */
     public int apply()
     {
+        if (snapshotSource != null)
+        {
+            return continueSnapshot();
+        }
         final long last = Math.min(commitIndex, lastApplied + config.applyBatchMax());
         if (lastApplied >= last)
         {
             return 0;
         }
-        return log.read(lastApplied + 1, last, applier);
+        final int applied = log.read(lastApplied + 1, last, applier);
+        maybeStartSnapshot();
+        return applied;
     }
 
     /** Rejects every pending proposal with {@link ProposalHandler#CLOSED}. The node must not be driven after. */
@@ -642,24 +725,44 @@ public final class RaftNode
     // Replication: follower side
     // ------------------------------------------------------------------------------------------
 
-    private void onAppendRequest(final int from)
+    /**
+     * A message from the leader of our term: follow it and restart the election timer.
+     *
+     * @return false if the frame must be dropped (we lead this term ourselves).
+     */
+    private boolean onLeaderMessage(final int from)
     {
         // term == currentTerm here.
         if (role == RaftRole.LEADER)
         {
             // Two leaders in one term would break Election Safety; only a forged or corrupt frame gets here.
             counters.drop(FrameCheck.BAD_FIELD);
-            return;
+            return false;
         }
         leaderId = from;
         lastLeaderContactNs = nowNs;
         if (role != RaftRole.FOLLOWER)
         {
-            transition(RaftRole.FOLLOWER, "append from leader " + from);
+            transition(RaftRole.FOLLOWER, "message from leader");
         }
         else
         {
             resetElectionTimer();
+        }
+        return true;
+    }
+
+    private void onAppendRequest(final int from)
+    {
+        if (!onLeaderMessage(from))
+        {
+            return;
+        }
+        if (installIndex != 0)
+        {
+            // The leader is sending entries again: whatever transfer we were in the middle of is over.
+            installIndex = 0;
+            snapshotStore.abort();
         }
 
         final long prevLogIndex = appendRequest.prevLogIndex();
@@ -795,6 +898,10 @@ public final class RaftNode
         }
         final Peer peer = peerById.get(from);
         peer.recentActive = true;
+        if (peer.snapshotting)
+        {
+            return; // a reply to a message sent before the transfer started
+        }
         final long index = appendResponse.index();
         if (appendResponse.success())
         {
@@ -860,9 +967,14 @@ public final class RaftNode
             // Pipelined messages were lost: fall back to probing from what is known to match.
             peer.becomeProbe(peer.matchIndex + 1);
         }
+        if (peer.snapshotting)
+        {
+            return 0; // the snapshot chunks keep the follower's lease
+        }
         // A heartbeat is AppendEntries with no entries at the known match point: it never fails the
         // consistency check, carries the commit index and refreshes the follower's leader lease.
-        return sendAppend(peer, peer.matchIndex, 0L) ? 1 : 0;
+        // (Below the compacted prefix it may fail; the rejection then starts a snapshot transfer.)
+        return sendAppend(peer, Math.max(peer.matchIndex, log.snapshotIndex()), 0L) ? 1 : 0;
     }
 
     /**
@@ -872,6 +984,16 @@ public final class RaftNode
      */
     private boolean maybeSendAppend(final Peer peer)
     {
+        if (peer.snapshotting)
+        {
+            return maybeSendSnapshotChunk(peer);
+        }
+        if (peer.nextIndex - 1 < log.snapshotIndex())
+        {
+            // §7: the entries the follower needs are compacted away; send the snapshot instead.
+            peer.becomeSnapshot(snapshotStore.index(), nowNs);
+            return maybeSendSnapshotChunk(peer);
+        }
         final long lastIndex = log.lastIndex();
         if (peer.replicating)
         {
@@ -931,6 +1053,302 @@ public final class RaftNode
         }
         counters.sendFailures++;
         return false;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Snapshots: leader side
+    // ------------------------------------------------------------------------------------------
+
+    /**
+     * Sends the next chunk of the snapshot a follower needs, within the in-flight window; after two
+     * heartbeat intervals without progress, resends from the last acknowledged byte (lost chunk).
+     *
+     * @return true if a chunk was sent and another may follow.
+     */
+    private boolean maybeSendSnapshotChunk(final Peer peer)
+    {
+        if (snapshotStore.index() != peer.snapshotIndex)
+        {
+            peer.becomeSnapshot(snapshotStore.index(), nowNs); // a newer snapshot replaced the one in transfer
+        }
+        if (nowNs - peer.snapshotProgressNs >= 2 * heartbeatIntervalNs)
+        {
+            peer.snapshotNextOffset = peer.snapshotAckedOffset;
+            peer.snapshotInflight = 0;
+            peer.snapshotProgressNs = nowNs;
+        }
+        final long total = snapshotStore.length();
+        if (peer.snapshotInflight >= config.inflightAppendsMax() ||
+            (peer.snapshotNextOffset >= total && (total > 0 || peer.snapshotInflight > 0)))
+        {
+            return false;
+        }
+        final long chunkOffset = peer.snapshotNextOffset;
+        final int body = MessageHeader.LENGTH;
+        installSnapshot.wrap(appendBuffer, body);
+        final int chunkLength = Math.max(0, snapshotStore.read(
+            chunkOffset, appendBuffer, installSnapshot.chunkOffsetInBuffer(), config.snapshotChunkBytes()));
+        installSnapshot
+            .snapshotIndex(snapshotStore.index())
+            .snapshotTerm(snapshotStore.term())
+            .totalLength(total)
+            .chunkOffset(chunkOffset)
+            .checksum(snapshotStore.checksum())
+            .chunkLength(chunkLength);
+        final int bodyLength = InstallSnapshot.FIXED_LENGTH + chunkLength;
+        outHeader.wrap(appendBuffer, 0).encode(
+            MessageType.INSTALL_SNAPSHOT, 0, clusterId, groupId, memberId, peer.memberId, currentTerm, bodyLength);
+        if (!transport.send(peer.memberId, appendBuffer, 0, MessageHeader.LENGTH + bodyLength))
+        {
+            counters.sendFailures++;
+            return false;
+        }
+        counters.framesSent++;
+        peer.snapshotNextOffset = chunkOffset + chunkLength;
+        peer.snapshotInflight++;
+        return true;
+    }
+
+    private void onSnapshotResponse(final int from)
+    {
+        if (role != RaftRole.LEADER)
+        {
+            return;
+        }
+        final Peer peer = peerById.get(from);
+        peer.recentActive = true;
+        if (!peer.snapshotting || snapshotResponse.snapshotIndex() != peer.snapshotIndex)
+        {
+            return;
+        }
+        final long received = snapshotResponse.received();
+        switch (snapshotResponse.status())
+        {
+            case SnapshotResponse.DONE:
+                if (peer.snapshotIndex > peer.matchIndex)
+                {
+                    peer.matchIndex = peer.snapshotIndex;
+                    maybeAdvanceCommit();
+                }
+                peer.becomeReplicate(nowNs);
+                break;
+            case SnapshotResponse.CONTINUE:
+                if (received > peer.snapshotAckedOffset && received <= peer.snapshotNextOffset)
+                {
+                    peer.snapshotAckedOffset = received;
+                    peer.snapshotProgressNs = nowNs;
+                }
+                peer.snapshotInflight = Math.max(0, peer.snapshotInflight - 1);
+                break;
+            case SnapshotResponse.GAP:
+                if (received >= 0 && received <= snapshotStore.length())
+                {
+                    peer.snapshotAckedOffset = received;
+                    peer.snapshotNextOffset = received;
+                    peer.snapshotInflight = 0;
+                    peer.snapshotProgressNs = nowNs;
+                }
+                break;
+            case SnapshotResponse.FAILED:
+                peer.becomeSnapshot(snapshotStore.index(), nowNs);
+                break;
+            default:
+                counters.drop(FrameCheck.BAD_FIELD);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Snapshots: follower side
+    // ------------------------------------------------------------------------------------------
+
+    /**
+     * §7 InstallSnapshot, chunked and resumable: chunks are taken only in order; a chunk that does not
+     * start where the received bytes end is answered with GAP so the leader resends from there. When
+     * the last chunk arrives the stream's CRC32C is checked before it replaces anything.
+     */
+    private void onInstallSnapshot(final int from)
+    {
+        if (!onLeaderMessage(from))
+        {
+            return;
+        }
+        final long index = installSnapshot.snapshotIndex();
+        final long total = installSnapshot.totalLength();
+        final long chunkOffset = installSnapshot.chunkOffset();
+        final long checksum = installSnapshot.checksum();
+        if (index <= commitIndex)
+        {
+            queueSnapshotResponse(from, index, total, SnapshotResponse.DONE); // we already have all it covers
+            return;
+        }
+        if (installIndex != index || installTotal != total || installChecksum != checksum)
+        {
+            if (chunkOffset != 0)
+            {
+                queueSnapshotResponse(from, index, 0, SnapshotResponse.GAP);
+                return;
+            }
+            abortLocalSnapshot();
+            snapshotStore.begin(index, installSnapshot.snapshotTerm());
+            installIndex = index;
+            installTotal = total;
+            installChecksum = checksum;
+            installReceived = 0;
+        }
+        if (chunkOffset != installReceived)
+        {
+            queueSnapshotResponse(from, index, installReceived, SnapshotResponse.GAP);
+            return;
+        }
+        final int chunkLength = installSnapshot.chunkLength();
+        snapshotStore.write(installSnapshot.buffer(), installSnapshot.chunkOffsetInBuffer(), chunkLength);
+        installReceived += chunkLength;
+        if (installReceived < total)
+        {
+            queueSnapshotResponse(from, index, installReceived, SnapshotResponse.CONTINUE);
+            return;
+        }
+        installIndex = 0;
+        if (!snapshotStore.commit(checksum))
+        {
+            queueSnapshotResponse(from, index, 0, SnapshotResponse.FAILED);
+            return;
+        }
+        installFromStore();
+        queueSnapshotResponse(from, index, total, SnapshotResponse.DONE);
+    }
+
+    /** The store now holds a snapshot beyond our commit index: make the log and state machine match it. */
+    private void installFromStore()
+    {
+        final long index = snapshotStore.index();
+        final long term = snapshotStore.term();
+        if (log.termAt(index) == term)
+        {
+            // §7: our log has the snapshot's last entry; keep what follows it.
+            log.compactPrefix(index, term);
+        }
+        else
+        {
+            proposals.onTruncated(index + 1);
+            log.resetTo(index, term);
+        }
+        logDirty = true;
+        proposals.onSnapshotInstalled(index);
+        restoreFromStore();
+    }
+
+    private void restoreFromStore()
+    {
+        storeReader.position = 0;
+        stateMachine.restore(storeReader);
+        final long index = snapshotStore.index();
+        lastApplied = index;
+        if (commitIndex < index)
+        {
+            commitIndex = index;
+        }
+        lastSnapshotIndex = index;
+        appliedBytesSinceSnapshot = 0;
+    }
+
+    private void queueSnapshotResponse(final int to, final long index, final long received, final int status)
+    {
+        final int offset = outbox.reserve(to, MessageHeader.LENGTH + SnapshotResponse.LENGTH);
+        if (offset >= 0)
+        {
+            final int body = outHeader.wrap(outbox.buffer, offset).encode(
+                MessageType.SNAPSHOT_RESPONSE, 0, clusterId, groupId, memberId, to, currentTerm, SnapshotResponse.LENGTH);
+            snapshotResponse.wrap(outbox.buffer, body).snapshotIndex(index).received(received).status(status);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Snapshots: taking one
+    // ------------------------------------------------------------------------------------------
+
+    private void maybeStartSnapshot()
+    {
+        if (snapshotStore == null || !snapshotsSupported || installIndex != 0 || lastApplied <= lastSnapshotIndex ||
+            (lastApplied - lastSnapshotIndex < config.snapshotEntriesThreshold() &&
+            appliedBytesSinceSnapshot < config.snapshotBytesThreshold()))
+        {
+            return;
+        }
+        final SnapshotSource source = stateMachine.snapshot();
+        if (source == null)
+        {
+            snapshotsSupported = false;
+            return;
+        }
+        snapshotSource = source;
+        snapshotWriteIndex = lastApplied;
+        snapshotStore.begin(lastApplied, log.termAt(lastApplied));
+    }
+
+    /** Pulls one chunk of the snapshot being written; finishes it (durably) and compacts the log at its end. */
+    private int continueSnapshot()
+    {
+        final int read = snapshotSource.read(snapshotBuffer, 0, snapshotBuffer.capacity());
+        if (read > 0)
+        {
+            snapshotStore.write(snapshotBuffer, 0, read);
+            return 1;
+        }
+        if (read == 0)
+        {
+            throw new IllegalStateException("SnapshotSource.read returned 0: it must write at least one byte or return -1");
+        }
+        snapshotSource = null;
+        snapshotStore.commit(SnapshotStore.ANY_CHECKSUM);
+        lastSnapshotIndex = snapshotWriteIndex;
+        appliedBytesSinceSnapshot = 0;
+        // Only now that the snapshot is durable may the prefix it covers go.
+        final long compactTo = snapshotWriteIndex - config.snapshotTrailingEntries();
+        if (compactTo > log.snapshotIndex())
+        {
+            log.compactPrefix(compactTo, log.termAt(compactTo));
+            logDirty = true;
+        }
+        return 1;
+    }
+
+    private void abortLocalSnapshot()
+    {
+        if (snapshotSource != null)
+        {
+            snapshotSource = null;
+            snapshotStore.abort();
+        }
+    }
+
+    /** Reads the latest snapshot in the store, for {@link StateMachine#restore}. */
+    private final class StoreReader implements SnapshotReader
+    {
+        long position;
+
+        @Override
+        public long length()
+        {
+            return snapshotStore.length();
+        }
+
+        @Override
+        public long position()
+        {
+            return position;
+        }
+
+        @Override
+        public int read(final MutableDirectBuffer buffer, final int offset, final int maxBytes)
+        {
+            final int read = snapshotStore.read(position, buffer, offset, maxBytes);
+            if (read > 0)
+            {
+                position += read;
+            }
+            return read;
+        }
     }
 
     private boolean encodeEntry(
@@ -1007,6 +1425,7 @@ public final class RaftNode
         if (type == EntryType.COMMAND)
         {
             responseLength = stateMachine.apply(index, term, buffer, offset, length, responseBuffer);
+            appliedBytesSinceSnapshot += length;
         }
         lastApplied = index;
         proposals.onApplied(index, term, responseBuffer, responseLength);
@@ -1061,6 +1480,12 @@ public final class RaftNode
     public long lastApplied()
     {
         return lastApplied;
+    }
+
+    /** @return index of this member's latest durable snapshot, 0 if none. */
+    public long lastSnapshotIndex()
+    {
+        return lastSnapshotIndex;
     }
 
     /** @return proposals accepted as leader and not yet resolved. */

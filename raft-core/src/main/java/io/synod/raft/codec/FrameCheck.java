@@ -61,7 +61,8 @@ public final class FrameCheck
         {
             return BAD_LENGTH;
         }
-        if (type == MessageType.APPEND_REQUEST ? bodyLength < fixedBodyLength : bodyLength != fixedBodyLength)
+        final boolean variable = type == MessageType.APPEND_REQUEST || type == MessageType.INSTALL_SNAPSHOT;
+        if (variable ? bodyLength < fixedBodyLength : bodyLength != fixedBodyLength)
         {
             return BAD_LENGTH;
         }

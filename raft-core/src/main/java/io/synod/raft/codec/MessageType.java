@@ -14,8 +14,13 @@ public final class MessageType
     /** Reply to AppendEntries. Body: {@link AppendResponse}. */
     public static final int APPEND_RESPONSE = 4;
 
+    /** One chunk of a snapshot (Raft §7). Body: {@link InstallSnapshot}. */
+    public static final int INSTALL_SNAPSHOT = 5;
+    /** Reply to InstallSnapshot. Body: {@link SnapshotResponse}. */
+    public static final int SNAPSHOT_RESPONSE = 6;
+
     /** Largest type code this version understands; anything else is dropped. */
-    public static final int MAX = APPEND_RESPONSE;
+    public static final int MAX = SNAPSHOT_RESPONSE;
 
     private MessageType()
     {
@@ -36,6 +41,10 @@ public final class MessageType
                 return AppendRequest.FIXED_LENGTH;
             case APPEND_RESPONSE:
                 return AppendResponse.LENGTH;
+            case INSTALL_SNAPSHOT:
+                return InstallSnapshot.FIXED_LENGTH;
+            case SNAPSHOT_RESPONSE:
+                return SnapshotResponse.LENGTH;
             default:
                 return -1;
         }
@@ -53,6 +62,10 @@ public final class MessageType
                 return "APPEND_REQUEST";
             case APPEND_RESPONSE:
                 return "APPEND_RESPONSE";
+            case INSTALL_SNAPSHOT:
+                return "INSTALL_SNAPSHOT";
+            case SNAPSHOT_RESPONSE:
+                return "SNAPSHOT_RESPONSE";
             default:
                 return "UNKNOWN(" + type + ")";
         }

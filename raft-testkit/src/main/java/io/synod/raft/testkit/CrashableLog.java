@@ -26,7 +26,12 @@ public final class CrashableLog implements RaftLog
         void onAppend(int memberId, long index, long term, long prevTerm, long contentHash);
     }
 
-    private record Op(boolean truncate, long index, long term, int type, byte[] payload)
+    private static final int APPEND = 0;
+    private static final int TRUNCATE = 1;
+    private static final int COMPACT = 2;
+    private static final int RESET = 3;
+
+    private record Op(int kind, long index, long term, int type, byte[] payload)
     {
     }
 
@@ -124,7 +129,7 @@ public final class CrashableLog implements RaftLog
         live.append(index, term, type, buffer, offset, length);
         final byte[] payload = new byte[length];
         buffer.getBytes(offset, payload);
-        pending.add(new Op(false, index, term, type, payload));
+        pending.add(new Op(APPEND, index, term, type, payload));
         observer.onAppend(memberId, index, term, prevTerm, Hashing.hash(type, buffer, offset, length));
     }
 
@@ -132,7 +137,7 @@ public final class CrashableLog implements RaftLog
     public void truncateSuffix(final long fromIndex)
     {
         live.truncateSuffix(fromIndex);
-        pending.add(new Op(true, fromIndex, 0, 0, null));
+        pending.add(new Op(TRUNCATE, fromIndex, 0, 0, null));
     }
 
     @Override
@@ -144,13 +149,15 @@ public final class CrashableLog implements RaftLog
     @Override
     public void compactPrefix(final long upToIndex, final long upToTerm)
     {
-        throw new UnsupportedOperationException("compaction is not simulated yet");
+        live.compactPrefix(upToIndex, upToTerm);
+        pending.add(new Op(COMPACT, upToIndex, upToTerm, 0, null));
     }
 
     @Override
     public void resetTo(final long snapshotIndex, final long snapshotTerm)
     {
-        throw new UnsupportedOperationException("snapshots are not simulated yet");
+        live.resetTo(snapshotIndex, snapshotTerm);
+        pending.add(new Op(RESET, snapshotIndex, snapshotTerm, 0, null));
     }
 
     @Override
@@ -175,19 +182,26 @@ public final class CrashableLog implements RaftLog
 
     private static void applyTo(final InMemoryRaftLog log, final Op op)
     {
-        if (op.truncate())
+        switch (op.kind())
         {
-            log.truncateSuffix(op.index());
-        }
-        else
-        {
-            log.append(op.index(), op.term(), op.type(), new UnsafeBuffer(op.payload()), 0, op.payload().length);
+            case TRUNCATE:
+                log.truncateSuffix(op.index());
+                break;
+            case COMPACT:
+                log.compactPrefix(op.index(), op.term());
+                break;
+            case RESET:
+                log.resetTo(op.index(), op.term());
+                break;
+            default:
+                log.append(op.index(), op.term(), op.type(), new UnsafeBuffer(op.payload()), 0, op.payload().length);
         }
     }
 
     private static InMemoryRaftLog copyOf(final InMemoryRaftLog source)
     {
         final InMemoryRaftLog copy = new InMemoryRaftLog();
+        copy.resetTo(source.snapshotIndex(), source.snapshotTerm());
         source.read(source.firstIndex(), source.lastIndex(),
             (index, term, type, buffer, offset, length) ->
             {

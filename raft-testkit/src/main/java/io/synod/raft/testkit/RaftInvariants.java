@@ -38,10 +38,12 @@ public final class RaftInvariants
     private final Long2LongHashMap voteByVoterTerm = new Long2LongHashMap(-1);
     /** (index) -> list of [term, prevTerm, hash] triples seen at that index. */
     private final Long2ObjectHashMap<LongArrayList> entriesByIndex = new Long2ObjectHashMap<>();
-    /** Committed entries, position i-1 holds index i. */
-    private final LongArrayList committedTerms = new LongArrayList();
-    private final LongArrayList committedHashes = new LongArrayList();
+    /** Committed entries by index: term and content hash. */
+    private final Long2LongHashMap committedTerms = new Long2LongHashMap(-1);
+    private final Long2LongHashMap committedHashes = new Long2LongHashMap(0);
+    private long maxCommittedIndex;
     private final Long2LongHashMap appliedHashes = new Long2LongHashMap(0);
+    private final Long2LongHashMap digestByIndex = new Long2LongHashMap(0);
     private final Long2ObjectHashMap<Seen> seenByMember = new Long2ObjectHashMap<>();
     private long checks;
 
@@ -113,10 +115,31 @@ public final class RaftInvariants
         }
     }
 
+    /**
+     * The state machine's digest after applying (or restoring a snapshot up to) {@code index} must be the
+     * same on every member: a member restored from a snapshot plus a log tail equals one that replayed
+     * everything.
+     */
+    public void onStateDigest(final int memberId, final long index, final long digest)
+    {
+        final long value = digest == 0 ? 1 : digest;
+        final long expected = digestByIndex.get(index);
+        if (expected == 0)
+        {
+            digestByIndex.put(index, value);
+        }
+        else if (expected != value)
+        {
+            throw new InvariantViolation("State Machine Safety: member " + memberId + " has state digest " + value +
+                " after index " + index + " where another member had " + expected);
+        }
+    }
+
     /** An acknowledged proposal must be the committed entry at its index. */
     public void onAcknowledged(final long index, final long contentHash)
     {
-        if (index <= committedHashes.size() && committedHashes.getLong((int)index - 1) != contentHash)
+        final long committed = committedHashes.get(index);
+        if (committedTerms.get(index) != -1 && committed != contentHash)
         {
             throw new InvariantViolation("acknowledged proposal at index " + index + " is not the committed entry there");
         }
@@ -125,13 +148,13 @@ public final class RaftInvariants
     /** @return the number of entries known committed. */
     public long committedCount()
     {
-        return committedTerms.size();
+        return maxCommittedIndex;
     }
 
     /** @return committed entry hash at {@code index}. */
     public long committedHash(final long index)
     {
-        return committedHashes.getLong((int)index - 1);
+        return committedHashes.get(index);
     }
 
     public long checks()
@@ -172,13 +195,13 @@ public final class RaftInvariants
         {
             throw new InvariantViolation("member " + memberId + ": commitIndex went back from " + seen.commitIndex + " to " + commitIndex);
         }
-        for (long index = seen.commitIndex + 1; index <= commitIndex; index++)
+        for (long index = Math.max(seen.commitIndex, log.snapshotIndex()) + 1; index <= commitIndex; index++)
         {
             log.read(index, index, hashReader);
-            if (index <= committedTerms.size())
+            final long term = committedTerms.get(index);
+            if (term != -1)
             {
-                final long term = committedTerms.getLong((int)index - 1);
-                final long hash = committedHashes.getLong((int)index - 1);
+                final long hash = committedHashes.get(index);
                 if (term != readTerm || hash != readHash)
                 {
                     throw new InvariantViolation("member " + memberId + " committed (index=" + index + ", term=" + readTerm +
@@ -187,8 +210,9 @@ public final class RaftInvariants
             }
             else
             {
-                committedTerms.addLong(readTerm);
-                committedHashes.addLong(readHash);
+                committedTerms.put(index, readTerm);
+                committedHashes.put(index, readHash);
+                maxCommittedIndex = Math.max(maxCommittedIndex, index);
             }
         }
         seen.commitIndex = commitIndex;
@@ -230,14 +254,13 @@ public final class RaftInvariants
     private void checkLeaderCompleteness(final RaftNode node, final long term)
     {
         final RaftLog log = node.log();
-        final int committed = committedTerms.size();
-        for (int i = 1; i <= committed; i++)
+        for (long i = log.snapshotIndex() + 1; i <= maxCommittedIndex; i++)
         {
-            if (i > log.snapshotIndex() && log.termAt(i) != committedTerms.getLong(i - 1))
+            final long committedTerm = committedTerms.get(i);
+            if (committedTerm != -1 && log.termAt(i) != committedTerm)
             {
                 throw new InvariantViolation("Leader Completeness: leader " + node.memberId() + " of term " + term +
-                    " has term " + log.termAt(i) + " at committed index " + i + " (committed term " +
-                    committedTerms.getLong(i - 1) + ")");
+                    " has term " + log.termAt(i) + " at committed index " + i + " (committed term " + committedTerm + ")");
             }
         }
     }

@@ -6,14 +6,19 @@ import io.synod.raft.RaftConfig;
 import io.synod.raft.RaftNode;
 import io.synod.raft.RaftObserver;
 import io.synod.raft.RaftRole;
+import io.synod.raft.SnapshotReader;
+import io.synod.raft.SnapshotSource;
 import io.synod.raft.StateMachine;
 import io.synod.raft.Transport;
 import io.synod.raft.codec.FrameCheck;
 import io.synod.raft.codec.MessageHeader;
 import io.synod.raft.codec.MessageType;
 import io.synod.raft.codec.VoteResponse;
+import io.synod.raft.codec.SnapshotResponse;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
+import org.agrona.MutableDirectBuffer;
+import io.synod.raft.log.InMemorySnapshotStore;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -80,6 +85,11 @@ public final class Simulation
         public final int appendEntriesMax;
         public final boolean preVote;
         public final boolean checkQuorum;
+        public final boolean snapshots;
+        public final long snapshotEntriesThreshold;
+        public final int snapshotChunkBytes;
+        public final long snapshotTrailingEntries;
+        public final int snapshotPaddingBytes;
 
         Parameters(final long seed)
         {
@@ -99,6 +109,11 @@ public final class Simulation
             this.appendEntriesMax = 1 + random.nextInt(64);
             this.preVote = random.nextInt(4) != 0;
             this.checkQuorum = random.nextInt(4) != 0;
+            this.snapshots = random.nextInt(4) != 0;
+            this.snapshotEntriesThreshold = 5 + random.nextInt(60);
+            this.snapshotChunkBytes = 64 + random.nextInt(512);
+            this.snapshotTrailingEntries = random.nextInt(3) == 0 ? 0 : random.nextInt(20);
+            this.snapshotPaddingBytes = random.nextInt(3000);
         }
 
         @Override
@@ -107,14 +122,16 @@ public final class Simulation
             return "seed=" + seed + " nodes=" + clusterSize + String.format(" drop=%.3f dup=%.3f", dropRate, duplicateRate) +
                 " delay=" + minDelayNs / 1000 + ".." + maxDelayNs / 1000 + " faultEvery=" + faultIntervalNs / 1_000_000 +
                 "ms proposeEvery=" + proposalIntervalNs / 1000 + "us inflight=" + inflightAppendsMax +
-                " batch=" + appendEntriesMax + " preVote=" + preVote + " checkQuorum=" + checkQuorum;
+                " batch=" + appendEntriesMax + " preVote=" + preVote + " checkQuorum=" + checkQuorum +
+                (snapshots ? " snapshotEvery=" + snapshotEntriesThreshold + " chunk=" + snapshotChunkBytes +
+                " trailing=" + snapshotTrailingEntries + " snapshotBytes=" + (20 + snapshotPaddingBytes) : " snapshots=off");
         }
     }
 
     /** What a run did, for reports. */
     public record Result(
         long seed, int clusterSize, long steps, long virtualTimeNs, long acknowledged, long committed,
-        long crashes, long partitions, long maxTerm, long invariantChecks)
+        long crashes, long partitions, long maxTerm, long invariantChecks, long snapshotChunks, long snapshotsInstalled)
     {
     }
 
@@ -128,6 +145,7 @@ public final class Simulation
     private final boolean[][] blocked;
     private final MessageHeader sniffHeader = new MessageHeader();
     private final VoteResponse sniffVote = new VoteResponse();
+    private final SnapshotResponse sniffSnapshot = new SnapshotResponse();
     private final Long2LongHashMap proposalHashes = new Long2LongHashMap(0);
     private long eventSeq;
     private long nextCorrelationId = 1;
@@ -136,6 +154,8 @@ public final class Simulation
     private long crashes;
     private long partitions;
     private long stepsRun;
+    private long snapshotChunks;
+    private long snapshotsInstalled;
     private double dropRate;
     private double duplicateRate;
     private boolean faultsEnabled = true;
@@ -204,7 +224,7 @@ public final class Simulation
             maxTerm = Math.max(maxTerm, node.hardState.term());
         }
         return new Result(parameters.seed, parameters.clusterSize, stepsRun, clock.nanoTime(), acknowledged,
-            invariants.committedCount(), crashes, partitions, maxTerm, invariants.checks());
+            invariants.committedCount(), crashes, partitions, maxTerm, invariants.checks(), snapshotChunks, snapshotsInstalled);
     }
 
     private void livenessPhase()
@@ -544,8 +564,20 @@ public final class Simulation
 
     private void sniffVotes(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (FrameCheck.checkHeader(sniffHeader, buffer, offset, length) == FrameCheck.OK &&
-            sniffHeader.type() == MessageType.VOTE_RESPONSE &&
+        if (FrameCheck.checkHeader(sniffHeader, buffer, offset, length) != FrameCheck.OK)
+        {
+            return;
+        }
+        if (sniffHeader.type() == MessageType.INSTALL_SNAPSHOT)
+        {
+            snapshotChunks++;
+        }
+        else if (sniffHeader.type() == MessageType.SNAPSHOT_RESPONSE &&
+            sniffSnapshot.wrap(buffer, sniffHeader.bodyOffset()).status() == SnapshotResponse.DONE)
+        {
+            snapshotsInstalled++;
+        }
+        if (sniffHeader.type() == MessageType.VOTE_RESPONSE &&
             (sniffHeader.flags() & MessageHeader.FLAG_PRE_VOTE) == 0 &&
             sniffVote.wrap(buffer, sniffHeader.bodyOffset()).granted())
         {
@@ -564,13 +596,19 @@ public final class Simulation
     }
 
     /** One simulated member: durable parts survive crashes; the node and agent are rebuilt on restart. */
-    private final class SimNode implements Transport, StateMachine, ProposalHandler
+    private final class SimNode implements Transport, StateMachine, ProposalHandler, SnapshotSource
     {
         final int slot;
         final int memberId;
         final int[] members;
         final CrashableLog log;
         final CrashableHardState hardState = new CrashableHardState();
+        final InMemorySnapshotStore snapshotStore = new InMemorySnapshotStore();
+        /** State machine state: a digest of every command applied, in order, and the last index applied. */
+        long smIndex;
+        long smDigest;
+        private int snapshotPosition;
+        private final UnsafeBuffer snapshotScratch = new UnsafeBuffer(new byte[20]);
         final ArrayDeque<byte[]> inbox = new ArrayDeque<>();
         final UnsafeBuffer frameView = new UnsafeBuffer(0, 0);
         RaftNode raft;
@@ -599,11 +637,16 @@ public final class Simulation
                 .appendEntriesMax(parameters.appendEntriesMax)
                 .preVote(parameters.preVote)
                 .checkQuorum(parameters.checkQuorum)
+                .snapshotEntriesThreshold(parameters.snapshotEntriesThreshold)
+                .snapshotChunkBytes(parameters.snapshotChunkBytes)
+                .snapshotTrailingEntries(parameters.snapshotTrailingEntries)
                 .pendingProposalsMax(4096)
                 .observer(RaftObserver.NONE);
             incarnation++;
             inbox.clear();
-            raft = new RaftNode(config, log, hardState, this, this,
+            smIndex = 0;
+            smDigest = 0;
+            raft = new RaftNode(config, log, hardState, parameters.snapshots ? snapshotStore : null, this, this,
                 new SplittableRandom(parameters.seed * 31 + memberId * 1_000_003L + incarnation), this);
             agent = new RaftAgent(clock, this, 64 * 1024, raft);
             alive = true;
@@ -615,6 +658,7 @@ public final class Simulation
             alive = false;
             inbox.clear();
             log.crash(random.split());
+            snapshotStore.abort();
             hardState.disarm();
             raft = null;
             agent = null;
@@ -658,9 +702,71 @@ public final class Simulation
             final long index, final long term, final DirectBuffer command, final int offset, final int length,
             final ExpandableArrayBuffer response)
         {
-            invariants.onApply(memberId, index, Hashing.hash(io.synod.raft.EntryType.COMMAND, command, offset, length));
+            final long hash = Hashing.hash(io.synod.raft.EntryType.COMMAND, command, offset, length);
+            invariants.onApply(memberId, index, hash);
+            smIndex = index;
+            smDigest = (smDigest ^ hash) * 0x9E3779B97F4A7C15L + index;
+            invariants.onStateDigest(memberId, index, smDigest);
             response.putLong(0, index);
             return 8;
+        }
+
+        @Override
+        public SnapshotSource snapshot()
+        {
+            snapshotPosition = 0;
+            return this;
+        }
+
+        /** The snapshot stream: [index i64][digest i64][padding length i32][padding bytes derived from the digest]. */
+        @Override
+        public int read(final MutableDirectBuffer buffer, final int offset, final int maxBytes)
+        {
+            final int total = 20 + parameters.snapshotPaddingBytes;
+            if (snapshotPosition >= total)
+            {
+                return -1;
+            }
+            snapshotScratch.putLong(0, smIndex);
+            snapshotScratch.putLong(8, smDigest);
+            snapshotScratch.putInt(16, parameters.snapshotPaddingBytes);
+            final int length = Math.min(maxBytes, total - snapshotPosition);
+            for (int i = 0; i < length; i++)
+            {
+                final int position = snapshotPosition + i;
+                buffer.putByte(offset + i, position < 20 ? snapshotScratch.getByte(position) : paddingByte(smDigest, position));
+            }
+            snapshotPosition += length;
+            return length;
+        }
+
+        @Override
+        public void restore(final SnapshotReader reader)
+        {
+            final UnsafeBuffer buffer = new UnsafeBuffer(new byte[(int)reader.length()]);
+            reader.readFully(buffer, 0, (int)reader.length());
+            if (reader.read(buffer, 0, 1) != -1)
+            {
+                throw new IllegalStateException("snapshot longer than its length");
+            }
+            smIndex = buffer.getLong(0);
+            smDigest = buffer.getLong(8);
+            final int padding = buffer.getInt(16);
+            if (padding != reader.length() - 20)
+            {
+                throw new InvariantViolation("member " + memberId + " restored a snapshot with a bad padding length " + padding);
+            }
+            for (int position = 20; position < reader.length(); position++)
+            {
+                if (buffer.getByte(position) != paddingByte(smDigest, position))
+                {
+                    throw new InvariantViolation("member " + memberId + " restored a corrupt snapshot (byte " + position + ")");
+                }
+            }
+            if (smIndex > 0)
+            {
+                invariants.onStateDigest(memberId, smIndex, smDigest);
+            }
         }
 
         @Override
@@ -696,6 +802,11 @@ public final class Simulation
                 clientTarget = random.nextInt(nodes.length);
             }
         }
+    }
+
+    private static byte paddingByte(final long digest, final int position)
+    {
+        return (byte)((digest >>> ((position & 7) * 8)) + position);
     }
 
     /** Progress was not made in the liveness phase. */
