@@ -29,6 +29,8 @@ final class Peer
     long lastProgressNs;
     /** Any reply heard since the last CheckQuorum round. */
     boolean recentActive;
+    /** Highest heartbeat round this follower answered in the current term (ReadIndex confirmation). */
+    long ackedRound;
 
     /** Last index carried by each unacknowledged AppendEntries, oldest first (a ring). */
     private final long[] inflight;
@@ -59,6 +61,7 @@ final class Peer
         nextIndex = lastIndex + 1;
         matchIndex = 0;
         recentActive = false;
+        ackedRound = 0;
         lastProgressNs = nowNs;
         becomeProbe(nextIndex);
     }

@@ -29,6 +29,8 @@ public interface ProposalHandler
      * committed. Retry with a client session for exactly-once.
      */
     int OUTCOME_UNKNOWN = 6;
+    /** A read waited for its leader's confirmation longer than an election timeout; retry. */
+    int TIMEOUT = 7;
 
     /**
      * The proposal committed and was applied at {@code index}; the response is what the state machine
@@ -38,6 +40,20 @@ public interface ProposalHandler
 
     /** The proposal was not (or will not be) applied, for {@code reason}. */
     void onRejected(int groupId, long correlationId, int reason, int leaderHint);
+
+    /**
+     * A read requested with {@code RaftAgent#read} may be served now: the state machine has applied at
+     * least {@code readIndex}, and (unless the read was {@link ReadMode#STALE}) the result is
+     * linearizable. Read the state machine in this call: it runs on the agent thread, between applies.
+     */
+    default void onReadReady(final int groupId, final long correlationId, final long readIndex)
+    {
+    }
+
+    /** A read could not be served, for {@code reason} ({@link #NOT_LEADER}, {@link #BACK_PRESSURE}, {@link #TIMEOUT}). */
+    default void onReadRejected(final int groupId, final long correlationId, final int reason, final int leaderHint)
+    {
+    }
 
     static String reason(final int reason)
     {
@@ -55,6 +71,8 @@ public interface ProposalHandler
                 return "CLOSED";
             case OUTCOME_UNKNOWN:
                 return "OUTCOME_UNKNOWN";
+            case TIMEOUT:
+                return "TIMEOUT";
             default:
                 return "UNKNOWN(" + reason + ")";
         }

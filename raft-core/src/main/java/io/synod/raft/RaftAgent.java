@@ -41,6 +41,8 @@ public final class RaftAgent implements Agent
     public static final int PROPOSAL_LIMIT_DEFAULT = 256;
 
     private static final int PROPOSE_MSG_TYPE = 1;
+    private static final int READ_MSG_TYPE = 2;
+    private static final ReadMode[] READ_MODES = ReadMode.values();
     private static final int GROUP_ID_OFFSET = 0;
     private static final int CORRELATION_ID_OFFSET = 4;
     private static final int COMMAND_OFFSET = 12;
@@ -126,6 +128,31 @@ public final class RaftAgent implements Agent
         buffer.putInt(claimIndex + GROUP_ID_OFFSET, groupId);
         buffer.putLong(claimIndex + CORRELATION_ID_OFFSET, correlationId);
         buffer.putBytes(claimIndex + COMMAND_OFFSET, command, offset, length);
+        proposals.commit(claimIndex);
+        return true;
+    }
+
+    /**
+     * Requests a read from any thread. Allocation-free. The group's {@link ProposalHandler#onReadReady}
+     * is then called on the agent thread once the state machine may be read in {@code mode}.
+     *
+     * @return {@code false} if the ring buffer is full (back-pressure: retry later).
+     */
+    public boolean read(final int groupId, final long correlationId, final ReadMode mode)
+    {
+        if (!groupById.containsKey(groupId))
+        {
+            throw new IllegalArgumentException("unknown group " + groupId);
+        }
+        final int claimIndex = proposals.tryClaim(READ_MSG_TYPE, COMMAND_OFFSET + 4);
+        if (claimIndex <= 0)
+        {
+            return false;
+        }
+        final MutableDirectBuffer buffer = proposals.buffer();
+        buffer.putInt(claimIndex + GROUP_ID_OFFSET, groupId);
+        buffer.putLong(claimIndex + CORRELATION_ID_OFFSET, correlationId);
+        buffer.putInt(claimIndex + COMMAND_OFFSET, mode.ordinal());
         proposals.commit(claimIndex);
         return true;
     }
@@ -225,6 +252,11 @@ public final class RaftAgent implements Agent
         final int groupId = buffer.getInt(index + GROUP_ID_OFFSET);
         final long correlationId = buffer.getLong(index + CORRELATION_ID_OFFSET);
         final RaftNode group = groupById.get(groupId);
+        if (msgTypeId == READ_MSG_TYPE)
+        {
+            group.read(correlationId, READ_MODES[buffer.getInt(index + COMMAND_OFFSET)]);
+            return;
+        }
         group.propose(correlationId, buffer, index + COMMAND_OFFSET, length - COMMAND_OFFSET);
     }
 

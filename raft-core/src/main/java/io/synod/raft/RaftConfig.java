@@ -28,6 +28,7 @@ public final class RaftConfig
         public static final long SNAPSHOT_BYTES_THRESHOLD_DEFAULT = 64L * 1024 * 1024;
         public static final int SNAPSHOT_CHUNK_BYTES_DEFAULT = 32 * 1024;
         public static final long SNAPSHOT_TRAILING_ENTRIES_DEFAULT = 256;
+        public static final int PENDING_READS_MAX_DEFAULT = 1024;
 
         private Configuration()
         {
@@ -53,6 +54,9 @@ public final class RaftConfig
     private long snapshotBytesThreshold = Configuration.SNAPSHOT_BYTES_THRESHOLD_DEFAULT;
     private int snapshotChunkBytes = Configuration.SNAPSHOT_CHUNK_BYTES_DEFAULT;
     private long snapshotTrailingEntries = Configuration.SNAPSHOT_TRAILING_ENTRIES_DEFAULT;
+    private int pendingReadsMax = Configuration.PENDING_READS_MAX_DEFAULT;
+    private boolean leaseReads;
+    private long leaseDriftMarginNs = -1;
     private RaftObserver observer = RaftObserver.LOGGING;
     private boolean concluded;
 
@@ -89,6 +93,13 @@ public final class RaftConfig
         require(snapshotChunkBytes >= 64 && snapshotChunkBytes <= appendBytesMax,
             "snapshotChunkBytes must be in [64, appendBytesMax]: " + snapshotChunkBytes);
         require(snapshotTrailingEntries >= 0, "snapshotTrailingEntries must be >= 0");
+        require(pendingReadsMax >= 1, "pendingReadsMax must be >= 1");
+        if (leaseDriftMarginNs < 0)
+        {
+            leaseDriftMarginNs = electionTimeoutNs / 10;
+        }
+        require(leaseDriftMarginNs < electionTimeoutNs, "leaseDriftMarginNs must be below electionTimeoutNs");
+        require(!leaseReads || checkQuorum, "leaseReads needs checkQuorum: followers must refuse votes while they hear from a leader");
         concluded = true;
         return this;
     }
@@ -339,6 +350,45 @@ public final class RaftConfig
     public long snapshotTrailingEntries()
     {
         return snapshotTrailingEntries;
+    }
+
+    /** Maximum reads waiting for confirmation or for the state machine; beyond it reads get BACK_PRESSURE. */
+    public RaftConfig pendingReadsMax(final int pendingReadsMax)
+    {
+        this.pendingReadsMax = pendingReadsMax;
+        return this;
+    }
+
+    public int pendingReadsMax()
+    {
+        return pendingReadsMax;
+    }
+
+    /** Allow {@link ReadMode#LEASE} reads to skip the quorum round trip while the leader's lease holds (off by default). */
+    public RaftConfig leaseReads(final boolean leaseReads)
+    {
+        this.leaseReads = leaseReads;
+        return this;
+    }
+
+    public boolean leaseReads()
+    {
+        return leaseReads;
+    }
+
+    /**
+     * How much shorter than an election timeout a leader's read lease is, to cover clock-rate drift
+     * between members (default: a tenth of the election timeout, i.e. rates may differ by up to 10%).
+     */
+    public RaftConfig leaseDriftMarginNs(final long leaseDriftMarginNs)
+    {
+        this.leaseDriftMarginNs = leaseDriftMarginNs;
+        return this;
+    }
+
+    public long leaseDriftMarginNs()
+    {
+        return leaseDriftMarginNs;
     }
 
     /** Receives role changes; {@link RaftObserver#LOGGING} by default. */

@@ -6,6 +6,7 @@ import io.synod.raft.codec.FrameCheck;
 import io.synod.raft.codec.InstallSnapshot;
 import io.synod.raft.codec.MessageHeader;
 import io.synod.raft.codec.MessageType;
+import io.synod.raft.codec.ReadIndexMessage;
 import io.synod.raft.codec.SnapshotResponse;
 import io.synod.raft.codec.VoteRequest;
 import io.synod.raft.codec.VoteResponse;
@@ -79,6 +80,15 @@ public final class RaftNode
     private final SnapshotResponse snapshotResponse = new SnapshotResponse();
     private final UnsafeBuffer snapshotBuffer;
     private final StoreReader storeReader = new StoreReader();
+    private final ReadIndexMessage readIndexMessage = new ReadIndexMessage();
+    private final ReadTracker reads;
+    /** Leader: heartbeat round counter of this term, and when each of the last 64 rounds was sent. */
+    private long round;
+    private final long[] roundSentNs = new long[64];
+    private long confirmedRound;
+    private long leaseExpiryNs;
+    private long nextRemoteReadId;
+    private long incomingRound;
     private final MessageHeader outHeader = new MessageHeader();
     private final UnsafeBuffer appendBuffer;
     private final ExpandableArrayBuffer responseBuffer = new ExpandableArrayBuffer(256);
@@ -202,6 +212,7 @@ public final class RaftNode
         this.outbox = new Outbox(config.outboxBytes());
         this.appendBuffer = new UnsafeBuffer(new byte[MessageHeader.LENGTH + InstallSnapshot.FIXED_LENGTH + config.appendBytesMax()]);
         this.snapshotBuffer = new UnsafeBuffer(new byte[config.snapshotChunkBytes()]);
+        this.reads = new ReadTracker(config.pendingReadsMax());
 
         this.currentTerm = hardState.term();
         this.votedFor = hardState.votedFor();
@@ -311,6 +322,7 @@ public final class RaftNode
             // Stale sender. Tell a stale leader or pre-candidate our term so it steps down; drop the rest.
             if (type == MessageType.APPEND_REQUEST)
             {
+                incomingRound = 0;
                 queueAppendResponse(from, false, appendRequest.prevLogIndex(), RaftLog.NO_TERM, 0);
             }
             else if (type == MessageType.INSTALL_SNAPSHOT)
@@ -346,6 +358,13 @@ public final class RaftNode
             case MessageType.SNAPSHOT_RESPONSE:
                 snapshotResponse.wrap(buffer, body);
                 onSnapshotResponse(from);
+                break;
+            case MessageType.READ_INDEX_REQUEST:
+                onReadIndexRequest(from, readIndexMessage.wrap(buffer, body).readId());
+                break;
+            case MessageType.READ_INDEX_RESPONSE:
+                readIndexMessage.wrap(buffer, body);
+                onReadIndexResponse(readIndexMessage.readId(), readIndexMessage.readIndex(), readIndexMessage.status());
                 break;
             default:
                 counters.drop(FrameCheck.BAD_TYPE);
@@ -386,6 +405,10 @@ public final class RaftNode
      */
     public int onTimers()
     {
+        if (reads.count(ReadTracker.REMOTE) + reads.count(ReadTracker.CONFIRM) > 0)
+        {
+            expireReads();
+        }
         if (role == RaftRole.LEADER)
         {
             int work = 0;
@@ -440,6 +463,15 @@ public final class RaftNode
         {
             throw new IllegalStateException("send before persist: unflushed log entries");
         }
+        if (role == RaftRole.LEADER)
+        {
+            maybeConfirmReads();
+            if (heartbeatDue)
+            {
+                round++;
+                roundSentNs[(int)(round & 63)] = nowNs;
+            }
+        }
         int sent = outbox.drainTo(transport, counters);
         if (role == RaftRole.LEADER)
         {
@@ -471,19 +503,237 @@ public final class RaftNode
             return continueSnapshot();
         }
         final long last = Math.min(commitIndex, lastApplied + config.applyBatchMax());
-        if (lastApplied >= last)
+        int work = 0;
+        if (lastApplied < last)
         {
-            return 0;
+            work = log.read(lastApplied + 1, last, applier);
         }
-        final int applied = log.read(lastApplied + 1, last, applier);
-        maybeStartSnapshot();
-        return applied;
+        if (reads.count(ReadTracker.APPLY) > 0)
+        {
+            work += serveAppliedReads();
+        }
+        if (work > 0)
+        {
+            maybeStartSnapshot();
+        }
+        return work;
     }
 
     /** Rejects every pending proposal with {@link ProposalHandler#CLOSED}. The node must not be driven after. */
     public void close()
     {
         proposals.rejectAll(ProposalHandler.CLOSED);
+    }
+
+    /**
+     * Requests a read in {@code mode}; the outcome reaches {@link ProposalHandler#onReadReady} or
+     * {@link ProposalHandler#onReadRejected} exactly once (unless the node crashes).
+     */
+    public void read(final long correlationId, final ReadMode mode)
+    {
+        final ProposalHandler handler = proposalHandler();
+        if (mode == ReadMode.STALE)
+        {
+            handler.onReadReady(groupId, correlationId, lastApplied);
+            return;
+        }
+        final int slot = reads.allocate();
+        if (slot < 0)
+        {
+            handler.onReadRejected(groupId, correlationId, ProposalHandler.BACK_PRESSURE, leaderId);
+            return;
+        }
+        reads.correlationIds[slot] = correlationId;
+        reads.origins[slot] = 0;
+        if (role == RaftRole.LEADER)
+        {
+            if (mode == ReadMode.LEASE && config.leaseReads() && nowNs - leaseExpiryNs < 0 && committedInCurrentTerm())
+            {
+                reads.readIndexes[slot] = commitIndex;
+                reads.move(slot, ReadTracker.APPLY);
+                return;
+            }
+            awaitConfirmation(slot);
+            return;
+        }
+        if (leaderId == 0)
+        {
+            handler.onReadRejected(groupId, correlationId, ProposalHandler.NOT_LEADER, 0);
+            return;
+        }
+        // §6.4: a follower asks the leader for the index, then waits to apply it itself.
+        reads.rounds[slot] = ++nextRemoteReadId;
+        reads.deadlinesNs[slot] = nowNs + electionTimeoutNs;
+        reads.move(slot, ReadTracker.REMOTE);
+        queueReadIndexMessage(leaderId, MessageType.READ_INDEX_REQUEST, nextRemoteReadId, 0, ReadIndexMessage.OK);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Reads (ReadIndex, Raft dissertation §6.4)
+    // ------------------------------------------------------------------------------------------
+
+    /** A read registered now needs acknowledgements of a heartbeat round sent after now. */
+    private void awaitConfirmation(final int slot)
+    {
+        reads.rounds[slot] = round + 1;
+        reads.deadlinesNs[slot] = nowNs + electionTimeoutNs;
+        reads.move(slot, ReadTracker.CONFIRM);
+        heartbeatDue = true;
+    }
+
+    private boolean committedInCurrentTerm()
+    {
+        // §6.4 step 1: until an entry of its own term commits, a new leader does not know the commit index.
+        return log.termAt(commitIndex) == currentTerm;
+    }
+
+    private void onReadIndexRequest(final int from, final long readId)
+    {
+        final int slot = role == RaftRole.LEADER ? reads.allocate() : -1;
+        if (slot < 0)
+        {
+            queueReadIndexMessage(from, MessageType.READ_INDEX_RESPONSE, readId, 0, ReadIndexMessage.NOT_LEADER);
+            return;
+        }
+        reads.correlationIds[slot] = readId;
+        reads.origins[slot] = from;
+        awaitConfirmation(slot);
+    }
+
+    private void onReadIndexResponse(final long readId, final long readIndex, final int status)
+    {
+        if (reads.count(ReadTracker.REMOTE) == 0)
+        {
+            return;
+        }
+        for (int slot = 0; slot < reads.capacity(); slot++)
+        {
+            if (reads.state[slot] == ReadTracker.REMOTE && reads.rounds[slot] == readId)
+            {
+                if (status == ReadIndexMessage.OK && readIndex >= 0)
+                {
+                    reads.readIndexes[slot] = readIndex;
+                    reads.move(slot, ReadTracker.APPLY);
+                }
+                else
+                {
+                    reads.move(slot, ReadTracker.FREE);
+                    proposalHandler().onReadRejected(groupId, reads.correlationIds[slot], ProposalHandler.NOT_LEADER, leaderId);
+                }
+                return;
+            }
+        }
+    }
+
+    /** Leader: reads whose round a quorum has answered take the commit index now. */
+    private void maybeConfirmReads()
+    {
+        matchScratch[0] = round;
+        for (int i = 0; i < peers.length; i++)
+        {
+            matchScratch[i + 1] = peers[i].ackedRound;
+        }
+        final long quorumRound = quorumValue(matchScratch);
+        if (quorumRound > confirmedRound)
+        {
+            confirmedRound = quorumRound;
+            if (round - quorumRound < roundSentNs.length)
+            {
+                // Followers that answered round r will not vote for anyone else until an election timeout
+                // after they heard it, which was no earlier than when r was sent.
+                final long expiry = roundSentNs[(int)(quorumRound & 63)] + electionTimeoutNs - config.leaseDriftMarginNs();
+                if (expiry - leaseExpiryNs > 0)
+                {
+                    leaseExpiryNs = expiry;
+                }
+            }
+        }
+        if (reads.count(ReadTracker.CONFIRM) == 0 || !committedInCurrentTerm())
+        {
+            return;
+        }
+        for (int slot = 0; slot < reads.capacity() && reads.count(ReadTracker.CONFIRM) > 0; slot++)
+        {
+            if (reads.state[slot] == ReadTracker.CONFIRM && reads.rounds[slot] <= confirmedRound)
+            {
+                final int origin = reads.origins[slot];
+                if (origin == 0)
+                {
+                    reads.readIndexes[slot] = commitIndex;
+                    reads.move(slot, ReadTracker.APPLY);
+                }
+                else
+                {
+                    reads.move(slot, ReadTracker.FREE);
+                    queueReadIndexMessage(origin, MessageType.READ_INDEX_RESPONSE, reads.correlationIds[slot], commitIndex,
+                        ReadIndexMessage.OK);
+                }
+            }
+        }
+    }
+
+    private int serveAppliedReads()
+    {
+        int served = 0;
+        for (int slot = 0; slot < reads.capacity() && reads.count(ReadTracker.APPLY) > 0; slot++)
+        {
+            if (reads.state[slot] == ReadTracker.APPLY && reads.readIndexes[slot] <= lastApplied)
+            {
+                reads.move(slot, ReadTracker.FREE);
+                proposalHandler().onReadReady(groupId, reads.correlationIds[slot], reads.readIndexes[slot]);
+                served++;
+            }
+        }
+        return served;
+    }
+
+    private void rejectUnconfirmedReads()
+    {
+        for (int slot = 0; slot < reads.capacity(); slot++)
+        {
+            if (reads.state[slot] == ReadTracker.CONFIRM)
+            {
+                reads.move(slot, ReadTracker.FREE);
+                final int origin = reads.origins[slot];
+                if (origin == 0)
+                {
+                    proposalHandler().onReadRejected(groupId, reads.correlationIds[slot], ProposalHandler.NOT_LEADER, 0);
+                }
+                else
+                {
+                    queueReadIndexMessage(origin, MessageType.READ_INDEX_RESPONSE, reads.correlationIds[slot], 0,
+                        ReadIndexMessage.NOT_LEADER);
+                }
+            }
+        }
+    }
+
+    /** Reads not confirmed within an election timeout (no quorum, lost messages) are rejected with TIMEOUT. */
+    private void expireReads()
+    {
+        for (int slot = 0; slot < reads.capacity(); slot++)
+        {
+            final int state = reads.state[slot];
+            if ((state == ReadTracker.REMOTE || state == ReadTracker.CONFIRM) && nowNs - reads.deadlinesNs[slot] >= 0)
+            {
+                reads.move(slot, ReadTracker.FREE);
+                if (reads.origins[slot] == 0)
+                {
+                    proposalHandler().onReadRejected(groupId, reads.correlationIds[slot], ProposalHandler.TIMEOUT, leaderId);
+                }
+            }
+        }
+    }
+
+    private void queueReadIndexMessage(final int to, final int type, final long readId, final long readIndex, final int status)
+    {
+        final int offset = outbox.reserve(to, MessageHeader.LENGTH + ReadIndexMessage.LENGTH);
+        if (offset >= 0)
+        {
+            final int body = outHeader.wrap(outbox.buffer, offset).encode(
+                type, 0, clusterId, groupId, memberId, to, currentTerm, ReadIndexMessage.LENGTH);
+            readIndexMessage.wrap(outbox.buffer, body).readId(readId).readIndex(readIndex).status(status);
+        }
     }
 
     // ------------------------------------------------------------------------------------------
@@ -502,6 +752,10 @@ public final class RaftNode
             throw new IllegalStateException("illegal role change " + previous + " -> " + next + " (" + reason + ")");
         }
         role = next;
+        if (previous == RaftRole.LEADER && next != RaftRole.LEADER && reads.count(ReadTracker.CONFIRM) > 0)
+        {
+            rejectUnconfirmedReads();
+        }
         switch (next)
         {
             case FOLLOWER:
@@ -521,6 +775,9 @@ public final class RaftNode
                     peer.resetForLeadership(lastIndex, nowNs);
                 }
                 selfMatchIndex = 0;
+                round = 0;
+                confirmedRound = 0;
+                leaseExpiryNs = nowNs;
                 heartbeatDue = true;
                 heartbeatDeadlineNs = nowNs + heartbeatIntervalNs;
                 checkQuorumDeadlineNs = nowNs + electionTimeoutNs;
@@ -768,6 +1025,7 @@ public final class RaftNode
         final long prevLogIndex = appendRequest.prevLogIndex();
         final long prevLogTerm = appendRequest.prevLogTerm();
         final int entryCount = appendRequest.entryCount();
+        incomingRound = appendRequest.round();
         final long lastIndex = log.lastIndex();
         if (prevLogIndex > lastIndex)
         {
@@ -879,6 +1137,7 @@ public final class RaftNode
                 MessageType.APPEND_RESPONSE, 0, clusterId, groupId, memberId, to, currentTerm, AppendResponse.LENGTH);
             appendResponse.wrap(outbox.buffer, body)
                 .success(success)
+                .round((int)incomingRound)
                 .index(index)
                 .conflictTerm(conflictTerm)
                 .conflictIndex(conflictIndex)
@@ -898,6 +1157,11 @@ public final class RaftNode
         }
         final Peer peer = peerById.get(from);
         peer.recentActive = true;
+        final long ackedRound = appendResponse.round() & 0xFFFF_FFFFL;
+        if (ackedRound > peer.ackedRound && ackedRound <= round)
+        {
+            peer.ackedRound = ackedRound;
+        }
         if (peer.snapshotting)
         {
             return; // a reply to a message sent before the transfer started
@@ -1042,7 +1306,7 @@ public final class RaftNode
         {
             log.read(prevLogIndex + 1, Math.min(upTo, prevLogIndex + config.appendEntriesMax()), appendEncoder);
         }
-        appendRequest.entryCount(encodeCount);
+        appendRequest.entryCount(encodeCount).round((int)round);
         final int bodyLength = encodeOffset - body;
         outHeader.wrap(appendBuffer, 0).encode(
             MessageType.APPEND_REQUEST, 0, clusterId, groupId, memberId, peer.memberId, currentTerm, bodyLength);
@@ -1374,23 +1638,29 @@ public final class RaftNode
         {
             matchScratch[i + 1] = peers[i].matchIndex;
         }
-        // Insertion sort, descending: member counts are small.
-        for (int i = 1; i < matchScratch.length; i++)
-        {
-            final long value = matchScratch[i];
-            int j = i - 1;
-            while (j >= 0 && matchScratch[j] < value)
-            {
-                matchScratch[j + 1] = matchScratch[j];
-                j--;
-            }
-            matchScratch[j + 1] = value;
-        }
-        final long quorumIndex = matchScratch[quorum - 1];
+        final long quorumIndex = quorumValue(matchScratch);
         if (quorumIndex > commitIndex && log.termAt(quorumIndex) == currentTerm)
         {
             commitIndex = quorumIndex;
         }
+    }
+
+    /** @return the largest value that a quorum of the entries reach (sorts {@code values} in place, descending). */
+    private long quorumValue(final long[] values)
+    {
+        // Insertion sort, descending: member counts are small.
+        for (int i = 1; i < values.length; i++)
+        {
+            final long value = values[i];
+            int j = i - 1;
+            while (j >= 0 && values[j] < value)
+            {
+                values[j + 1] = values[j];
+                j--;
+            }
+            values[j + 1] = value;
+        }
+        return values[quorum - 1];
     }
 
     // ------------------------------------------------------------------------------------------

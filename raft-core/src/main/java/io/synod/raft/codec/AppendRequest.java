@@ -16,11 +16,13 @@ import java.nio.ByteOrder;
  *  +---------------------------------------------------------------+
  *  |                    leader commit (i64)                        | 16
  *  +-------------------------------+-------------------------------+
- *  |          entry count          |           reserved            | 24
+ *  |          entry count          |     round (u32, see below)    | 24
  *  +-------------------------------+-------------------------------+
  *  |  entries, each:  term (i64) | type (i32) | length (i32) | payload ...
  * </pre>
  *
+ * The round is a leader-local counter echoed in the reply; a leader confirms it still leads (for
+ * ReadIndex reads) once a quorum has answered a round at least as new as the one the read waits for.
  * Entries are consecutive from {@code prevLogIndex + 1}. The entries' bytes must add up exactly to
  * the body length; {@link #validate} checks that before anything is applied.
  */
@@ -88,6 +90,18 @@ public final class AppendRequest
     {
         ((MutableDirectBuffer)buffer).putInt(offset + 24, value, ORDER);
         ((MutableDirectBuffer)buffer).putInt(offset + 28, 0, ORDER);
+        return this;
+    }
+
+    public int round()
+    {
+        return buffer.getInt(offset + 28, ORDER);
+    }
+
+    /** Sets the round; call after {@link #entryCount(int)}, which clears it. */
+    public AppendRequest round(final int value)
+    {
+        ((MutableDirectBuffer)buffer).putInt(offset + 28, value, ORDER);
         return this;
     }
 

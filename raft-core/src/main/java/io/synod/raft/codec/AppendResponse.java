@@ -10,7 +10,7 @@ import java.nio.ByteOrder;
  *
  * <pre>
  *  +-------------------------------+-------------------------------+
- *  |        success (0 or 1)       |           reserved            | 0
+ *  |        success (0 or 1)       |  round echoed from the request | 0
  *  +-------------------------------+-------------------------------+
  *  |   index (i64): on success the last index now known to match;  | 8
  *  |   on rejection the prevLogIndex that did not match            |
@@ -49,6 +49,18 @@ public final class AppendResponse
     {
         ((MutableDirectBuffer)buffer).putInt(offset, success ? 1 : 0, ORDER);
         ((MutableDirectBuffer)buffer).putInt(offset + 4, 0, ORDER);
+        return this;
+    }
+
+    public int round()
+    {
+        return buffer.getInt(offset + 4, ORDER);
+    }
+
+    /** Sets the echoed round; call after {@link #success(boolean)}, which clears it. */
+    public AppendResponse round(final int value)
+    {
+        ((MutableDirectBuffer)buffer).putInt(offset + 4, value, ORDER);
         return this;
     }
 

@@ -19,8 +19,13 @@ public final class MessageType
     /** Reply to InstallSnapshot. Body: {@link SnapshotResponse}. */
     public static final int SNAPSHOT_RESPONSE = 6;
 
+    /** A follower asks the leader for a read index. Body: {@link ReadIndexMessage}. */
+    public static final int READ_INDEX_REQUEST = 7;
+    /** The leader's confirmed read index. Body: {@link ReadIndexMessage}. */
+    public static final int READ_INDEX_RESPONSE = 8;
+
     /** Largest type code this version understands; anything else is dropped. */
-    public static final int MAX = SNAPSHOT_RESPONSE;
+    public static final int MAX = READ_INDEX_RESPONSE;
 
     private MessageType()
     {
@@ -45,6 +50,9 @@ public final class MessageType
                 return InstallSnapshot.FIXED_LENGTH;
             case SNAPSHOT_RESPONSE:
                 return SnapshotResponse.LENGTH;
+            case READ_INDEX_REQUEST:
+            case READ_INDEX_RESPONSE:
+                return ReadIndexMessage.LENGTH;
             default:
                 return -1;
         }
@@ -66,6 +74,10 @@ public final class MessageType
                 return "INSTALL_SNAPSHOT";
             case SNAPSHOT_RESPONSE:
                 return "SNAPSHOT_RESPONSE";
+            case READ_INDEX_REQUEST:
+                return "READ_INDEX_REQUEST";
+            case READ_INDEX_RESPONSE:
+                return "READ_INDEX_RESPONSE";
             default:
                 return "UNKNOWN(" + type + ")";
         }

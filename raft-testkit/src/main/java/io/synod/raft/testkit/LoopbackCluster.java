@@ -8,6 +8,7 @@ import io.synod.raft.RaftLog;
 import io.synod.raft.RaftNode;
 import io.synod.raft.RaftObserver;
 import io.synod.raft.RaftRole;
+import io.synod.raft.ReadMode;
 import io.synod.raft.StateMachine;
 import io.synod.raft.Transport;
 import io.synod.raft.log.InMemoryHardState;
@@ -245,6 +246,44 @@ public final class LoopbackCluster
         return members[memberId - 1].agent.propose(GROUP_ID, correlationId, command, offset, length);
     }
 
+    /**
+     * Requests a read through a member's agent.
+     *
+     * @return false if the agent's ring buffer was full.
+     */
+    public boolean read(final int memberId, final long correlationId, final ReadMode mode)
+    {
+        return members[memberId - 1].agent.read(GROUP_ID, correlationId, mode);
+    }
+
+    /** @return the read index a recorded read was served at, or -1 if it was not (yet) served. */
+    public long readIndex(final long correlationId)
+    {
+        for (final Member member : members)
+        {
+            final long index = member.readsServed.get(correlationId);
+            if (index != -1)
+            {
+                return index;
+            }
+        }
+        return -1;
+    }
+
+    /** @return the reason a recorded read was rejected, or 0. */
+    public int readRejectedReason(final long correlationId)
+    {
+        for (final Member member : members)
+        {
+            final long reason = member.readsRejected.get(correlationId);
+            if (reason != 0)
+            {
+                return (int)reason;
+            }
+        }
+        return 0;
+    }
+
     /** Convenience for tests: proposes a byte array (allocates). */
     public boolean propose(final int memberId, final long correlationId, final byte[] command)
     {
@@ -400,6 +439,8 @@ public final class LoopbackCluster
             new OneToOneRingBuffer(new UnsafeBuffer(ByteBuffer.allocateDirect(INBOX_BYTES + RingBufferDescriptor.TRAILER_LENGTH)))};
         final Long2LongHashMap committed = new Long2LongHashMap(0);
         final Long2LongHashMap rejected = new Long2LongHashMap(0);
+        final Long2LongHashMap readsServed = new Long2LongHashMap(-1);
+        final Long2LongHashMap readsRejected = new Long2LongHashMap(0);
         StateMachine stateMachine;
         RaftNode node;
         RaftAgent agent;
@@ -520,6 +561,28 @@ public final class LoopbackCluster
             if (record)
             {
                 rejected.put(correlationId, reason);
+            }
+        }
+
+        @Override
+        public void onReadReady(final int groupId, final long correlationId, final long readIndex)
+        {
+            if (node.lastApplied() < readIndex)
+            {
+                throw new IllegalStateException("read served at " + readIndex + " before applying it: " + node);
+            }
+            if (record)
+            {
+                readsServed.put(correlationId, readIndex);
+            }
+        }
+
+        @Override
+        public void onReadRejected(final int groupId, final long correlationId, final int reason, final int leaderHint)
+        {
+            if (record)
+            {
+                readsRejected.put(correlationId, reason);
             }
         }
     }

@@ -1,0 +1,97 @@
+package io.synod.raft.testkit;
+
+import io.synod.raft.ProposalHandler;
+import io.synod.raft.ReadMode;
+import io.synod.raft.StateMachine;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+
+import static io.synod.raft.testkit.RaftScenariosTest.awaitTrue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Reads: ReadIndex on the leader and on followers sees every acknowledged write; a deposed leader
+ * cannot serve a linearizable read; lease reads skip the round trip only while the lease holds;
+ * stale reads are served at once and may be stale.
+ */
+class ReadIndexTest
+{
+    private static final long MS = 1_000_000L;
+    private static final StateMachine NOOP = (index, term, command, offset, length, response) -> 0;
+
+    @Test
+    void shouldServeLinearizableReadsAtOrAfterEveryAcknowledgedWrite()
+    {
+        final LoopbackCluster cluster = new LoopbackCluster(3, 1, true, id -> NOOP, config -> {});
+        cluster.recordOutcomes(true);
+        final int leader = cluster.awaitLeader(2_000 * MS);
+        final int follower = leader % 3 + 1;
+        for (int i = 1; i <= 20; i++)
+        {
+            assertTrue(cluster.propose(leader, i, bytes("w" + i)));
+        }
+        awaitTrue(cluster, 1_000 * MS, () -> cluster.committedIndex(20) != 0);
+        final long written = cluster.committedIndex(20);
+
+        assertTrue(cluster.read(leader, 100, ReadMode.LINEARIZABLE));
+        assertTrue(cluster.read(follower, 101, ReadMode.LINEARIZABLE));
+        awaitTrue(cluster, 1_000 * MS, () -> cluster.readIndex(100) >= 0 && cluster.readIndex(101) >= 0);
+        assertTrue(cluster.readIndex(100) >= written, "leader read index " + cluster.readIndex(100) + " < " + written);
+        assertTrue(cluster.readIndex(101) >= written, "follower read index " + cluster.readIndex(101) + " < " + written);
+    }
+
+    @Test
+    void shouldNotServeLinearizableReadOnDeposedLeader()
+    {
+        final LoopbackCluster cluster = new LoopbackCluster(5, 2, true, id -> NOOP, config -> config.checkQuorum(false));
+        cluster.recordOutcomes(true);
+        final int old = cluster.awaitLeader(2_000 * MS);
+        cluster.runFor(100 * MS);
+        cluster.isolate(old);
+        awaitTrue(cluster, 3_000 * MS, () -> cluster.leader() != 0 && cluster.leader() != old);
+        final int current = cluster.leader();
+        assertTrue(cluster.propose(current, 7, bytes("new")));
+        awaitTrue(cluster, 1_000 * MS, () -> cluster.committedIndex(7) != 0);
+
+        assertTrue(cluster.read(old, 200, ReadMode.LINEARIZABLE));
+        assertTrue(cluster.read(old, 201, ReadMode.STALE));
+        cluster.runFor(cluster.node(old).config().electionTimeoutNs() + 10 * MS);
+        assertEquals(-1, cluster.readIndex(200), "an isolated leader served a linearizable read");
+        assertEquals(ProposalHandler.TIMEOUT, cluster.readRejectedReason(200));
+        assertTrue(cluster.readIndex(201) >= 0 && cluster.readIndex(201) < cluster.committedIndex(7),
+            "the stale read is served at once, from old state");
+    }
+
+    @Test
+    void shouldServeLeaseReadWithoutRoundTripOnlyWhileLeaseHolds()
+    {
+        final LoopbackCluster cluster = new LoopbackCluster(3, 3, true, id -> NOOP, config -> config.leaseReads(true));
+        cluster.recordOutcomes(true);
+        final int leader = cluster.awaitLeader(2_000 * MS);
+        cluster.runFor(100 * MS);
+
+        assertTrue(cluster.read(leader, 300, ReadMode.LEASE));
+        cluster.tick();
+        assertTrue(cluster.readIndex(300) >= 0, "a lease read needs no round trip");
+        assertTrue(cluster.read(leader, 301, ReadMode.LINEARIZABLE));
+        cluster.tick();
+        assertEquals(-1, cluster.readIndex(301), "a ReadIndex read waits for a quorum round");
+        awaitTrue(cluster, 100 * MS, () -> cluster.readIndex(301) >= 0);
+
+        // Cut off, the leader's lease lapses before any other member could be elected.
+        cluster.isolate(leader);
+        final long electionTimeoutNs = cluster.node(leader).config().electionTimeoutNs();
+        cluster.runFor(electionTimeoutNs);
+        assertTrue(cluster.read(leader, 302, ReadMode.LEASE));
+        cluster.tick();
+        cluster.tick();
+        assertEquals(-1, cluster.readIndex(302), "lease read served after the lease lapsed");
+    }
+
+    private static byte[] bytes(final String text)
+    {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}
