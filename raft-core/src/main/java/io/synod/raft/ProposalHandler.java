@@ -31,6 +31,10 @@ public interface ProposalHandler
     int OUTCOME_UNKNOWN = 6;
     /** A read waited for its leader's confirmation longer than an election timeout; retry. */
     int TIMEOUT = 7;
+    /** The client session does not exist (never opened, closed, or expired by log time); open a new one. */
+    int SESSION_EXPIRED = 8;
+    /** The sequence is below the session's last applied one: an old retry whose response was discarded. */
+    int SESSION_STALE = 9;
 
     /**
      * The proposal committed and was applied at {@code index}; the response is what the state machine
@@ -73,6 +77,10 @@ public interface ProposalHandler
                 return "OUTCOME_UNKNOWN";
             case TIMEOUT:
                 return "TIMEOUT";
+            case SESSION_EXPIRED:
+                return "SESSION_EXPIRED";
+            case SESSION_STALE:
+                return "SESSION_STALE";
             default:
                 return "UNKNOWN(" + reason + ")";
         }

@@ -65,8 +65,11 @@ final class ProposalTracker
         count++;
     }
 
-    /** Index {@code index} with {@code term} was applied; the response is what the state machine wrote. */
-    void onApplied(final long index, final long term, final DirectBuffer response, final int length)
+    /**
+     * Index {@code index} with {@code term} was applied; the response is what the state machine wrote,
+     * unless {@code rejectReason} is non-zero (a session command refused at apply time).
+     */
+    void onApplied(final long index, final long term, final int rejectReason, final DirectBuffer response, final int length)
     {
         while (count > 0 && indexes[head] <= index)
         {
@@ -77,7 +80,14 @@ final class ProposalTracker
             count--;
             if (trackedIndex == index && trackedTerm == term)
             {
-                handler.onCommitted(groupId, correlationId, index, response, 0, length);
+                if (rejectReason != 0)
+                {
+                    handler.onRejected(groupId, correlationId, rejectReason, 0);
+                }
+                else
+                {
+                    handler.onCommitted(groupId, correlationId, index, response, 0, length);
+                }
             }
             else
             {

@@ -42,6 +42,8 @@ public final class RaftAgent implements Agent
 
     private static final int PROPOSE_MSG_TYPE = 1;
     private static final int READ_MSG_TYPE = 2;
+    private static final int SESSION_MSG_TYPE = 3;
+    private static final int SESSION_HEADER = 20;
     private static final ReadMode[] READ_MODES = ReadMode.values();
     private static final int GROUP_ID_OFFSET = 0;
     private static final int CORRELATION_ID_OFFSET = 4;
@@ -157,6 +159,51 @@ public final class RaftAgent implements Agent
         return true;
     }
 
+    /**
+     * Offers a client-session operation from any thread (see {@link RaftNode#proposeSession}). Allocation-free.
+     *
+     * @param type     {@link EntryType#SESSION_OPEN}, {@link EntryType#SESSION_COMMAND},
+     *                 {@link EntryType#SESSION_KEEPALIVE} or {@link EntryType#SESSION_CLOSE}.
+     * @param argument the TTL in ns for SESSION_OPEN, the sequence for SESSION_COMMAND, else ignored.
+     * @return {@code false} if the ring buffer is full.
+     */
+    public boolean proposeSession(
+        final int groupId,
+        final long correlationId,
+        final int type,
+        final long sessionId,
+        final long argument,
+        final DirectBuffer command,
+        final int offset,
+        final int length)
+    {
+        if (!groupById.containsKey(groupId))
+        {
+            throw new IllegalArgumentException("unknown group " + groupId);
+        }
+        if (type < EntryType.SESSION_OPEN || type > EntryType.SESSION_CLOSE)
+        {
+            throw new IllegalArgumentException("not a session entry type: " + type);
+        }
+        final int claimIndex = proposals.tryClaim(SESSION_MSG_TYPE, COMMAND_OFFSET + SESSION_HEADER + length);
+        if (claimIndex <= 0)
+        {
+            return false;
+        }
+        final MutableDirectBuffer buffer = proposals.buffer();
+        buffer.putInt(claimIndex + GROUP_ID_OFFSET, groupId);
+        buffer.putLong(claimIndex + CORRELATION_ID_OFFSET, correlationId);
+        buffer.putInt(claimIndex + COMMAND_OFFSET, type);
+        buffer.putLong(claimIndex + COMMAND_OFFSET + 4, sessionId);
+        buffer.putLong(claimIndex + COMMAND_OFFSET + 12, argument);
+        if (length > 0)
+        {
+            buffer.putBytes(claimIndex + COMMAND_OFFSET + SESSION_HEADER, command, offset, length);
+        }
+        proposals.commit(claimIndex);
+        return true;
+    }
+
     /** @return the largest command {@link #propose} can carry through the ring buffer. */
     public int maxProposalLength()
     {
@@ -255,6 +302,13 @@ public final class RaftAgent implements Agent
         if (msgTypeId == READ_MSG_TYPE)
         {
             group.read(correlationId, READ_MODES[buffer.getInt(index + COMMAND_OFFSET)]);
+            return;
+        }
+        if (msgTypeId == SESSION_MSG_TYPE)
+        {
+            final int at = index + COMMAND_OFFSET;
+            group.proposeSession(buffer.getInt(at), correlationId, buffer.getLong(at + 4), buffer.getLong(at + 12),
+                buffer, at + SESSION_HEADER, length - COMMAND_OFFSET - SESSION_HEADER);
             return;
         }
         group.propose(correlationId, buffer, index + COMMAND_OFFSET, length - COMMAND_OFFSET);

@@ -55,6 +55,7 @@ public final class RaftConfig
     private int snapshotChunkBytes = Configuration.SNAPSHOT_CHUNK_BYTES_DEFAULT;
     private long snapshotTrailingEntries = Configuration.SNAPSHOT_TRAILING_ENTRIES_DEFAULT;
     private int pendingReadsMax = Configuration.PENDING_READS_MAX_DEFAULT;
+    private long sessionSweepIntervalNs = TimeUnit.MILLISECONDS.toNanos(100);
     private boolean leaseReads;
     private long leaseDriftMarginNs = -1;
     private RaftObserver observer = RaftObserver.LOGGING;
@@ -94,6 +95,7 @@ public final class RaftConfig
             "snapshotChunkBytes must be in [64, appendBytesMax]: " + snapshotChunkBytes);
         require(snapshotTrailingEntries >= 0, "snapshotTrailingEntries must be >= 0");
         require(pendingReadsMax >= 1, "pendingReadsMax must be >= 1");
+        require(sessionSweepIntervalNs > 0, "sessionSweepIntervalNs must be positive");
         if (leaseDriftMarginNs < 0)
         {
             leaseDriftMarginNs = electionTimeoutNs / 10;
@@ -389,6 +391,18 @@ public final class RaftConfig
     public long leaseDriftMarginNs()
     {
         return leaseDriftMarginNs;
+    }
+
+    /** How much log time passes between sweeps that expire idle client sessions (default 100 ms). */
+    public RaftConfig sessionSweepIntervalNs(final long sessionSweepIntervalNs)
+    {
+        this.sessionSweepIntervalNs = sessionSweepIntervalNs;
+        return this;
+    }
+
+    public long sessionSweepIntervalNs()
+    {
+        return sessionSweepIntervalNs;
     }
 
     /** Receives role changes; {@link RaftObserver#LOGGING} by default. */

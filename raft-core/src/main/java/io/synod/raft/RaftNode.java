@@ -81,6 +81,12 @@ public final class RaftNode
     private final UnsafeBuffer snapshotBuffer;
     private final StoreReader storeReader = new StoreReader();
     private final ReadIndexMessage readIndexMessage = new ReadIndexMessage();
+    private final SessionTable sessions;
+    private final ExpandableArrayBuffer sessionScratch = new ExpandableArrayBuffer(256);
+    /** Node part of a snapshot: [length i32][session table], written before the state machine's stream. */
+    private final ExpandableArrayBuffer snapshotHeader = new ExpandableArrayBuffer(256);
+    private int snapshotHeaderLength;
+    private int snapshotHeaderPosition;
     private final ReadTracker reads;
     /** Leader: heartbeat round counter of this term, and when each of the last 64 rounds was sent. */
     private long round;
@@ -213,6 +219,7 @@ public final class RaftNode
         this.appendBuffer = new UnsafeBuffer(new byte[MessageHeader.LENGTH + InstallSnapshot.FIXED_LENGTH + config.appendBytesMax()]);
         this.snapshotBuffer = new UnsafeBuffer(new byte[config.snapshotChunkBytes()]);
         this.reads = new ReadTracker(config.pendingReadsMax());
+        this.sessions = new SessionTable(config.sessionSweepIntervalNs());
 
         this.currentTerm = hardState.term();
         this.votedFor = hardState.votedFor();
@@ -396,6 +403,72 @@ public final class RaftNode
         final long index = log.lastIndex() + 1;
         appendToLog(index, currentTerm, EntryType.COMMAND, buffer, offset, length);
         proposals.add(index, currentTerm, correlationId);
+    }
+
+    /**
+     * Proposes a client-session operation (Raft dissertation §6.3): {@link EntryType#SESSION_OPEN} (with
+     * {@code argument} = TTL in ns; the response holds the new session id, a little-endian long),
+     * {@link EntryType#SESSION_COMMAND} (with {@code argument} = sequence; the command goes to the state
+     * machine at most once per (session, sequence) and a retry gets the first response),
+     * {@link EntryType#SESSION_KEEPALIVE} or {@link EntryType#SESSION_CLOSE}. The leader stamps each with
+     * its clock, which is the log time sessions expire by.
+     */
+    public void proposeSession(
+        final int type,
+        final long correlationId,
+        final long sessionId,
+        final long argument,
+        final DirectBuffer command,
+        final int offset,
+        final int length)
+    {
+        final ProposalHandler handler = proposalHandler();
+        if (role != RaftRole.LEADER)
+        {
+            handler.onRejected(groupId, correlationId, ProposalHandler.NOT_LEADER, leaderId);
+            return;
+        }
+        if (length > config.maxCommandBytes() - 24)
+        {
+            handler.onRejected(groupId, correlationId, ProposalHandler.TOO_LARGE, leaderId);
+            return;
+        }
+        if (proposals.isFull())
+        {
+            handler.onRejected(groupId, correlationId, ProposalHandler.BACK_PRESSURE, leaderId);
+            return;
+        }
+        sessionScratch.putLong(0, nowNs, java.nio.ByteOrder.LITTLE_ENDIAN);
+        int payloadLength;
+        switch (type)
+        {
+            case EntryType.SESSION_OPEN:
+                sessionScratch.putLong(8, argument, java.nio.ByteOrder.LITTLE_ENDIAN);
+                payloadLength = 16;
+                break;
+            case EntryType.SESSION_COMMAND:
+                sessionScratch.putLong(8, sessionId, java.nio.ByteOrder.LITTLE_ENDIAN);
+                sessionScratch.putLong(16, argument, java.nio.ByteOrder.LITTLE_ENDIAN);
+                sessionScratch.putBytes(24, command, offset, length);
+                payloadLength = 24 + length;
+                break;
+            case EntryType.SESSION_KEEPALIVE:
+            case EntryType.SESSION_CLOSE:
+                sessionScratch.putLong(8, sessionId, java.nio.ByteOrder.LITTLE_ENDIAN);
+                payloadLength = 16;
+                break;
+            default:
+                throw new IllegalArgumentException("not a session entry type: " + type);
+        }
+        final long index = log.lastIndex() + 1;
+        appendToLog(index, currentTerm, type, sessionScratch, 0, payloadLength);
+        proposals.add(index, currentTerm, correlationId);
+    }
+
+    /** @return client sessions open in the replicated state. */
+    public int sessionCount()
+    {
+        return sessions.size();
     }
 
     /**
@@ -1504,6 +1577,21 @@ public final class RaftNode
 
     private void restoreFromStore()
     {
+        storeReader.base = 0;
+        storeReader.position = 0;
+        if (snapshotStore.length() < 4)
+        {
+            throw new IllegalStateException("snapshot " + snapshotStore.index() + " too short: " + snapshotStore.length());
+        }
+        storeReader.readFully(snapshotHeader, 0, 4);
+        final int tableLength = snapshotHeader.getInt(0, java.nio.ByteOrder.LITTLE_ENDIAN);
+        if (tableLength < 0 || 4L + tableLength > snapshotStore.length())
+        {
+            throw new IllegalStateException("snapshot " + snapshotStore.index() + ": bad session table length " + tableLength);
+        }
+        storeReader.readFully(snapshotHeader, 0, tableLength);
+        sessions.decode(snapshotHeader, 0, tableLength);
+        storeReader.base = 4 + tableLength;
         storeReader.position = 0;
         stateMachine.restore(storeReader);
         final long index = snapshotStore.index();
@@ -1548,11 +1636,23 @@ public final class RaftNode
         snapshotSource = source;
         snapshotWriteIndex = lastApplied;
         snapshotStore.begin(lastApplied, log.termAt(lastApplied));
+        // The node's own replicated state (client sessions) goes first in the stream.
+        final int tableLength = sessions.encode(snapshotHeader, 4);
+        snapshotHeader.putInt(0, tableLength, java.nio.ByteOrder.LITTLE_ENDIAN);
+        snapshotHeaderLength = 4 + tableLength;
+        snapshotHeaderPosition = 0;
     }
 
     /** Pulls one chunk of the snapshot being written; finishes it (durably) and compacts the log at its end. */
     private int continueSnapshot()
     {
+        if (snapshotHeaderPosition < snapshotHeaderLength)
+        {
+            final int length = Math.min(snapshotBuffer.capacity(), snapshotHeaderLength - snapshotHeaderPosition);
+            snapshotStore.write(snapshotHeader, snapshotHeaderPosition, length);
+            snapshotHeaderPosition += length;
+            return 1;
+        }
         final int read = snapshotSource.read(snapshotBuffer, 0, snapshotBuffer.capacity());
         if (read > 0)
         {
@@ -1589,12 +1689,14 @@ public final class RaftNode
     /** Reads the latest snapshot in the store, for {@link StateMachine#restore}. */
     private final class StoreReader implements SnapshotReader
     {
+        /** Where the part being read starts in the stored stream (after the node's header, for the state machine). */
+        long base;
         long position;
 
         @Override
         public long length()
         {
-            return snapshotStore.length();
+            return snapshotStore.length() - base;
         }
 
         @Override
@@ -1606,7 +1708,7 @@ public final class RaftNode
         @Override
         public int read(final MutableDirectBuffer buffer, final int offset, final int maxBytes)
         {
-            final int read = snapshotStore.read(position, buffer, offset, maxBytes);
+            final int read = snapshotStore.read(base + position, buffer, offset, maxBytes);
             if (read > 0)
             {
                 position += read;
@@ -1692,14 +1794,73 @@ public final class RaftNode
             throw new IllegalStateException("apply index=" + index + " after lastApplied=" + lastApplied);
         }
         int responseLength = 0;
+        int rejectReason = 0;
         if (type == EntryType.COMMAND)
         {
             responseLength = stateMachine.apply(index, term, buffer, offset, length, responseBuffer);
             appliedBytesSinceSnapshot += length;
         }
+        else if (type >= EntryType.SESSION_OPEN && type <= EntryType.SESSION_CLOSE)
+        {
+            rejectReason = applySessionEntry(index, term, type, buffer, offset, length);
+            responseLength = rejectReason == 0 ? sessionResponseLength : 0;
+        }
         lastApplied = index;
-        proposals.onApplied(index, term, responseBuffer, responseLength);
+        proposals.onApplied(index, term, rejectReason, responseBuffer, responseLength);
         return true;
+    }
+
+    private int sessionResponseLength;
+
+    /**
+     * Applies a session entry against the replicated session table.
+     *
+     * @return 0 with the response in {@code responseBuffer} ({@code sessionResponseLength} bytes), or the
+     * rejection reason.
+     */
+    private int applySessionEntry(
+        final long index, final long term, final int type, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final java.nio.ByteOrder order = java.nio.ByteOrder.LITTLE_ENDIAN;
+        final int fixed = type == EntryType.SESSION_COMMAND ? 24 : 16;
+        sessionResponseLength = 0;
+        if (length < fixed)
+        {
+            return ProposalHandler.SESSION_EXPIRED; // malformed: no correct leader writes this; refuse it the same everywhere
+        }
+        sessions.onLogTime(buffer.getLong(offset, order));
+        final long argument = buffer.getLong(offset + 8, order);
+        switch (type)
+        {
+            case EntryType.SESSION_OPEN:
+                sessions.open(index, argument);
+                responseBuffer.putLong(0, index, order);
+                sessionResponseLength = 8;
+                return 0;
+            case EntryType.SESSION_COMMAND:
+            {
+                final long sequence = buffer.getLong(offset + 16, order);
+                switch (sessions.check(argument, sequence))
+                {
+                    case SessionTable.APPLY:
+                        sessionResponseLength = stateMachine.apply(index, term, buffer, offset + 24, length - 24, responseBuffer);
+                        appliedBytesSinceSnapshot += length;
+                        sessions.recordResponse(argument, sequence, responseBuffer, sessionResponseLength);
+                        return 0;
+                    case SessionTable.DUPLICATE:
+                        sessionResponseLength = sessions.cachedResponse(argument, responseBuffer);
+                        return 0;
+                    case SessionTable.STALE:
+                        return ProposalHandler.SESSION_STALE;
+                    default:
+                        return ProposalHandler.SESSION_EXPIRED;
+                }
+            }
+            case EntryType.SESSION_KEEPALIVE:
+                return sessions.keepAlive(argument) ? 0 : ProposalHandler.SESSION_EXPIRED;
+            default:
+                return sessions.close(argument) ? 0 : ProposalHandler.SESSION_EXPIRED;
+        }
     }
 
     private ProposalHandler proposalHandler()

@@ -13,6 +13,7 @@ import io.synod.raft.StateMachine;
 import io.synod.raft.Transport;
 import io.synod.raft.log.InMemoryHardState;
 import io.synod.raft.log.InMemoryRaftLog;
+import io.synod.raft.log.InMemorySnapshotStore;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
@@ -284,6 +285,32 @@ public final class LoopbackCluster
         return 0;
     }
 
+    /**
+     * Offers a client-session operation through a member's agent (see {@code RaftAgent#proposeSession}).
+     *
+     * @return false if the agent's ring buffer was full.
+     */
+    public boolean proposeSession(
+        final int memberId, final long correlationId, final int type, final long sessionId, final long argument, final byte[] command)
+    {
+        return members[memberId - 1].agent.proposeSession(
+            GROUP_ID, correlationId, type, sessionId, argument, new UnsafeBuffer(command), 0, command.length);
+    }
+
+    /** @return the response of a recorded, committed proposal (copied), or null. */
+    public byte[] response(final long correlationId)
+    {
+        for (final Member member : members)
+        {
+            final byte[] response = member.responses.get(correlationId);
+            if (response != null)
+            {
+                return response;
+            }
+        }
+        return null;
+    }
+
     /** Convenience for tests: proposes a byte array (allocates). */
     public boolean propose(final int memberId, final long correlationId, final byte[] command)
     {
@@ -433,6 +460,8 @@ public final class LoopbackCluster
         final int memberId;
         final RaftLog log;
         final HardState hardState;
+        /** Kept across crashes; snapshots are taken only if the state machine supports them. */
+        final InMemorySnapshotStore snapshotStore = new InMemorySnapshotStore();
         /** Two inboxes: frames sent in tick k go to {@code inboxes[k & 1]} and are read in tick k + 1. */
         final OneToOneRingBuffer[] inboxes = {
             new OneToOneRingBuffer(new UnsafeBuffer(ByteBuffer.allocateDirect(INBOX_BYTES + RingBufferDescriptor.TRAILER_LENGTH))),
@@ -440,6 +469,7 @@ public final class LoopbackCluster
         final Long2LongHashMap committed = new Long2LongHashMap(0);
         final Long2LongHashMap rejected = new Long2LongHashMap(0);
         final Long2LongHashMap readsServed = new Long2LongHashMap(-1);
+        final org.agrona.collections.Long2ObjectHashMap<byte[]> responses = new org.agrona.collections.Long2ObjectHashMap<>();
         final Long2LongHashMap readsRejected = new Long2LongHashMap(0);
         StateMachine stateMachine;
         RaftNode node;
@@ -479,7 +509,7 @@ public final class LoopbackCluster
             configurer.accept(config);
             incarnation++;
             stateMachine = stateMachines.apply(memberId);
-            node = new RaftNode(config, log, hardState, stateMachine, this,
+            node = new RaftNode(config, log, hardState, snapshotStore, stateMachine, this,
                 new SplittableRandom(seed * 7919 + memberId * 104_729L + incarnation), this);
             agent = new RaftAgent(clock, this, 1024 * 1024, node);
             alive = true;
@@ -499,6 +529,7 @@ public final class LoopbackCluster
             {
                 ((CrashableLog)log).crash(random.split());
             }
+            snapshotStore.abort();
             node = null;
             agent = null;
         }
@@ -551,6 +582,9 @@ public final class LoopbackCluster
             if (record)
             {
                 committed.put(correlationId, index);
+                final byte[] copy = new byte[length];
+                response.getBytes(offset, copy);
+                responses.put(correlationId, copy);
             }
         }
 
