@@ -64,6 +64,7 @@ public final class LoopbackCluster
     private final int logEntryCapacity;
     private final int logByteCapacity;
     private long tickCount;
+    private ReadListener readListener;
 
     /**
      * @param size             number of members (ids 1..size).
@@ -230,6 +231,23 @@ public final class LoopbackCluster
     public boolean isAlive(final int memberId)
     {
         return members[memberId - 1].alive;
+    }
+
+    /**
+     * Called on the serving member's duty cycle, inside {@link ProposalHandler#onReadReady}, when a read
+     * may be served: the member's {@link #stateMachine} has applied at least {@code readIndex}, so a
+     * listener reads it right then to learn what the read returns.
+     */
+    @FunctionalInterface
+    public interface ReadListener
+    {
+        void onReadReady(int memberId, long correlationId, long readIndex);
+    }
+
+    /** Sets the listener told of every served read (whether or not outcomes are recorded), or null for none. */
+    public void readListener(final ReadListener listener)
+    {
+        this.readListener = listener;
     }
 
     public int size()
@@ -608,6 +626,10 @@ public final class LoopbackCluster
             if (record)
             {
                 readsServed.put(correlationId, readIndex);
+            }
+            if (readListener != null)
+            {
+                readListener.onReadReady(memberId, correlationId, readIndex);
             }
         }
 
