@@ -97,6 +97,8 @@ public final class ChronicleRaftLog implements RaftLog
     private static final int META_FIRST_CYCLE_OFFSET = 24;
     private static final int META_LAST_CYCLE_OFFSET = 28;
     private static final int META_PAYLOAD_LENGTH = 32;
+    /** Bit of a Chronicle header word set while the document (or file header) is being written. */
+    private static final int CHRONICLE_NOT_COMPLETE = 0x80000000;
     /** Chronicle's header word in front of each document, counted towards the segment size. */
     private static final int DOCUMENT_OVERHEAD = 4;
 
@@ -757,6 +759,13 @@ public final class ChronicleRaftLog implements RaftLog
         }
 
         NavigableSet<Long> cycles = cyclesOnDisk();
+        if (!cycles.isEmpty() && cycles.last() > metaLastCycle && !hasCompleteFirstHeader(cycleFile(cycles.last().intValue())))
+        {
+            // A roll killed before Chronicle finished the new file's header: the file holds no record, and
+            // Chronicle would wait for the header forever. log.meta never covered it.
+            deleteFile(cycleFile(cycles.last().intValue()));
+            cycles = cycles.headSet(cycles.last(), false);
+        }
         if (!fresh && cycles.isEmpty() && 0 == snapshotIndex && metaFirstCycle == metaLastCycle)
         {
             // A log created but killed before its first record reached the disk: nothing was ever acknowledged.
@@ -808,6 +817,28 @@ public final class ChronicleRaftLog implements RaftLog
             return;
         }
         recover();
+    }
+
+    /** @return whether the cycle file starts with a complete Chronicle header (non-zero, not-complete bit clear). */
+    private static boolean hasCompleteFirstHeader(final Path file)
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
+        {
+            final ByteBuffer header = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+            while (header.hasRemaining())
+            {
+                if (channel.read(header, header.position()) < 0)
+                {
+                    return false;
+                }
+            }
+            final int word = header.getInt(0);
+            return 0 != word && (word & CHRONICLE_NOT_COMPLETE) == 0;
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot read " + file, ex);
+        }
     }
 
     private void deleteFile(final Path file)
