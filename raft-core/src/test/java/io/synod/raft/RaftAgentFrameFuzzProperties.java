@@ -139,6 +139,7 @@ class RaftAgentFrameFuzzProperties
             case MessageType.APPEND_RESPONSE -> fixed = 40;
             case MessageType.INSTALL_SNAPSHOT -> fixed = 48;
             case MessageType.SNAPSHOT_RESPONSE -> fixed = 24;
+            case MessageType.READ_INDEX_REQUEST, MessageType.READ_INDEX_RESPONSE -> fixed = 24;
             default ->
             {
                 return new Expected(FrameCheck.BAD_TYPE, true);
