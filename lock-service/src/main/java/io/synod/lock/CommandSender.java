@@ -1,0 +1,24 @@
+package io.synod.lock;
+
+import io.synod.raft.RaftAgent;
+import org.agrona.DirectBuffer;
+
+/**
+ * Where lock-service commands go: a Raft group's leader. The embedded form proposes through a local
+ * {@link RaftAgent}; a simulator or a remote client routes to whichever member leads.
+ *
+ * <p><b>Contract.</b> Never blocks. Returns false on back-pressure (the caller retries later). A command
+ * accepted here may still be lost (not the leader, leader crashed): lock-service callers retry
+ * commands they do not see applied, and the state machine drops duplicates.
+ */
+@FunctionalInterface
+public interface CommandSender
+{
+    boolean offer(long correlationId, DirectBuffer buffer, int offset, int length);
+
+    /** @return a sender that proposes through {@code agent} to {@code groupId} (allocation-free per call). */
+    static CommandSender of(final RaftAgent agent, final int groupId)
+    {
+        return (correlationId, buffer, offset, length) -> agent.propose(groupId, correlationId, buffer, offset, length);
+    }
+}

@@ -1,0 +1,32 @@
+package io.synod.lock;
+
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LockSimulationTest
+{
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 42, 7919})
+    void shouldKeepMutualExclusionAndFenceOrderUnderFaults(final long seed)
+    {
+        final LockSimulation simulation = new LockSimulation(seed, 12);
+        simulation.run(15_000 * LockSimulation.MS, 5_000 * LockSimulation.MS);
+        System.out.println("lock simulation " + simulation.summary());
+        assertEquals(0, simulation.validWritesRejected, "a write from a client with a valid lease was rejected as stale");
+        assertTrue(simulation.totalGrantEvents > 100, simulation.summary());
+    }
+
+    @Property(tries = 3)
+    void shouldHoldLockInvariantsForAnySeed(@ForAll final long seed)
+    {
+        final LockSimulation simulation = new LockSimulation(seed, 8);
+        simulation.run(5_000 * LockSimulation.MS, 3_000 * LockSimulation.MS);
+        assertEquals(0, simulation.validWritesRejected);
+    }
+}
