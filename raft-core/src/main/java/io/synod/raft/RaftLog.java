@@ -63,8 +63,8 @@ public interface RaftLog extends AutoCloseable
     long snapshotTerm();
 
     /**
-     * @return the term of the entry at {@code index} for {@code snapshotIndex() <= index <= lastIndex()},
-     * 0 for index 0, otherwise {@link #NO_TERM}.
+     * @return the term of the entry at {@code index} for {@code snapshotIndex() <= index <= lastIndex()}
+     * (so 0 for index 0 while nothing is compacted), otherwise {@link #NO_TERM}.
      */
     long termAt(long index);
 
