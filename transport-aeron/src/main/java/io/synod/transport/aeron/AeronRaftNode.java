@@ -8,6 +8,7 @@ import io.synod.raft.RaftConfig;
 import io.synod.raft.RaftLog;
 import io.synod.raft.RaftNode;
 import io.synod.raft.RaftRole;
+import io.synod.raft.SnapshotStore;
 import io.synod.raft.StateMachine;
 import io.synod.raft.Transport;
 import org.agrona.CloseHelper;
@@ -48,9 +49,9 @@ import java.util.function.UnaryOperator;
  *
  * <p><b>Threading.</b> The status accessors ({@link #role()}, {@link #term()}, ...) and the propose
  * methods may be called from any thread. {@link #close()} from one host thread.
- * <p><b>Ownership.</b> The node owns and closes the log, the hard state, the transport, its counters
- * and the {@link AeronRuntime} when it created it (embedded by default); a runtime passed in with
- * {@link Builder#runtime(AeronRuntime)} is left open.
+ * <p><b>Ownership.</b> The node owns and closes the log, the hard state, the snapshot store, the
+ * transport, its counters and the {@link AeronRuntime} when it created it (embedded by default); a
+ * runtime passed in with {@link Builder#runtime(AeronRuntime)} is left open.
  * <p><b>Failure.</b> An exception out of the duty cycle (a failed flush, a throwing state machine)
  * stops the agent: Raft must not go on after a failed persist. {@link #failure()} then returns it.
  */
@@ -80,6 +81,7 @@ public final class AeronRaftNode implements AutoCloseable
         private RaftConfig config = new RaftConfig();
         private RaftLog log;
         private HardState hardState;
+        private SnapshotStore snapshotStore;
         private StateMachine stateMachine;
         private ProposalHandler proposalHandler;
         private IdleStrategy idleStrategy;
@@ -133,8 +135,8 @@ public final class AeronRaftNode implements AutoCloseable
         }
 
         /**
-         * Raft settings (timeouts, windows, observer). Cluster, group, member and members are set by
-         * this builder.
+         * Raft settings (timeouts, windows, snapshot thresholds, observer). Cluster, group, member and
+         * members are set by this builder.
          */
         public Builder raftConfig(final RaftConfig config)
         {
@@ -153,6 +155,18 @@ public final class AeronRaftNode implements AutoCloseable
         public Builder hardState(final HardState hardState)
         {
             this.hardState = hardState;
+            return this;
+        }
+
+        /**
+         * Where this member keeps its snapshots; owned and closed by the node. Default: none, so snapshots
+         * are off (the log is never compacted). When the thresholds of {@link #raftConfig} are reached the
+         * node snapshots the state machine into it, compacts the log behind it, sends it to followers
+         * behind the compacted prefix (InstallSnapshot) and restores from it on start-up.
+         */
+        public Builder snapshotStore(final SnapshotStore snapshotStore)
+        {
+            this.snapshotStore = snapshotStore;
             return this;
         }
 
@@ -289,7 +303,8 @@ public final class AeronRaftNode implements AutoCloseable
                 final ProposalHandler handler = proposalHandler != null ? proposalHandler : new ProposalFutures();
                 final Transport nodeTransport = transportDecorator.apply(transport);
                 final RaftNode raftNode = new RaftNode(
-                    config, log, hardState, stateMachine, nodeTransport, new SplittableRandom(randomSeed), handler);
+                    config, log, hardState, snapshotStore, stateMachine, nodeTransport, new SplittableRandom(randomSeed),
+                    handler);
                 final RaftAgent raftAgent = new RaftAgent(clock, nodeTransport, proposalRingCapacity, raftNode);
                 return new AeronRaftNode(
                     this, aeronRuntime, ownsRuntime, transport, nodeTransport, counters, raftNode, raftAgent, handler);
@@ -361,6 +376,7 @@ public final class AeronRaftNode implements AutoCloseable
     private final ProposalHandler handler;
     private final RaftLog log;
     private final HardState hardState;
+    private final SnapshotStore snapshotStore;
     private final int groupId;
     private final AgentRunner runner;
     private volatile Throwable failure;
@@ -387,6 +403,7 @@ public final class AeronRaftNode implements AutoCloseable
         this.handler = handler;
         this.log = builder.log;
         this.hardState = builder.hardState;
+        this.snapshotStore = builder.snapshotStore;
         this.groupId = builder.groupId;
         final IdleStrategy idleStrategy = builder.idleStrategy != null ? builder.idleStrategy : new YieldingIdleStrategy();
         this.runner = new AgentRunner(idleStrategy, this::onError, null, new NodeAgent());
@@ -522,7 +539,7 @@ public final class AeronRaftNode implements AutoCloseable
 
     /**
      * Stops the agent thread (pending proposals are rejected with {@code CLOSED}), closes the
-     * transport and counters, the log and hard state, and the runtime when the node owns it.
+     * transport and counters, the log, hard state and snapshot store, and the runtime when the node owns it.
      * Idempotent.
      */
     @Override
@@ -539,7 +556,7 @@ public final class AeronRaftNode implements AutoCloseable
         }
         finally
         {
-            CloseHelper.quietCloseAll(log, hardState);
+            CloseHelper.quietCloseAll(log, hardState, snapshotStore);
             if (ownsRuntime)
             {
                 CloseHelper.quietClose(runtime);
