@@ -1,0 +1,183 @@
+package io.synod.bench.harness;
+
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+import java.lang.management.ManagementFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Offers load to a {@link LoadTarget} from the calling thread and records latency into HdrHistogram.
+ *
+ * <ul>
+ *   <li>Fixed rate: request {@code i} has the intended send time {@code start + i / rate}. Latency is
+ *       measured from the intended time, not from the moment it was actually sent, so a stall of the
+ *       system (or of the generator) counts against every request it delayed: coordinated omission is
+ *       corrected by construction. At most {@link #MAX_IN_FLIGHT} requests are outstanding; beyond that the
+ *       generator waits, and the waiting is charged to the requests' latency.</li>
+ *   <li>Closed loop: {@code window} requests outstanding; each completion releases the next. Latency is
+ *       from the actual send (window 1 is a single client doing one request at a time).</li>
+ * </ul>
+ * Warm-up requests are sent the same way and not recorded. Allocation is the sum of every JVM thread's
+ * allocated bytes over the measured interval, divided by the completed requests.
+ */
+public final class LoadGenerator
+{
+    static final int RING = 1 << 20;
+    static final int MASK = RING - 1;
+    static final int MAX_IN_FLIGHT = 100_000;
+    static final long DRAIN_NS = TimeUnit.SECONDS.toNanos(5);
+
+    /** One measured run. */
+    public record Result(
+        String name, Histogram histogram, long completed, long sent, double seconds, double offeredPerSec, double bytesPerOp)
+    {
+        public double achievedPerSec()
+        {
+            return completed / seconds;
+        }
+    }
+
+    private static final AtomicLong IDS = new AtomicLong(1);
+
+    private final long[] intendedNs = new long[RING];
+    private final Recorder recorder = new Recorder(TimeUnit.SECONDS.toNanos(60), 3);
+    private final AtomicLong completed = new AtomicLong();
+    private volatile long firstMeasuredId = Long.MAX_VALUE;
+    private volatile long lastCompletionNs;
+
+    private LoadGenerator()
+    {
+    }
+
+    /** Fixed rate for {@code warmupNs} unrecorded, then {@code durationNs} recorded. */
+    public static Result fixedRate(
+        final String name, final LoadTarget target, final double ratePerSec, final long warmupNs, final long durationNs)
+    {
+        return new LoadGenerator().run(name, target, ratePerSec, 0, warmupNs, durationNs);
+    }
+
+    /** Closed loop with {@code window} outstanding requests. */
+    public static Result closedLoop(
+        final String name, final LoadTarget target, final int window, final long warmupNs, final long durationNs)
+    {
+        return new LoadGenerator().run(name, target, 0, window, warmupNs, durationNs);
+    }
+
+    private void onComplete(final long id)
+    {
+        final long nowNs = System.nanoTime();
+        if (id >= firstMeasuredId)
+        {
+            recorder.recordValue(Math.min(nowNs - intendedNs[(int)(id & MASK)], TimeUnit.SECONDS.toNanos(60)));
+            lastCompletionNs = nowNs;
+        }
+        completed.incrementAndGet();
+    }
+
+    private Result run(
+        final String name, final LoadTarget target, final double ratePerSec, final int window, final long warmupNs,
+        final long durationNs)
+    {
+        target.completion(this::onComplete);
+        final boolean fixed = ratePerSec > 0;
+        final double periodNs = fixed ? 1e9 / ratePerSec : 0;
+        final long startNs = System.nanoTime();
+        final long measureStartNs = startNs + warmupNs;
+        final long endNs = measureStartNs + durationNs;
+        long sent = 0;
+        long measuredSent = 0;
+        long allocatedBefore = -1;
+        long nextId = IDS.getAndAdd(1L << 32);
+        final long baseId = nextId;
+        while (true)
+        {
+            final long nowNs = System.nanoTime();
+            long intended;
+            if (fixed)
+            {
+                intended = startNs + (long)(sent * periodNs);
+                if (nowNs < intended)
+                {
+                    target.poll();
+                    continue;
+                }
+            }
+            else
+            {
+                if (sent - completed.get() >= window)
+                {
+                    if (target.poll() == 0)
+                    {
+                        Thread.onSpinWait();
+                    }
+                    if (nowNs >= endNs)
+                    {
+                        break;
+                    }
+                    continue;
+                }
+                intended = nowNs;
+            }
+            if (intended >= endNs)
+            {
+                break;
+            }
+            if (allocatedBefore < 0 && intended >= measureStartNs)
+            {
+                firstMeasuredId = nextId;
+                allocatedBefore = allocatedBytes();
+                completed.set(completed.get());
+            }
+            while (sent - completed.get() >= MAX_IN_FLIGHT)
+            {
+                target.poll();
+                Thread.yield();
+            }
+            intendedNs[(int)(nextId & MASK)] = intended;
+            while (!target.send(nextId))
+            {
+                target.poll();
+                Thread.yield();
+            }
+            nextId++;
+            sent++;
+            if (allocatedBefore >= 0)
+            {
+                measuredSent++;
+            }
+        }
+        final long drainDeadlineNs = System.nanoTime() + DRAIN_NS;
+        while (completed.get() < sent && System.nanoTime() < drainDeadlineNs)
+        {
+            if (target.poll() == 0)
+            {
+                Thread.yield();
+            }
+        }
+        final long allocated = allocatedBytes() - Math.max(0, allocatedBefore);
+        final Histogram histogram = recorder.getIntervalHistogram();
+        final long measured = histogram.getTotalCount();
+        final long lastNs = Math.max(lastCompletionNs, endNs);
+        final double seconds = (fixed ? lastNs : endNs) - measureStartNs;
+        firstMeasuredId = Long.MAX_VALUE;
+        if (baseId < 0)
+        {
+            throw new IllegalStateException();
+        }
+        return new Result(name, histogram, measured, measuredSent, seconds / 1e9, ratePerSec,
+            measured == 0 ? Double.NaN : (double)allocated / measured);
+    }
+
+    static long allocatedBytes()
+    {
+        final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        long total = 0;
+        for (final long bytes : threads.getThreadAllocatedBytes(threads.getAllThreadIds()))
+        {
+            total += Math.max(0, bytes);
+        }
+        return total;
+    }
+}
