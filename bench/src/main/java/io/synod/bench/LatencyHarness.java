@@ -44,6 +44,9 @@ public final class LatencyHarness
     static final int PEER_BYTES = 64;
     static final int MAX_WINDOW = 256;
 
+    /** Held so the setting sticks: Ratis' netty LoggingHandler logs every frame at INFO. */
+    private static final java.util.logging.Logger RATIS_LOGGER = java.util.logging.Logger.getLogger("org.apache.ratis");
+
     private final List<Result> results = new ArrayList<>();
     private final long warmupNs;
     private final long durationNs;
@@ -59,6 +62,7 @@ public final class LatencyHarness
 
     public static void main(final String[] args) throws Exception
     {
+        RATIS_LOGGER.setLevel(java.util.logging.Level.WARNING);
         Path out = Path.of("bench/results");
         Path dir = Path.of("target/harness");
         double warmup = 2;

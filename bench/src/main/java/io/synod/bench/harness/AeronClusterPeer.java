@@ -167,6 +167,7 @@ public final class AeronClusterPeer implements LoadTarget
                     .archiveContext(archiveClient.clone())
                     .serviceCount(1)
                     .replicationChannel("aeron:udp?endpoint=localhost:0")
+                    .ingressChannel("aeron:udp")
                     .idleStrategySupplier(idleStrategy::get)
                     .deleteDirOnStart(true);
                 final ClusteredServiceContainer.Context service = new ClusteredServiceContainer.Context()
