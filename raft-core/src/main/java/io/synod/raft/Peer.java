@@ -17,6 +17,8 @@ package io.synod.raft;
 final class Peer
 {
     final int memberId;
+    /** A voter counts toward quorums; a learner only receives the log. */
+    boolean voter;
 
     /** Invariant: {@code matchIndex < nextIndex}. */
     long nextIndex;

@@ -35,6 +35,20 @@ public interface ProposalHandler
     int SESSION_EXPIRED = 8;
     /** The sequence is below the session's last applied one: an old retry whose response was discarded. */
     int SESSION_STALE = 9;
+    /** A membership change is already in flight (its entry is not committed yet): one change at a time. */
+    int CHANGE_IN_PROGRESS = 10;
+    /** The leader has not committed an entry of its own term yet; retry shortly (no-op-first rule). */
+    int NOT_READY = 11;
+    /** The member named is not in the configuration. */
+    int UNKNOWN_MEMBER_ID = 12;
+    /** The member named is already in the configuration (in that role). */
+    int ALREADY_MEMBER = 13;
+    /** Removing the last voter would leave no cluster. */
+    int LAST_VOTER = 14;
+    /** The learner is further behind the leader's log than {@code RaftConfig#promotionLagMax}. */
+    int LEARNER_BEHIND = 15;
+    /** A leadership transfer is in progress; proposals pause until it ends. */
+    int TRANSFER_IN_PROGRESS = 16;
 
     /**
      * The proposal committed and was applied at {@code index}; the response is what the state machine
@@ -81,6 +95,20 @@ public interface ProposalHandler
                 return "SESSION_EXPIRED";
             case SESSION_STALE:
                 return "SESSION_STALE";
+            case CHANGE_IN_PROGRESS:
+                return "CHANGE_IN_PROGRESS";
+            case NOT_READY:
+                return "NOT_READY";
+            case UNKNOWN_MEMBER_ID:
+                return "UNKNOWN_MEMBER_ID";
+            case ALREADY_MEMBER:
+                return "ALREADY_MEMBER";
+            case LAST_VOTER:
+                return "LAST_VOTER";
+            case LEARNER_BEHIND:
+                return "LEARNER_BEHIND";
+            case TRANSFER_IN_PROGRESS:
+                return "TRANSFER_IN_PROGRESS";
             default:
                 return "UNKNOWN(" + reason + ")";
         }

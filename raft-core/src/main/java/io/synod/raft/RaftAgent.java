@@ -44,6 +44,8 @@ public final class RaftAgent implements Agent
     private static final int READ_MSG_TYPE = 2;
     private static final int SESSION_MSG_TYPE = 3;
     private static final int SESSION_HEADER = 20;
+    private static final int MEMBERSHIP_MSG_TYPE = 4;
+    private static final int TRANSFER_MSG_TYPE = 5;
     private static final ReadMode[] READ_MODES = ReadMode.values();
     private static final int GROUP_ID_OFFSET = 0;
     private static final int CORRELATION_ID_OFFSET = 4;
@@ -204,6 +206,48 @@ public final class RaftAgent implements Agent
         return true;
     }
 
+    /**
+     * Offers a membership change from any thread (see {@link RaftNode#proposeMembershipChange}).
+     *
+     * @param change {@link Membership#ADD_LEARNER}, {@link Membership#PROMOTE} or {@link Membership#REMOVE}.
+     * @return {@code false} if the ring buffer is full.
+     */
+    public boolean proposeMembershipChange(final int groupId, final long correlationId, final int change, final int member)
+    {
+        return offerControl(MEMBERSHIP_MSG_TYPE, groupId, correlationId, change, member);
+    }
+
+    /**
+     * Asks the group's leader on this agent to hand leadership to {@code target} (see
+     * {@link RaftNode#transferLeadership}).
+     *
+     * @return {@code false} if the ring buffer is full.
+     */
+    public boolean transferLeadership(final int groupId, final long correlationId, final int target)
+    {
+        return offerControl(TRANSFER_MSG_TYPE, groupId, correlationId, target, 0);
+    }
+
+    private boolean offerControl(final int msgTypeId, final int groupId, final long correlationId, final int first, final int second)
+    {
+        if (!groupById.containsKey(groupId))
+        {
+            throw new IllegalArgumentException("unknown group " + groupId);
+        }
+        final int claimIndex = proposals.tryClaim(msgTypeId, COMMAND_OFFSET + 8);
+        if (claimIndex <= 0)
+        {
+            return false;
+        }
+        final MutableDirectBuffer buffer = proposals.buffer();
+        buffer.putInt(claimIndex + GROUP_ID_OFFSET, groupId);
+        buffer.putLong(claimIndex + CORRELATION_ID_OFFSET, correlationId);
+        buffer.putInt(claimIndex + COMMAND_OFFSET, first);
+        buffer.putInt(claimIndex + COMMAND_OFFSET + 4, second);
+        proposals.commit(claimIndex);
+        return true;
+    }
+
     /** @return the largest command {@link #propose} can carry through the ring buffer. */
     public int maxProposalLength()
     {
@@ -302,6 +346,16 @@ public final class RaftAgent implements Agent
         if (msgTypeId == READ_MSG_TYPE)
         {
             group.read(correlationId, READ_MODES[buffer.getInt(index + COMMAND_OFFSET)]);
+            return;
+        }
+        if (msgTypeId == MEMBERSHIP_MSG_TYPE)
+        {
+            group.proposeMembershipChange(correlationId, buffer.getInt(index + COMMAND_OFFSET), buffer.getInt(index + COMMAND_OFFSET + 4));
+            return;
+        }
+        if (msgTypeId == TRANSFER_MSG_TYPE)
+        {
+            group.transferLeadership(correlationId, buffer.getInt(index + COMMAND_OFFSET));
             return;
         }
         if (msgTypeId == SESSION_MSG_TYPE)

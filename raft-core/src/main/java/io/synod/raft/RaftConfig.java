@@ -56,6 +56,8 @@ public final class RaftConfig
     private long snapshotTrailingEntries = Configuration.SNAPSHOT_TRAILING_ENTRIES_DEFAULT;
     private int pendingReadsMax = Configuration.PENDING_READS_MAX_DEFAULT;
     private long sessionSweepIntervalNs = TimeUnit.MILLISECONDS.toNanos(100);
+    private boolean joining;
+    private long promotionLagMax = 64;
     private boolean leaseReads;
     private long leaseDriftMarginNs = -1;
     private RaftObserver observer = RaftObserver.LOGGING;
@@ -70,7 +72,11 @@ public final class RaftConfig
     public RaftConfig conclude()
     {
         require(memberId > 0, "memberId must be positive: " + memberId);
-        require(members != null && members.length > 0, "members must be set");
+        if (members == null && joining)
+        {
+            members = new int[0];
+        }
+        require(members != null && (members.length > 0 || joining), "members must be set");
         final int[] sorted = members.clone();
         Arrays.sort(sorted);
         for (int i = 0; i < sorted.length; i++)
@@ -78,7 +84,9 @@ public final class RaftConfig
             require(sorted[i] > 0, "member ids must be positive: " + Arrays.toString(members));
             require(i == 0 || sorted[i] != sorted[i - 1], "duplicate member id: " + sorted[i]);
         }
-        require(Arrays.binarySearch(sorted, memberId) >= 0, "memberId " + memberId + " not in members " + Arrays.toString(members));
+        require(joining || Arrays.binarySearch(sorted, memberId) >= 0,
+            "memberId " + memberId + " not in members " + Arrays.toString(members));
+        require(promotionLagMax >= 0, "promotionLagMax must be >= 0");
         require(heartbeatIntervalNs > 0, "heartbeatIntervalNs must be positive");
         require(electionTimeoutNs >= 2 * heartbeatIntervalNs,
             "electionTimeoutNs (" + electionTimeoutNs + ") must be at least twice heartbeatIntervalNs (" + heartbeatIntervalNs + ")");
@@ -391,6 +399,34 @@ public final class RaftConfig
     public long leaseDriftMarginNs()
     {
         return leaseDriftMarginNs;
+    }
+
+    /**
+     * Start as a new member joining a running cluster: the member has no configuration of its own, never
+     * campaigns, and waits for the leader (which added it as a learner) to send it the log or a snapshot.
+     * {@link #members()} may then be left unset.
+     */
+    public RaftConfig joining(final boolean joining)
+    {
+        this.joining = joining;
+        return this;
+    }
+
+    public boolean joining()
+    {
+        return joining;
+    }
+
+    /** A learner may be promoted to voter only when at most this many entries behind the leader's log. */
+    public RaftConfig promotionLagMax(final long promotionLagMax)
+    {
+        this.promotionLagMax = promotionLagMax;
+        return this;
+    }
+
+    public long promotionLagMax()
+    {
+        return promotionLagMax;
     }
 
     /** How much log time passes between sweeps that expire idle client sessions (default 100 ms). */

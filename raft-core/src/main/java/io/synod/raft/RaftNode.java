@@ -60,13 +60,23 @@ public final class RaftNode
     private final int clusterId;
     private final int groupId;
     private final int memberId;
-    private final int quorum;
+    private int quorum;
     private final long electionTimeoutNs;
     private final long heartbeatIntervalNs;
 
-    private final Peer[] peers;
-    private final Int2ObjectHashMap<Peer> peerById;
-    private final long[] matchScratch;
+    /** Every other member of the configuration in force, voters and learners. Rebuilt when it changes. */
+    private Peer[] peers = new Peer[0];
+    private final Int2ObjectHashMap<Peer> peerById = new Int2ObjectHashMap<>();
+    private long[] matchScratch = new long[1];
+    private final ConfigurationHistory configurations = new ConfigurationHistory();
+    private Membership membership = Membership.EMPTY;
+    private final ExpandableArrayBuffer membershipScratch = new ExpandableArrayBuffer(64);
+    // Leadership transfer in progress (leader only); transferTarget 0 when none.
+    private int transferTarget;
+    private long transferCorrelationId;
+    private long transferDeadlineNs;
+    private boolean timeoutNowSent;
+    private boolean transferSucceeded;
     private final ProposalTracker proposals;
     private final Outbox outbox;
     private final RaftCounters counters = new RaftCounters();
@@ -199,21 +209,6 @@ public final class RaftNode
         this.electionTimeoutNs = config.electionTimeoutNs();
         this.heartbeatIntervalNs = config.heartbeatIntervalNs();
 
-        final int[] members = config.members();
-        this.quorum = members.length / 2 + 1;
-        this.peers = new Peer[members.length - 1];
-        this.peerById = new Int2ObjectHashMap<>(members.length * 2, 0.5f);
-        int p = 0;
-        for (final int member : members)
-        {
-            if (member != memberId)
-            {
-                final Peer peer = new Peer(member, config.inflightAppendsMax());
-                peers[p++] = peer;
-                peerById.put(member, peer);
-            }
-        }
-        this.matchScratch = new long[members.length];
         this.proposals = new ProposalTracker(groupId, config.pendingProposalsMax(), handler);
         this.outbox = new Outbox(config.outboxBytes());
         this.appendBuffer = new UnsafeBuffer(new byte[MessageHeader.LENGTH + InstallSnapshot.FIXED_LENGTH + config.appendBytesMax()]);
@@ -246,7 +241,19 @@ public final class RaftNode
         }
         else if (log.snapshotIndex() > 0)
         {
-            throw new IllegalStateException("log compacted to " + log.snapshotIndex() + " but there is no snapshot");
+            // The snapshot that covers the compacted prefix is gone (refused as corrupt). Start empty: the
+            // term and vote are intact, and the leader repairs the log and state by InstallSnapshot.
+            System.getLogger("io.synod.raft").log(System.Logger.Level.ERROR,
+                "member {0}: log compacted to {1} but no snapshot covers it; starting empty to fetch one from the leader",
+                memberId, log.snapshotIndex());
+            log.resetTo(0, 0);
+            configurations.reset(0, config.joining() ? Membership.EMPTY : Membership.of(config.members(), new int[0]));
+            scanLogForConfigurations();
+        }
+        else
+        {
+            configurations.reset(0, config.joining() ? Membership.EMPTY : Membership.of(config.members(), new int[0]));
+            scanLogForConfigurations();
         }
     }
 
@@ -278,17 +285,23 @@ public final class RaftNode
             counters.drop(FrameCheck.WRONG_CLUSTER);
             return;
         }
-        if (header.to() != memberId || from == memberId || !peerById.containsKey(from))
+        final int type = header.type();
+        // A leader may be a member our configuration does not list yet (we lag behind the entry that
+        // added it, or we are joining); anything else must come from a known member.
+        final boolean leaderMessage = type == MessageType.APPEND_REQUEST || type == MessageType.INSTALL_SNAPSHOT ||
+            type == MessageType.TIMEOUT_NOW;
+        if (header.to() != memberId || from == memberId || from <= 0 || (!leaderMessage && !peerById.containsKey(from)))
         {
             counters.drop(FrameCheck.UNKNOWN_MEMBER);
             return;
         }
-        final int type = header.type();
         final long term = header.term();
         final int flags = header.flags();
+        final boolean transfer = (flags & MessageHeader.FLAG_TRANSFER) != 0;
         final int body = header.bodyOffset();
         if ((type == MessageType.APPEND_REQUEST &&
-            appendRequest.wrap(buffer, body).validate(header.bodyLength(), term, EntryType.MAX) != FrameCheck.OK) ||
+            (appendRequest.wrap(buffer, body).validate(header.bodyLength(), term, EntryType.MAX) != FrameCheck.OK ||
+            !configurationEntriesParse())) ||
             (type == MessageType.INSTALL_SNAPSHOT &&
             (snapshotStore == null || installSnapshot.wrap(buffer, body).validate(header.bodyLength(), term) != FrameCheck.OK)))
         {
@@ -301,10 +314,15 @@ public final class RaftNode
         final boolean preVote = (flags & MessageHeader.FLAG_PRE_VOTE) != 0;
         if (term > currentTerm)
         {
+            if (role == RaftRole.LEADER && from == transferTarget && transferTarget != 0)
+            {
+                transferSucceeded = true;
+            }
             if (type == MessageType.VOTE_REQUEST)
             {
-                // §9.6 / §4.2.3: while we believe a leader is alive, a vote request cannot disrupt it.
-                if (inLeaderLease())
+                // §9.6 / §4.2.3: while we believe a leader is alive, a vote request cannot disrupt it
+                // (unless that leader itself handed over leadership: TimeoutNow).
+                if (!transfer && inLeaderLease())
                 {
                     return;
                 }
@@ -373,6 +391,9 @@ public final class RaftNode
                 readIndexMessage.wrap(buffer, body);
                 onReadIndexResponse(readIndexMessage.readId(), readIndexMessage.readIndex(), readIndexMessage.status());
                 break;
+            case MessageType.TIMEOUT_NOW:
+                onTimeoutNow(from);
+                break;
             default:
                 counters.drop(FrameCheck.BAD_TYPE);
         }
@@ -388,6 +409,11 @@ public final class RaftNode
         if (role != RaftRole.LEADER)
         {
             handler.onRejected(groupId, correlationId, ProposalHandler.NOT_LEADER, leaderId);
+            return;
+        }
+        if (transferTarget != 0)
+        {
+            handler.onRejected(groupId, correlationId, ProposalHandler.TRANSFER_IN_PROGRESS, leaderId);
             return;
         }
         if (length > config.maxCommandBytes())
@@ -426,6 +452,11 @@ public final class RaftNode
         if (role != RaftRole.LEADER)
         {
             handler.onRejected(groupId, correlationId, ProposalHandler.NOT_LEADER, leaderId);
+            return;
+        }
+        if (transferTarget != 0)
+        {
+            handler.onRejected(groupId, correlationId, ProposalHandler.TRANSFER_IN_PROGRESS, leaderId);
             return;
         }
         if (length > config.maxCommandBytes() - 24)
@@ -472,6 +503,116 @@ public final class RaftNode
     }
 
     /**
+     * Proposes a single-server membership change (Raft dissertation §4.1–4.4): {@link Membership#ADD_LEARNER},
+     * {@link Membership#PROMOTE} or {@link Membership#REMOVE} of {@code member}.
+     *
+     * <p>Single-server changes, one at a time, rather than joint consensus: any two configurations that
+     * differ by one voter have overlapping majorities, so no two leaders can be elected in one term,
+     * and each change is one log entry that takes effect when appended. The known hole in that scheme
+     * (a change decided by a leader of an old term, overlapping a change of a newer leader) is closed by
+     * the no-op-first rule: a leader accepts a change only after an entry of its own term has committed.
+     * A new member joins as a learner and is promoted once within {@code RaftConfig#promotionLagMax}
+     * entries of the leader's log. The outcome arrives like a proposal's: committed when the entry is
+     * applied, or rejected at once with a clear reason (NOT_LEADER, NOT_READY, CHANGE_IN_PROGRESS,
+     * UNKNOWN_MEMBER_ID, ALREADY_MEMBER, LAST_VOTER, LEARNER_BEHIND, TRANSFER_IN_PROGRESS).
+     */
+    public void proposeMembershipChange(final long correlationId, final int change, final int member)
+    {
+        final int reason = membershipChangeRejection(change, member);
+        if (reason != 0)
+        {
+            proposalHandler().onRejected(groupId, correlationId, reason, leaderId);
+            return;
+        }
+        final Membership next = change == Membership.ADD_LEARNER ? membership.withLearner(member) :
+            change == Membership.PROMOTE ? membership.withPromoted(member) : membership.without(member);
+        final int length = next.encode(membershipScratch, 0);
+        final long index = log.lastIndex() + 1;
+        appendToLog(index, currentTerm, EntryType.CONFIGURATION, membershipScratch, 0, length);
+        proposals.add(index, currentTerm, correlationId);
+    }
+
+    private int membershipChangeRejection(final int change, final int member)
+    {
+        if (role != RaftRole.LEADER)
+        {
+            return ProposalHandler.NOT_LEADER;
+        }
+        if (transferTarget != 0)
+        {
+            return ProposalHandler.TRANSFER_IN_PROGRESS;
+        }
+        if (!committedInCurrentTerm())
+        {
+            return ProposalHandler.NOT_READY;
+        }
+        if (configurations.latestIndex() > commitIndex)
+        {
+            return ProposalHandler.CHANGE_IN_PROGRESS;
+        }
+        if (proposals.isFull())
+        {
+            return ProposalHandler.BACK_PRESSURE;
+        }
+        switch (change)
+        {
+            case Membership.ADD_LEARNER:
+                return member <= 0 ? ProposalHandler.UNKNOWN_MEMBER_ID :
+                    membership.isMember(member) ? ProposalHandler.ALREADY_MEMBER : 0;
+            case Membership.PROMOTE:
+            {
+                if (membership.isVoter(member))
+                {
+                    return ProposalHandler.ALREADY_MEMBER;
+                }
+                final Peer peer = peerById.get(member);
+                if (!membership.isLearner(member) || peer == null)
+                {
+                    return ProposalHandler.UNKNOWN_MEMBER_ID;
+                }
+                return log.lastIndex() - peer.matchIndex > config.promotionLagMax() ? ProposalHandler.LEARNER_BEHIND : 0;
+            }
+            case Membership.REMOVE:
+                if (!membership.isMember(member))
+                {
+                    return ProposalHandler.UNKNOWN_MEMBER_ID;
+                }
+                return membership.isVoter(member) && membership.voterCount() == 1 ? ProposalHandler.LAST_VOTER : 0;
+            default:
+                throw new IllegalArgumentException("unknown membership change " + change);
+        }
+    }
+
+    /**
+     * Hands leadership to {@code target}, a voter (§3.10): proposals pause, the leader brings the target
+     * up to date, then sends TimeoutNow so it starts an election at once (voters skip the lease check
+     * for it). Completes with {@link ProposalHandler#onCommitted} (this member's commit index, empty response) once this
+     * member steps down for the target, or is rejected with {@link ProposalHandler#TIMEOUT} after an
+     * election timeout, when proposals resume.
+     */
+    public void transferLeadership(final long correlationId, final int target)
+    {
+        final int reason = role != RaftRole.LEADER ? ProposalHandler.NOT_LEADER :
+            transferTarget != 0 ? ProposalHandler.TRANSFER_IN_PROGRESS :
+            target == memberId || !membership.isVoter(target) ? ProposalHandler.UNKNOWN_MEMBER_ID : 0;
+        if (reason != 0)
+        {
+            proposalHandler().onRejected(groupId, correlationId, reason, leaderId);
+            return;
+        }
+        transferTarget = target;
+        transferCorrelationId = correlationId;
+        transferDeadlineNs = nowNs + electionTimeoutNs;
+        timeoutNowSent = false;
+    }
+
+    /** @return the configuration in force (the latest in the log, committed or not). */
+    public Membership membership()
+    {
+        return membership;
+    }
+
+    /**
      * Fires the deadlines that are due at the cycle's time.
      *
      * @return 1 if a timer fired, else 0.
@@ -485,6 +626,13 @@ public final class RaftNode
         if (role == RaftRole.LEADER)
         {
             int work = 0;
+            if (transferTarget != 0 && nowNs - transferDeadlineNs >= 0)
+            {
+                final long correlationId = transferCorrelationId;
+                transferTarget = 0;
+                proposalHandler().onRejected(groupId, correlationId, ProposalHandler.TIMEOUT, memberId);
+                work = 1;
+            }
             if (nowNs - heartbeatDeadlineNs >= 0)
             {
                 heartbeatDue = true;
@@ -545,6 +693,21 @@ public final class RaftNode
                 roundSentNs[(int)(round & 63)] = nowNs;
             }
         }
+        if (role == RaftRole.LEADER && transferTarget != 0 && !timeoutNowSent)
+        {
+            final Peer target = peerById.get(transferTarget);
+            if (target != null && target.matchIndex == log.lastIndex())
+            {
+                final int offset = outbox.reserve(transferTarget, MessageHeader.LENGTH + 8);
+                if (offset >= 0)
+                {
+                    outHeader.wrap(outbox.buffer, offset).encode(
+                        MessageType.TIMEOUT_NOW, 0, clusterId, groupId, memberId, transferTarget, currentTerm, 8);
+                    outbox.buffer.putLong(offset + MessageHeader.LENGTH, 0);
+                    timeoutNowSent = true;
+                }
+            }
+        }
         int sent = outbox.drainTo(transport, counters);
         if (role == RaftRole.LEADER)
         {
@@ -587,6 +750,8 @@ public final class RaftNode
         }
         if (work > 0)
         {
+            configurations.prune(lastApplied);
+            maybeStepDownAfterRemoval();
             maybeStartSnapshot();
         }
         return work;
@@ -639,6 +804,88 @@ public final class RaftNode
         reads.deadlinesNs[slot] = nowNs + electionTimeoutNs;
         reads.move(slot, ReadTracker.REMOTE);
         queueReadIndexMessage(leaderId, MessageType.READ_INDEX_REQUEST, nextRemoteReadId, 0, ReadIndexMessage.OK);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Membership
+    // ------------------------------------------------------------------------------------------
+
+    private void onTimeoutNow(final int from)
+    {
+        if (role == RaftRole.FOLLOWER && from == leaderId && membership.isVoter(memberId))
+        {
+            // §3.10: the leader asks us to take over; campaign now, skipping PreVote.
+            becomeCandidate("timeout now from leader " + from, true);
+        }
+    }
+
+    /** Makes {@code next} the configuration in force: quorum size, and a peer for every other member. */
+    private void applyMembership(final Membership next)
+    {
+        membership = next;
+        quorum = next.quorum();
+        final int[] voters = next.voters();
+        final int[] learners = next.learners();
+        final Peer[] nextPeers = new Peer[voters.length + learners.length];
+        int count = 0;
+        for (int i = 0; i < voters.length + learners.length; i++)
+        {
+            final int id = i < voters.length ? voters[i] : learners[i - voters.length];
+            if (id == memberId)
+            {
+                continue;
+            }
+            Peer peer = peerById.get(id);
+            if (peer == null)
+            {
+                peer = new Peer(id, config.inflightAppendsMax());
+                peer.resetForLeadership(log.lastIndex(), nowNs);
+                peerById.put(id, peer);
+            }
+            peer.voter = i < voters.length;
+            nextPeers[count++] = peer;
+        }
+        peers = java.util.Arrays.copyOf(nextPeers, count);
+        for (final int id : peerById.keySet().stream().mapToInt(Integer::intValue).toArray())
+        {
+            if (id == memberId || !next.isMember(id))
+            {
+                peerById.remove(id);
+            }
+        }
+        matchScratch = new long[count + 1];
+    }
+
+    /** Adds the configuration entries in the log after the latest known one, and applies the newest. */
+    private void scanLogForConfigurations()
+    {
+        final long from = Math.max(log.firstIndex(), configurations.latestIndex() + 1);
+        if (from <= log.lastIndex())
+        {
+            log.read(from, log.lastIndex(), (index, term, type, buffer, offset, length) ->
+            {
+                if (type == EntryType.CONFIGURATION)
+                {
+                    final Membership found = Membership.decode(buffer, offset, length);
+                    if (found == null)
+                    {
+                        throw new IllegalStateException("unreadable configuration entry at index " + index);
+                    }
+                    configurations.add(index, found);
+                }
+                return true;
+            });
+        }
+        applyMembership(configurations.latest());
+    }
+
+    /** A leader that is no longer a voter keeps leading until the change commits, then steps down (§4.2.2). */
+    private void maybeStepDownAfterRemoval()
+    {
+        if (role == RaftRole.LEADER && !membership.isVoter(memberId) && commitIndex >= configurations.latestIndex())
+        {
+            becomeFollower(currentTerm, 0, "removed from the voters");
+        }
     }
 
     // ------------------------------------------------------------------------------------------
@@ -701,12 +948,19 @@ public final class RaftNode
     /** Leader: reads whose round a quorum has answered take the commit index now. */
     private void maybeConfirmReads()
     {
-        matchScratch[0] = round;
-        for (int i = 0; i < peers.length; i++)
+        int n = 0;
+        if (membership.isVoter(memberId))
         {
-            matchScratch[i + 1] = peers[i].ackedRound;
+            matchScratch[n++] = round;
         }
-        final long quorumRound = quorumValue(matchScratch);
+        for (final Peer peer : peers)
+        {
+            if (peer.voter)
+            {
+                matchScratch[n++] = peer.ackedRound;
+            }
+        }
+        final long quorumRound = quorumValue(matchScratch, n);
         if (quorumRound > confirmedRound)
         {
             confirmedRound = quorumRound;
@@ -829,6 +1083,21 @@ public final class RaftNode
         {
             rejectUnconfirmedReads();
         }
+        if (previous == RaftRole.LEADER && next != RaftRole.LEADER && transferTarget != 0)
+        {
+            final long correlationId = transferCorrelationId;
+            final boolean handedOver = transferSucceeded;
+            transferTarget = 0;
+            transferSucceeded = false;
+            if (handedOver)
+            {
+                proposalHandler().onCommitted(groupId, correlationId, commitIndex, responseBuffer, 0, 0);
+            }
+            else
+            {
+                proposalHandler().onRejected(groupId, correlationId, ProposalHandler.NOT_LEADER, 0);
+            }
+        }
         switch (next)
         {
             case FOLLOWER:
@@ -876,24 +1145,30 @@ public final class RaftNode
 
     private void campaign()
     {
+        if (!membership.isVoter(memberId))
+        {
+            // Learners, joining members and removed members never campaign.
+            transition(RaftRole.FOLLOWER, "not a voter");
+            return;
+        }
         if (config.preVote())
         {
             transition(RaftRole.PRE_CANDIDATE, "election timeout");
             votesGranted = 1;
             if (votesGranted >= quorum)
             {
-                becomeCandidate("pre-vote won");
+                becomeCandidate("pre-vote won", false);
                 return;
             }
-            broadcastVoteRequest(currentTerm + 1, true);
+            broadcastVoteRequest(currentTerm + 1, true, false);
         }
         else
         {
-            becomeCandidate("election timeout");
+            becomeCandidate("election timeout", false);
         }
     }
 
-    private void becomeCandidate(final String reason)
+    private void becomeCandidate(final String reason, final boolean transfer)
     {
         // §5.2: increment the term and vote for self, durably, before asking anyone.
         storeTermAndVote(currentTerm + 1, memberId);
@@ -904,7 +1179,7 @@ public final class RaftNode
             becomeLeader("election won");
             return;
         }
-        broadcastVoteRequest(currentTerm, false);
+        broadcastVoteRequest(currentTerm, false, transfer);
     }
 
     private void becomeLeader(final String reason)
@@ -917,10 +1192,10 @@ public final class RaftNode
 
     private void checkQuorum()
     {
-        int active = 1;
+        int active = membership.isVoter(memberId) ? 1 : 0;
         for (final Peer peer : peers)
         {
-            if (peer.recentActive)
+            if (peer.recentActive && peer.voter)
             {
                 active++;
             }
@@ -929,7 +1204,7 @@ public final class RaftNode
         checkQuorumDeadlineNs = nowNs + electionTimeoutNs;
         if (active < quorum)
         {
-            becomeFollower(currentTerm, 0, "check quorum: heard from " + active + " of " + (peers.length + 1));
+            becomeFollower(currentTerm, 0, "check quorum: heard from " + active + " of " + membership.voterCount() + " voters");
         }
     }
 
@@ -975,13 +1250,13 @@ public final class RaftNode
         if (preVote)
         {
             // A pre-vote changes nothing here; it only says whether a real vote would be granted.
-            final boolean grant = term > currentTerm && upToDate;
+            final boolean grant = term > currentTerm && upToDate && membership.isVoter(from) && membership.isVoter(memberId);
             queueVoteResponse(from, grant ? term : currentTerm, true, grant);
             return;
         }
         // term == currentTerm here: a higher term was adopted before dispatch.
         final boolean canVote = votedFor == from || (votedFor == HardState.NO_VOTE && leaderId == 0);
-        final boolean grant = canVote && upToDate;
+        final boolean grant = canVote && upToDate && membership.isVoter(from) && membership.isVoter(memberId);
         if (grant)
         {
             if (votedFor != from)
@@ -1003,7 +1278,7 @@ public final class RaftNode
             return;
         }
         final Peer peer = peerById.get(from);
-        if (peer.voteResponded)
+        if (peer == null || !peer.voter || peer.voteResponded)
         {
             return;
         }
@@ -1013,7 +1288,7 @@ public final class RaftNode
         {
             if (preVote)
             {
-                becomeCandidate("pre-vote won");
+                becomeCandidate("pre-vote won", false);
             }
             else
             {
@@ -1022,18 +1297,22 @@ public final class RaftNode
         }
     }
 
-    private void broadcastVoteRequest(final long term, final boolean preVote)
+    private void broadcastVoteRequest(final long term, final boolean preVote, final boolean transfer)
     {
         final long lastIndex = log.lastIndex();
         final long lastTerm = log.lastTerm();
+        final int flags = (preVote ? MessageHeader.FLAG_PRE_VOTE : 0) | (transfer ? MessageHeader.FLAG_TRANSFER : 0);
         for (final Peer peer : peers)
         {
+            if (!peer.voter)
+            {
+                continue;
+            }
             final int offset = outbox.reserve(peer.memberId, MessageHeader.LENGTH + VoteRequest.LENGTH);
             if (offset >= 0)
             {
                 final int body = outHeader.wrap(outbox.buffer, offset).encode(
-                    MessageType.VOTE_REQUEST, preVote ? MessageHeader.FLAG_PRE_VOTE : 0,
-                    clusterId, groupId, memberId, peer.memberId, term, VoteRequest.LENGTH);
+                    MessageType.VOTE_REQUEST, flags, clusterId, groupId, memberId, peer.memberId, term, VoteRequest.LENGTH);
                 voteRequest.wrap(outbox.buffer, body).lastLogIndex(lastIndex).lastLogTerm(lastTerm);
             }
         }
@@ -1131,7 +1410,7 @@ public final class RaftNode
                 {
                     if (entryTerm < log.termAt(index - 1))
                     {
-                        // Terms never decrease along a log; no correct leader sends this.
+                        // Terms never decrease along a log; no correct leader sends otherwise.
                         counters.drop(FrameCheck.BAD_FIELD);
                         return;
                     }
@@ -1154,6 +1433,22 @@ public final class RaftNode
             commitIndex = Math.min(leaderCommit, lastNewIndex);
         }
         queueAppendResponse(from, true, lastNewIndex, 0, 0);
+    }
+
+    /** @return false if a configuration entry in the wrapped AppendEntries does not parse (checked before anything is appended). */
+    private boolean configurationEntriesParse()
+    {
+        int entryOffset = appendRequest.firstEntryOffset();
+        for (int i = 0, count = appendRequest.entryCount(); i < count; i++)
+        {
+            if (appendRequest.entryType(entryOffset) == EntryType.CONFIGURATION && Membership.decode(
+                appendRequest.buffer(), AppendRequest.entryPayloadOffset(entryOffset), appendRequest.entryLength(entryOffset)) == null)
+            {
+                return false;
+            }
+            entryOffset = appendRequest.nextEntryOffset(entryOffset);
+        }
+        return true;
     }
 
     /** Smallest index in [snapshotIndex + 1, upTo] whose term is {@code term}; terms are monotonic, so binary search. */
@@ -1275,7 +1570,17 @@ public final class RaftNode
 
         if (index <= peer.matchIndex)
         {
-            return; // stale rejection: the follower has since matched beyond it
+            final long followerLastIndex = appendResponse.lastLogIndex();
+            if (followerLastIndex >= peer.matchIndex || followerLastIndex < 0)
+            {
+                return; // stale rejection: the follower has since matched beyond it
+            }
+            // The follower no longer holds entries it acknowledged (its disk was lost or replaced; or this
+            // is a reordered old reply). Lowering matchIndex only delays commits, never undoes one, and a
+            // probe from its real end repairs it (by InstallSnapshot if that is compacted here).
+            peer.matchIndex = followerLastIndex;
+            peer.becomeProbe(followerLastIndex + 1);
+            return;
         }
         if (index > log.lastIndex())
         {
@@ -1591,7 +1896,22 @@ public final class RaftNode
         }
         storeReader.readFully(snapshotHeader, 0, tableLength);
         sessions.decode(snapshotHeader, 0, tableLength);
-        storeReader.base = 4 + tableLength;
+        storeReader.readFully(snapshotHeader, 0, 12);
+        final long configIndex = snapshotHeader.getLong(0, java.nio.ByteOrder.LITTLE_ENDIAN);
+        final int configLength = snapshotHeader.getInt(8, java.nio.ByteOrder.LITTLE_ENDIAN);
+        if (configLength < 8 || configLength > 8 + 4 * Membership.MEMBERS_MAX)
+        {
+            throw new IllegalStateException("snapshot " + snapshotStore.index() + ": bad configuration length " + configLength);
+        }
+        storeReader.readFully(snapshotHeader, 0, configLength);
+        final Membership snapshotMembership = Membership.decode(snapshotHeader, 0, configLength);
+        if (snapshotMembership == null)
+        {
+            throw new IllegalStateException("snapshot " + snapshotStore.index() + ": unreadable configuration");
+        }
+        configurations.reset(configIndex, snapshotMembership);
+        scanLogForConfigurations();
+        storeReader.base = storeReader.position;
         storeReader.position = 0;
         stateMachine.restore(storeReader);
         final long index = snapshotStore.index();
@@ -1639,7 +1959,13 @@ public final class RaftNode
         // The node's own replicated state (client sessions) goes first in the stream.
         final int tableLength = sessions.encode(snapshotHeader, 4);
         snapshotHeader.putInt(0, tableLength, java.nio.ByteOrder.LITTLE_ENDIAN);
-        snapshotHeaderLength = 4 + tableLength;
+        // Then the configuration in force at the snapshot's index, and the index of its entry.
+        final Membership snapshotMembership = configurations.at(lastApplied);
+        final int configAt = 4 + tableLength;
+        snapshotHeader.putLong(configAt, configurations.indexAt(lastApplied), java.nio.ByteOrder.LITTLE_ENDIAN);
+        final int configLength = snapshotMembership.encode(snapshotHeader, configAt + 12);
+        snapshotHeader.putInt(configAt + 8, configLength, java.nio.ByteOrder.LITTLE_ENDIAN);
+        snapshotHeaderLength = configAt + 12 + configLength;
         snapshotHeaderPosition = 0;
     }
 
@@ -1735,23 +2061,34 @@ public final class RaftNode
      */
     private void maybeAdvanceCommit()
     {
-        matchScratch[0] = selfMatchIndex;
-        for (int i = 0; i < peers.length; i++)
+        int n = 0;
+        if (membership.isVoter(memberId))
         {
-            matchScratch[i + 1] = peers[i].matchIndex;
+            matchScratch[n++] = selfMatchIndex;
         }
-        final long quorumIndex = quorumValue(matchScratch);
+        for (final Peer peer : peers)
+        {
+            if (peer.voter)
+            {
+                matchScratch[n++] = peer.matchIndex;
+            }
+        }
+        final long quorumIndex = quorumValue(matchScratch, n);
         if (quorumIndex > commitIndex && log.termAt(quorumIndex) == currentTerm)
         {
             commitIndex = quorumIndex;
         }
     }
 
-    /** @return the largest value that a quorum of the entries reach (sorts {@code values} in place, descending). */
-    private long quorumValue(final long[] values)
+    /** @return the largest value that a quorum of the first {@code n} values reach (sorts them in place, descending). */
+    private long quorumValue(final long[] values, final int n)
     {
+        if (n < quorum)
+        {
+            return 0;
+        }
         // Insertion sort, descending: member counts are small.
-        for (int i = 1; i < values.length; i++)
+        for (int i = 1; i < n; i++)
         {
             final long value = values[i];
             int j = i - 1;
@@ -1773,6 +2110,17 @@ public final class RaftNode
     {
         log.append(index, term, type, buffer, offset, length);
         logDirty = true;
+        if (type == EntryType.CONFIGURATION)
+        {
+            // §4.1: a configuration is in force as soon as it is in the log, committed or not.
+            final Membership next = Membership.decode(buffer, offset, length);
+            if (next == null)
+            {
+                throw new IllegalStateException("unreadable configuration entry at index " + index);
+            }
+            configurations.add(index, next);
+            applyMembership(next);
+        }
     }
 
     private void truncateLog(final long fromIndex)
@@ -1784,6 +2132,10 @@ public final class RaftNode
         log.truncateSuffix(fromIndex);
         logDirty = true;
         proposals.onTruncated(fromIndex);
+        if (configurations.truncate(fromIndex))
+        {
+            applyMembership(configurations.latest());
+        }
     }
 
     private boolean applyEntry(

@@ -118,7 +118,7 @@ class RaftAgentFrameDropTest
     @Test
     void shouldDropFrameFromUnknownMember()
     {
-        deliver(Frames.frame(MessageType.APPEND_REQUEST, 0, CLUSTER_ID, GROUP_ID, 4, SELF, 1, Frames.appendRequestBody(0, 0, 0)));
+        deliver(Frames.frame(MessageType.VOTE_REQUEST, 0, CLUSTER_ID, GROUP_ID, 4, SELF, 1, Frames.voteRequestBody(0, 0)));
         assertDroppedByNode(FrameCheck.UNKNOWN_MEMBER);
     }
 

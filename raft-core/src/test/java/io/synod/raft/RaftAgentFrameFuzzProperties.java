@@ -140,6 +140,7 @@ class RaftAgentFrameFuzzProperties
             case MessageType.INSTALL_SNAPSHOT -> fixed = 48;
             case MessageType.SNAPSHOT_RESPONSE -> fixed = 24;
             case MessageType.READ_INDEX_REQUEST, MessageType.READ_INDEX_RESPONSE -> fixed = 24;
+            case MessageType.TIMEOUT_NOW -> fixed = 8;
             default ->
             {
                 return new Expected(FrameCheck.BAD_TYPE, true);
@@ -162,7 +163,10 @@ class RaftAgentFrameFuzzProperties
         {
             return new Expected(FrameCheck.WRONG_CLUSTER, false);
         }
-        if (to != MEMBER_ID || (from != 2 && from != 3))
+        // A leader may be a member this one's configuration does not list yet; other messages need a known sender.
+        final boolean leaderMessage = type == MessageType.APPEND_REQUEST || type == MessageType.INSTALL_SNAPSHOT ||
+            type == MessageType.TIMEOUT_NOW;
+        if (to != MEMBER_ID || from == MEMBER_ID || from <= 0 || (!leaderMessage && from != 2 && from != 3))
         {
             return new Expected(FrameCheck.UNKNOWN_MEMBER, false);
         }
@@ -204,7 +208,8 @@ class RaftAgentFrameFuzzProperties
             final int entryType = buffer.getInt((int)at + 8, le);
             final long length = buffer.getInt((int)at + 12, le);
             if (length < 0 || at + 16 + length > end || entryTerm < lastTerm || entryTerm > term ||
-                entryType < 0 || entryType > EntryType.MAX)
+                entryType < 0 || entryType > EntryType.MAX ||
+                (entryType == EntryType.CONFIGURATION && io.synod.raft.Membership.decode(buffer, (int)at + 16, (int)length) == null))
             {
                 return false;
             }

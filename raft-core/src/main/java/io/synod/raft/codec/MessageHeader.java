@@ -37,6 +37,8 @@ public final class MessageHeader
 
     /** On VOTE_REQUEST / VOTE_RESPONSE: this is the PreVote round (§9.6 of the Raft dissertation). */
     public static final int FLAG_PRE_VOTE = 1;
+    /** On VOTE_REQUEST: the election follows the leader's TimeoutNow, so voters skip the leader-lease check. */
+    public static final int FLAG_TRANSFER = 2;
 
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
     private static final int VERSION_OFFSET = 0;

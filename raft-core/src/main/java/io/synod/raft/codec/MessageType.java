@@ -24,8 +24,11 @@ public final class MessageType
     /** The leader's confirmed read index. Body: {@link ReadIndexMessage}. */
     public static final int READ_INDEX_RESPONSE = 8;
 
+    /** Leadership transfer: the leader tells an up-to-date voter to start an election now. Body: 8 reserved bytes. */
+    public static final int TIMEOUT_NOW = 9;
+
     /** Largest type code this version understands; anything else is dropped. */
-    public static final int MAX = READ_INDEX_RESPONSE;
+    public static final int MAX = TIMEOUT_NOW;
 
     private MessageType()
     {
@@ -53,6 +56,8 @@ public final class MessageType
             case READ_INDEX_REQUEST:
             case READ_INDEX_RESPONSE:
                 return ReadIndexMessage.LENGTH;
+            case TIMEOUT_NOW:
+                return 8;
             default:
                 return -1;
         }
@@ -78,6 +83,8 @@ public final class MessageType
                 return "READ_INDEX_REQUEST";
             case READ_INDEX_RESPONSE:
                 return "READ_INDEX_RESPONSE";
+            case TIMEOUT_NOW:
+                return "TIMEOUT_NOW";
             default:
                 return "UNKNOWN(" + type + ")";
         }

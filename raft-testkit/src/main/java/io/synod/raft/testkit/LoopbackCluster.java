@@ -56,9 +56,10 @@ public final class LoopbackCluster
     private final boolean crashableStorage;
     private final IntFunction<StateMachine> stateMachines;
     private final Consumer<RaftConfig> configurer;
-    private final Member[] members;
+    private Member[] members;
+    /** The bootstrap configuration: members 1..size. Spares added later join through membership changes. */
     private final int[] memberIds;
-    private final boolean[][] cut;
+    private boolean[][] cut;
     private final RaftInvariants invariants = new RaftInvariants();
     private final SplittableRandom random;
     private final int logEntryCapacity;
@@ -116,6 +117,48 @@ public final class LoopbackCluster
             members[i] = new Member(i + 1);
             members[i].start();
         }
+    }
+
+    /**
+     * Starts one more member, outside the configuration (a joining member: it never campaigns and waits
+     * for a leader to add it as a learner). Allocates.
+     *
+     * @return its member id.
+     */
+    public int addSpare()
+    {
+        final int memberId = members.length + 1;
+        members = java.util.Arrays.copyOf(members, memberId);
+        final boolean[][] grown = new boolean[memberId][memberId];
+        for (int i = 0; i < cut.length; i++)
+        {
+            System.arraycopy(cut[i], 0, grown[i], 0, cut.length);
+        }
+        cut = grown;
+        members[memberId - 1] = new Member(memberId);
+        members[memberId - 1].joining = true;
+        members[memberId - 1].start();
+        return memberId;
+    }
+
+    /**
+     * Offers a membership change through a member's agent (see {@code RaftNode#proposeMembershipChange}).
+     *
+     * @return false if the agent's ring buffer was full.
+     */
+    public boolean proposeMembershipChange(final int memberId, final long correlationId, final int change, final int target)
+    {
+        return members[memberId - 1].agent.proposeMembershipChange(GROUP_ID, correlationId, change, target);
+    }
+
+    /**
+     * Asks a member (the leader) to hand leadership to {@code target}.
+     *
+     * @return false if the agent's ring buffer was full.
+     */
+    public boolean transferLeadership(final int memberId, final long correlationId, final int target)
+    {
+        return members[memberId - 1].agent.transferLeadership(GROUP_ID, correlationId, target);
     }
 
     public long tickNs()
@@ -410,7 +453,7 @@ public final class LoopbackCluster
     /** Cuts every link of {@code memberId}. */
     public void isolate(final int memberId)
     {
-        for (final int other : memberIds)
+        for (int other = 1; other <= members.length; other++)
         {
             if (other != memberId)
             {
@@ -494,6 +537,7 @@ public final class LoopbackCluster
         RaftAgent agent;
         boolean alive;
         boolean record;
+        boolean joining;
         long incarnation;
         long acknowledged;
         long rejectedCount;
@@ -520,7 +564,8 @@ public final class LoopbackCluster
                 .clusterId(CLUSTER_ID)
                 .groupId(GROUP_ID)
                 .memberId(memberId)
-                .members(memberIds)
+                .members(joining ? new int[0] : memberIds)
+                .joining(joining)
                 .electionTimeoutNs(TimeUnit.MILLISECONDS.toNanos(100))
                 .heartbeatIntervalNs(TimeUnit.MILLISECONDS.toNanos(20))
                 .observer(RaftObserver.NONE);
@@ -567,6 +612,10 @@ public final class LoopbackCluster
         @Override
         public boolean send(final int to, final DirectBuffer buffer, final int offset, final int length)
         {
+            if (to < 1 || to > members.length)
+            {
+                return true; // no such host: lost on the wire
+            }
             final Member target = members[to - 1];
             if (!target.alive)
             {
