@@ -41,7 +41,8 @@ import java.util.Arrays;
  *
  * <p><b>Threading.</b> {@link #send}, {@link #poll} and {@link #close} on the agent's thread only.
  * The Aeron counters may be read from any thread or process.
- * <p><b>Allocation.</b> None in steady state; re-adding a closed publication allocates.
+ * <p><b>Allocation.</b> None in steady state; re-adding a closed publication allocates, and so does the
+ * first frame above one MTU from each peer session (its reassembly buffer, {@link Context#assemblyBufferLength}).
  * <p><b>Exceptions.</b> {@link #send} never throws. {@link #poll} propagates what the frame handler
  * throws (a failure of the node is fatal and must not be hidden).
  */
@@ -56,6 +57,13 @@ public final class AeronTransport implements Transport
         public static final int SEND_RETRIES_MAX_DEFAULT = 3;
         /** The IPC channel. */
         public static final String IPC_CHANNEL = "aeron:ipc";
+        /**
+         * Initial bytes of the reassembly buffer of each sending peer: one AppendEntries or InstallSnapshot
+         * frame of {@code RaftConfig}'s default {@code appendBytesMax} (64 KiB) plus its headers and MAC fits,
+         * so the buffer is allocated once per peer session and never grows. Aeron's default (4 KiB, growing
+         * by half each time a larger frame arrives) allocated ~200 KB per follower while batches grew.
+         */
+        public static final int ASSEMBLY_BUFFER_LENGTH_DEFAULT = 128 * 1024;
 
         private Configuration()
         {
@@ -76,6 +84,7 @@ public final class AeronTransport implements Transport
         private String channelParams = "";
         private FrameMac mac;
         private boolean validateHeaders = true;
+        private int assemblyBufferLength = Configuration.ASSEMBLY_BUFFER_LENGTH_DEFAULT;
         private int[] members;
 
         /**
@@ -94,6 +103,7 @@ public final class AeronTransport implements Transport
             require(ipc || Arrays.stream(members).allMatch(endpoints::containsKey), "every member needs an endpoint");
             require(sendRetriesMax >= 0, "sendRetriesMax must be >= 0");
             require(streamId > 0, "streamId must be positive");
+            require(assemblyBufferLength > 0, "assemblyBufferLength must be positive: " + assemblyBufferLength);
             return this;
         }
 
@@ -244,6 +254,22 @@ public final class AeronTransport implements Transport
             return validateHeaders;
         }
 
+        /**
+         * Initial length of the buffer that reassembles a frame above one MTU, per sending peer (default
+         * {@value Configuration#ASSEMBLY_BUFFER_LENGTH_DEFAULT}). Set it to the largest frame the node sends
+         * (above {@code RaftConfig#appendBytesMax} plus headers and MAC) so that reassembly never grows it.
+         */
+        public Context assemblyBufferLength(final int assemblyBufferLength)
+        {
+            this.assemblyBufferLength = assemblyBufferLength;
+            return this;
+        }
+
+        public int assemblyBufferLength()
+        {
+            return assemblyBufferLength;
+        }
+
         /** @return the channel on which {@code memberId} listens. */
         public String channel(final int memberId)
         {
@@ -324,7 +350,8 @@ public final class AeronTransport implements Transport
         this.validateHeaders = ctx.validateHeaders();
         this.mac = ctx.mac();
         this.macLength = mac == null ? 0 : FrameMac.TAG_LENGTH;
-        this.assembler = new FragmentAssembler(this::onFragment);
+        // One buffer per sending session, created on its first fragmented frame at the full frame size.
+        this.assembler = new FragmentAssembler(this::onFragment, ctx.assemblyBufferLength());
 
         sentFrames = SynodCounters.allocate(aeron, SynodCounters.SENT_FRAMES_TYPE_ID, "sent frames", clusterId, 0, memberId);
         sentBytes = SynodCounters.allocate(aeron, SynodCounters.SENT_BYTES_TYPE_ID, "sent bytes", clusterId, 0, memberId);
