@@ -36,6 +36,12 @@ final class ConfigurationHistory
         return memberships.get(memberships.size() - 1);
     }
 
+    /** @return the configuration before the latest one, or null if only one is known. */
+    Membership previous()
+    {
+        return memberships.size() < 2 ? null : memberships.get(memberships.size() - 2);
+    }
+
     long latestIndex()
     {
         return indexes.get(indexes.size() - 1);

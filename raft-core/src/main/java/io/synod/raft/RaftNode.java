@@ -812,7 +812,7 @@ public final class RaftNode
 
     private void onTimeoutNow(final int from)
     {
-        if (role == RaftRole.FOLLOWER && from == leaderId && membership.isVoter(memberId))
+        if (role == RaftRole.FOLLOWER && from == leaderId && mayCampaign())
         {
             // §3.10: the leader asks us to take over; campaign now, skipping PreVote.
             becomeCandidate("timeout now from leader " + from, true);
@@ -1145,16 +1145,15 @@ public final class RaftNode
 
     private void campaign()
     {
-        if (!membership.isVoter(memberId))
+        if (!mayCampaign())
         {
-            // Learners, joining members and removed members never campaign.
             transition(RaftRole.FOLLOWER, "not a voter");
             return;
         }
         if (config.preVote())
         {
             transition(RaftRole.PRE_CANDIDATE, "election timeout");
-            votesGranted = 1;
+            votesGranted = membership.isVoter(memberId) ? 1 : 0;
             if (votesGranted >= quorum)
             {
                 becomeCandidate("pre-vote won", false);
@@ -1173,7 +1172,7 @@ public final class RaftNode
         // §5.2: increment the term and vote for self, durably, before asking anyone.
         storeTermAndVote(currentTerm + 1, memberId);
         transition(RaftRole.CANDIDATE, reason);
-        votesGranted = 1;
+        votesGranted = membership.isVoter(memberId) ? 1 : 0;
         if (votesGranted >= quorum)
         {
             becomeLeader("election won");
@@ -1188,6 +1187,21 @@ public final class RaftNode
         // Figure 8 / §5.4.2: entries of earlier terms commit only once an entry of this term does;
         // the no-op makes that happen without waiting for a client.
         appendToLog(log.lastIndex() + 1, currentTerm, EntryType.NOOP, responseBuffer, 0, 0);
+    }
+
+    /**
+     * Voters campaign. So does a member that an uncommitted configuration is removing: it may hold the
+     * only up-to-date log, and, as a leader that does not count itself (§4.2.2), it commits its own
+     * removal and steps down. Learners, joining and removed members never campaign.
+     */
+    private boolean mayCampaign()
+    {
+        if (membership.isVoter(memberId))
+        {
+            return true;
+        }
+        final Membership previous = configurations.previous();
+        return configurations.latestIndex() > commitIndex && previous != null && previous.isVoter(memberId);
     }
 
     private void checkQuorum()
@@ -1250,13 +1264,15 @@ public final class RaftNode
         if (preVote)
         {
             // A pre-vote changes nothing here; it only says whether a real vote would be granted.
-            final boolean grant = term > currentTerm && upToDate && membership.isVoter(from) && membership.isVoter(memberId);
+            final boolean grant = term > currentTerm && upToDate;
             queueVoteResponse(from, grant ? term : currentTerm, true, grant);
             return;
         }
         // term == currentTerm here: a higher term was adopted before dispatch.
         final boolean canVote = votedFor == from || (votedFor == HardState.NO_VOTE && leaderId == 0);
-        final boolean grant = canVote && upToDate && membership.isVoter(from) && membership.isVoter(memberId);
+        // Votes depend on the candidate's log, not on our configuration, which may lag behind the one that
+        // made the candidate (or us) a voter (§4.2.3); senders outside our configuration never get here.
+        final boolean grant = canVote && upToDate;
         if (grant)
         {
             if (votedFor != from)

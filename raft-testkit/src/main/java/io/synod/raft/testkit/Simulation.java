@@ -55,7 +55,10 @@ public final class Simulation
     private static final int FAULT = 3;
     private static final int GROUP_ID = 0;
     private static final int CLUSTER_ID = 7;
-    private static final long PROBE_CORRELATION_ID = -1;
+    /** Probes (the liveness phase's own proposals) use correlation ids at or below this, one per attempt. */
+    private static final long PROBE_CORRELATION_BASE = Long.MIN_VALUE / 2;
+    /** Membership changes and transfers use correlation ids at or below this; they are not commands. */
+    private static final long MEMBERSHIP_CORRELATION_BASE = -2;
 
     private record Event(long timeNs, long seq, int kind, int slot, byte[] frame) implements Comparable<Event>
     {
@@ -90,6 +93,8 @@ public final class Simulation
         public final int snapshotChunkBytes;
         public final long snapshotTrailingEntries;
         public final int snapshotPaddingBytes;
+        public final boolean membershipChanges;
+        public final int spares;
 
         Parameters(final long seed)
         {
@@ -114,6 +119,8 @@ public final class Simulation
             this.snapshotChunkBytes = 64 + random.nextInt(512);
             this.snapshotTrailingEntries = random.nextInt(3) == 0 ? 0 : random.nextInt(20);
             this.snapshotPaddingBytes = random.nextInt(3000);
+            this.membershipChanges = random.nextInt(3) == 0;
+            this.spares = membershipChanges ? 2 : 0;
         }
 
         @Override
@@ -124,7 +131,8 @@ public final class Simulation
                 "ms proposeEvery=" + proposalIntervalNs / 1000 + "us inflight=" + inflightAppendsMax +
                 " batch=" + appendEntriesMax + " preVote=" + preVote + " checkQuorum=" + checkQuorum +
                 (snapshots ? " snapshotEvery=" + snapshotEntriesThreshold + " chunk=" + snapshotChunkBytes +
-                " trailing=" + snapshotTrailingEntries + " snapshotBytes=" + (20 + snapshotPaddingBytes) : " snapshots=off");
+                " trailing=" + snapshotTrailingEntries + " snapshotBytes=" + (20 + snapshotPaddingBytes) : " snapshots=off") +
+                (membershipChanges ? " membershipChanges spares=" + spares : "");
         }
     }
 
@@ -162,6 +170,8 @@ public final class Simulation
     private int clientTarget;
     private long probeIndex;
     private boolean probeFailed;
+    private long membershipChanges;
+    private long probeAttempts;
 
     /**
      * @param seed  derives everything.
@@ -180,11 +190,12 @@ public final class Simulation
         {
             members[i] = i + 1;
         }
-        this.nodes = new SimNode[n];
-        this.blocked = new boolean[n][n];
-        for (int i = 0; i < n; i++)
+        final int total = n + parameters.spares;
+        this.nodes = new SimNode[total];
+        this.blocked = new boolean[total][total];
+        for (int i = 0; i < total; i++)
         {
-            nodes[i] = new SimNode(i, members);
+            nodes[i] = new SimNode(i, members, i >= n);
             nodes[i].start();
             schedule(clock.nanoTime() + random.nextLong(parameters.tickIntervalNs), TICK, i, null);
         }
@@ -255,6 +266,7 @@ public final class Simulation
         final long catchUpNs = backlog * 2 * parameters.maxDelayNs / ((long)parameters.inflightAppendsMax * parameters.appendEntriesMax);
         final long deadline = clock.nanoTime() + LIVENESS_BOUND_ELECTION_TIMEOUTS * parameters.electionTimeoutNs + catchUpNs;
         boolean probeSent = false;
+        long probeSentNs = 0;
         while (true)
         {
             if (clock.nanoTime() > deadline)
@@ -268,11 +280,14 @@ public final class Simulation
             {
                 continue;
             }
-            if (!probeSent || probeFailed)
+            if (!probeSent || probeFailed || (probeIndex == 0 && clock.nanoTime() - probeSentNs > 10 * parameters.electionTimeoutNs))
             {
-                // One more proposal after healing must commit: progress, not just quiescence.
+                // One more proposal after healing must commit: progress, not just quiescence. A probe whose
+                // leader lost office (and perhaps its membership) never hears its fate: like a client, give
+                // up on it after a while and send another.
                 probeFailed = false;
-                probeSent = proposeTo(leader, PROBE_CORRELATION_ID);
+                probeSentNs = clock.nanoTime();
+                probeSent = proposeTo(leader, PROBE_CORRELATION_BASE - probeAttempts++);
                 continue;
             }
             if (probeIndex == 0)
@@ -283,6 +298,10 @@ public final class Simulation
             boolean done = true;
             for (final SimNode node : nodes)
             {
+                if (!leader.raft.membership().isMember(node.memberId))
+                {
+                    continue; // not (or no longer) a member: it receives nothing
+                }
                 if (node.raft.lastApplied() < target)
                 {
                     done = false;
@@ -404,6 +423,11 @@ public final class Simulation
 
     private void injectFault()
     {
+        if (parameters.membershipChanges && random.nextInt(4) == 0)
+        {
+            changeMembership();
+            return;
+        }
         final int choice = random.nextInt(100);
         if (choice < 25)
         {
@@ -450,6 +474,41 @@ public final class Simulation
             dropRate = random.nextDouble() * 0.3;
             duplicateRate = random.nextDouble() * 0.1;
         }
+    }
+
+    /** Asks the leader for a random membership change or a leadership transfer; refusals are fine. */
+    private void changeMembership()
+    {
+        final SimNode leader = leader();
+        if (leader == null)
+        {
+            return;
+        }
+        final io.synod.raft.Membership membership = leader.raft.membership();
+        final int target = 1 + random.nextInt(nodes.length);
+        final long correlationId = MEMBERSHIP_CORRELATION_BASE - membershipChanges++;
+        switch (random.nextInt(4))
+        {
+            case 0:
+                leader.agent.proposeMembershipChange(GROUP_ID, correlationId, io.synod.raft.Membership.ADD_LEARNER, target);
+                break;
+            case 1:
+            {
+                final int[] learners = membership.learners();
+                if (learners.length > 0)
+                {
+                    leader.agent.proposeMembershipChange(GROUP_ID, correlationId, io.synod.raft.Membership.PROMOTE,
+                        learners[random.nextInt(learners.length)]);
+                }
+                break;
+            }
+            case 2:
+                leader.agent.proposeMembershipChange(GROUP_ID, correlationId, io.synod.raft.Membership.REMOVE, target);
+                break;
+            default:
+                leader.agent.transferLeadership(GROUP_ID, correlationId, target);
+        }
+        leader.doWork();
     }
 
     private void partition()
@@ -616,8 +675,11 @@ public final class Simulation
         boolean alive;
         long incarnation;
 
-        SimNode(final int slot, final int[] members)
+        final boolean joining;
+
+        SimNode(final int slot, final int[] members, final boolean joining)
         {
+            this.joining = joining;
             this.slot = slot;
             this.memberId = slot + 1;
             this.members = members;
@@ -630,7 +692,8 @@ public final class Simulation
                 .clusterId(CLUSTER_ID)
                 .groupId(GROUP_ID)
                 .memberId(memberId)
-                .members(members)
+                .members(joining ? new int[0] : members)
+                .joining(joining)
                 .electionTimeoutNs(parameters.electionTimeoutNs)
                 .heartbeatIntervalNs(parameters.heartbeatIntervalNs)
                 .inflightAppendsMax(parameters.inflightAppendsMax)
@@ -773,11 +836,15 @@ public final class Simulation
         public void onCommitted(
             final int groupId, final long correlationId, final long index, final DirectBuffer response, final int offset, final int length)
         {
+            if (correlationId <= MEMBERSHIP_CORRELATION_BASE && correlationId > PROBE_CORRELATION_BASE)
+            {
+                return; // a membership change or transfer, not a command
+            }
             if (length != 8 || response.getLong(offset) != index)
             {
                 throw new InvariantViolation("response for index " + index + " does not match the state machine's");
             }
-            if (correlationId == PROBE_CORRELATION_ID)
+            if (correlationId <= PROBE_CORRELATION_BASE)
             {
                 probeIndex = index;
             }
@@ -789,7 +856,7 @@ public final class Simulation
         @Override
         public void onRejected(final int groupId, final long correlationId, final int reason, final int leaderHint)
         {
-            if (correlationId == PROBE_CORRELATION_ID)
+            if (correlationId <= PROBE_CORRELATION_BASE)
             {
                 probeFailed = true;
             }
