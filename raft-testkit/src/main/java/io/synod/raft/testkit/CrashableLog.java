@@ -17,7 +17,7 @@ import java.util.random.RandomGenerator;
  * <p>Every append is reported to an {@link AppendObserver}, which is how the invariant checker sees
  * Log Matching without scanning logs.
  */
-public final class CrashableLog implements RaftLog
+public final class CrashableLog implements RaftLog, SimulatedDisk
 {
     /** Sees every entry appended to any simulated log. */
     @FunctionalInterface
@@ -52,6 +52,7 @@ public final class CrashableLog implements RaftLog
     }
 
     /** Arms a crash: the next flush persists a random prefix of the pending operations and throws {@link SimulatedCrash}. */
+    @Override
     public void crashOnNextFlush(final RandomGenerator random)
     {
         crashOnNextFlush = true;
@@ -62,6 +63,7 @@ public final class CrashableLog implements RaftLog
      * The process died: a random prefix of unflushed operations survives on disk, the rest is lost,
      * and the in-memory view is rebuilt from disk as a restarted process would see it.
      */
+    @Override
     public void crash(final RandomGenerator random)
     {
         final int survivors = pending.isEmpty() ? 0 : random.nextInt(pending.size() + 1);
@@ -74,7 +76,14 @@ public final class CrashableLog implements RaftLog
         live = copyOf(durable);
     }
 
+    @Override
+    public RaftLog log()
+    {
+        return this;
+    }
+
     /** Cancels an armed crash. */
+    @Override
     public void disarm()
     {
         crashOnNextFlush = false;

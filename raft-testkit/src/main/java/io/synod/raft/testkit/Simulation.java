@@ -144,6 +144,7 @@ public final class Simulation
     }
 
     private final Parameters parameters;
+    private final SimulatedDisk.Factory diskFactory;
     private final long steps;
     private final SplittableRandom random;
     private final VirtualClock clock = new VirtualClock(TimeUnit.SECONDS.toNanos(1));
@@ -179,6 +180,16 @@ public final class Simulation
      */
     public Simulation(final long seed, final long steps)
     {
+        this(seed, steps, CrashableLog::new);
+    }
+
+    /**
+     * A run whose members keep their logs on disks made by {@code diskFactory} (a real log in a temporary
+     * directory, for instance); everything else is as in {@link #Simulation(long, long)}.
+     */
+    public Simulation(final long seed, final long steps, final SimulatedDisk.Factory diskFactory)
+    {
+        this.diskFactory = diskFactory;
         this.parameters = new Parameters(seed);
         this.steps = steps;
         this.random = new SplittableRandom(seed ^ 0x5DEECE66DL);
@@ -207,6 +218,12 @@ public final class Simulation
     public static Result run(final long seed, final long steps)
     {
         return new Simulation(seed, steps).run();
+    }
+
+    /** Runs one seed with members' logs made by {@code diskFactory}; throws {@link SimulationFailure} on any violation. */
+    public static Result run(final long seed, final long steps, final SimulatedDisk.Factory diskFactory)
+    {
+        return new Simulation(seed, steps, diskFactory).run();
     }
 
     public Parameters parameters()
@@ -247,7 +264,7 @@ public final class Simulation
         for (final SimNode node : nodes)
         {
             node.hardState.disarm();
-            node.log.disarm();
+            node.disk.disarm();
             if (!node.alive)
             {
                 node.start();
@@ -259,8 +276,8 @@ public final class Simulation
         long minLastIndex = Long.MAX_VALUE;
         for (final SimNode node : nodes)
         {
-            maxLastIndex = Math.max(maxLastIndex, node.log.lastIndex());
-            minLastIndex = Math.min(minLastIndex, node.log.lastIndex());
+            maxLastIndex = Math.max(maxLastIndex, node.disk.log().lastIndex());
+            minLastIndex = Math.min(minLastIndex, node.disk.log().lastIndex());
         }
         final long backlog = maxLastIndex - minLastIndex + 1;
         final long catchUpNs = backlog * 2 * parameters.maxDelayNs / ((long)parameters.inflightAppendsMax * parameters.appendEntriesMax);
@@ -449,7 +466,7 @@ public final class Simulation
                 }
                 else if (how == 1)
                 {
-                    node.log.crashOnNextFlush(random.split());
+                    node.disk.crashOnNextFlush(random.split());
                 }
                 else
                 {
@@ -660,7 +677,7 @@ public final class Simulation
         final int slot;
         final int memberId;
         final int[] members;
-        final CrashableLog log;
+        final SimulatedDisk disk;
         final CrashableHardState hardState = new CrashableHardState();
         final InMemorySnapshotStore snapshotStore = new InMemorySnapshotStore();
         /** State machine state: a digest of every command applied, in order, and the last index applied. */
@@ -683,7 +700,7 @@ public final class Simulation
             this.slot = slot;
             this.memberId = slot + 1;
             this.members = members;
-            this.log = new CrashableLog(memberId, invariants::onAppend);
+            this.disk = diskFactory.create(memberId, invariants::onAppend);
         }
 
         void start()
@@ -709,7 +726,7 @@ public final class Simulation
             inbox.clear();
             smIndex = 0;
             smDigest = 0;
-            raft = new RaftNode(config, log, hardState, parameters.snapshots ? snapshotStore : null, this, this,
+            raft = new RaftNode(config, disk.log(), hardState, parameters.snapshots ? snapshotStore : null, this, this,
                 new SplittableRandom(parameters.seed * 31 + memberId * 1_000_003L + incarnation), this);
             agent = new RaftAgent(clock, this, 64 * 1024, raft);
             alive = true;
@@ -720,7 +737,7 @@ public final class Simulation
             crashes++;
             alive = false;
             inbox.clear();
-            log.crash(random.split());
+            disk.crash(random.split());
             snapshotStore.abort();
             hardState.disarm();
             raft = null;
