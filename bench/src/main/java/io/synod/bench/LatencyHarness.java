@@ -100,6 +100,7 @@ public final class LatencyHarness
                 final SynodTarget peerSized = SynodTarget.writes(cluster, PEER_BYTES);
                 harness.closed("synod write " + kind + " 64 B", peerSized, 1);
                 harness.fixed("synod write " + kind + " 64 B", peerSized, 10_000);
+                harness.closed("synod write " + kind + " 64 B", peerSized, MAX_WINDOW);
                 for (final int size : SIZES)
                 {
                     final SynodTarget writes = SynodTarget.writes(cluster, size);
@@ -187,14 +188,14 @@ public final class LatencyHarness
             r.name(), us(h.getValueAtPercentile(50)), us(h.getValueAtPercentile(90)), us(h.getValueAtPercentile(99)),
             us(h.getValueAtPercentile(99.9)), us(h.getMaxValue()),
             Double.isNaN(floorP50Ns) ? "–" : String.format(Locale.ROOT, "%.1f×", h.getValueAtPercentile(50) / floorP50Ns),
-            r.achievedPerSec(), sustained ? "" : " (not sustained)", r.completed() < r.sent() ? (r.sent() - r.completed()) + " lost/late" : "0",
+            r.achievedPerSec(), sustained ? "" : " (not sustained)", r.completed() < r.sent() ? (r.sent() - r.completed()) + " unfinished" : "0",
             r.bytesPerOp());
     }
 
     private String table(final double seconds)
     {
         final StringBuilder sb = new StringBuilder();
-        sb.append("| run | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | p50 / floor | achieved ops/s | unfinished | B/op (all threads) |\n");
+        sb.append("| run | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | p50 / floor | achieved ops/s | unfinished (unsent, rejected or late) | B/op (all threads) |\n");
         sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (final Result r : results)
         {
@@ -213,12 +214,13 @@ public final class LatencyHarness
         final String[][] pairs = {
             { "synod write PAGE_CACHE 64 B closed-loop", "aeron cluster echo 64 B closed-loop" },
             { "synod write PAGE_CACHE 64 B @10K/s", "aeron cluster echo 64 B @10K/s" },
-            { "synod write PAGE_CACHE 256 B closed window 256", "aeron cluster echo 64 B closed window 256" },
+            { "synod write PAGE_CACHE 64 B closed window 256", "aeron cluster echo 64 B closed window 256" },
             { "synod write PAGE_CACHE 64 B closed-loop", "ratis unsafe-flush 64 B closed-loop" },
             { "synod write PAGE_CACHE 64 B @10K/s", "ratis unsafe-flush 64 B @10K/s" },
             { "synod write SYNC 64 B closed-loop", "ratis flush 64 B closed-loop" },
             { "synod write SYNC 64 B @10K/s", "ratis flush 64 B @10K/s" },
-            { "synod write SYNC 256 B closed window 256", "ratis flush 64 B closed window 256" },
+            { "synod write SYNC 64 B closed window 256", "ratis flush 64 B closed window 256" },
+            { "synod write PAGE_CACHE 64 B closed window 256", "ratis unsafe-flush 64 B closed window 256" },
         };
         for (final String[] pair : pairs)
         {

@@ -120,8 +120,10 @@ public final class LoadGenerator
                 }
                 intended = nowNs;
             }
-            if (intended >= endNs)
+            if (intended >= endNs || nowNs - endNs > DRAIN_NS)
             {
+                // Past the end of the schedule, or so far behind it (a blocking client, a stalled system) that
+                // the rest would never be sent in time: stop. Unsent requests count as unfinished.
                 break;
             }
             if (allocatedBefore < 0 && intended >= measureStartNs)
@@ -166,7 +168,8 @@ public final class LoadGenerator
         {
             throw new IllegalStateException();
         }
-        return new Result(name, histogram, measured, measuredSent, seconds / 1e9, ratePerSec,
+        final long scheduled = fixed ? (long)(durationNs / periodNs) : measuredSent;
+        return new Result(name, histogram, measured, Math.max(scheduled, measuredSent), seconds / 1e9, ratePerSec,
             measured == 0 ? Double.NaN : (double)allocated / measured);
     }
 
