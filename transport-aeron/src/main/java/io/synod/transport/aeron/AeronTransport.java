@@ -39,9 +39,18 @@ import java.util.Arrays;
  * ({@link #droppedFrames(int)}) and in the {@link SynodCounters#DROPPED_FRAMES_TYPE_ID} counter.
  * The handler receives the frame without its MAC trailer.
  *
- * <p><b>Threading.</b> {@link #send}, {@link #poll} and {@link #close} on the agent's thread only.
+ * <p><b>Peers at run time.</b> The peers given at construction may be extended and shrunk while the
+ * transport runs: {@link #addPeer} starts adding a publication to a new member (or to a member's new
+ * endpoint) without waiting for the driver, and {@link #removePeer} closes one. Until the publication
+ * is ready, sends to that member return false and are counted as failures; a send to a member that is
+ * not a peer at all is counted again in {@link #sendsToUnknownMember()}. Frames from a sender that is
+ * not a peer are dropped ({@link FrameCheck#UNKNOWN_MEMBER}). {@link AeronRaftNode} keeps the peers in
+ * line with the node's configuration.
+ *
+ * <p><b>Threading.</b> {@link #send}, {@link #poll}, {@link #addPeer}, {@link #removePeer} and
+ * {@link #close} on the agent's thread only.
  * The Aeron counters may be read from any thread or process.
- * <p><b>Allocation.</b> None in steady state; re-adding a closed publication allocates, and so does the
+ * <p><b>Allocation.</b> None in steady state; adding a peer or re-adding a closed publication allocates, and so does the
  * first frame above one MTU from each peer session (its reassembly buffer, {@link Context#assemblyBufferLength}).
  * <p><b>Exceptions.</b> {@link #send} never throws. {@link #poll} propagates what the frame handler
  * throws (a failure of the node is fatal and must not be hidden).
@@ -273,7 +282,16 @@ public final class AeronTransport implements Transport
         /** @return the channel on which {@code memberId} listens. */
         public String channel(final int memberId)
         {
-            final String base = ipc ? Configuration.IPC_CHANNEL : "aeron:udp?endpoint=" + endpoints.get(memberId);
+            return channelAt(endpoints.get(memberId));
+        }
+
+        /**
+         * @param hostAndPort a UDP endpoint; ignored with IPC.
+         * @return the channel of a member listening at {@code hostAndPort}, with {@link #channelParams()}.
+         */
+        public String channelAt(final String hostAndPort)
+        {
+            final String base = ipc ? Configuration.IPC_CHANNEL : "aeron:udp?endpoint=" + hostAndPort;
             if (channelParams == null || channelParams.isEmpty())
             {
                 return base;
@@ -313,8 +331,8 @@ public final class AeronTransport implements Transport
     private final boolean validateHeaders;
     private final FrameMac mac;
     private final int macLength;
+    /** Invariant: holds no entry for this member; each value's {@code memberId} is its key. */
     private final Int2ObjectHashMap<Peer> peers = new Int2ObjectHashMap<>();
-    private final Peer[] peerArray;
     private final BufferClaim bufferClaim = new BufferClaim();
     private final UnsafeBuffer tagBuffer = new UnsafeBuffer(new byte[FrameMac.TAG_LENGTH]);
     private final MessageHeader header = new MessageHeader();
@@ -329,6 +347,7 @@ public final class AeronTransport implements Transport
     private Subscription subscription;
     private FrameHandler handler;
     private long sendExceptions;
+    private long sendsToUnknownMember;
     private boolean closed;
 
     /**
@@ -365,19 +384,102 @@ public final class AeronTransport implements Transport
             SynodCounters.allocate(aeron, SynodCounters.SEND_FAILURES_TYPE_ID, "send failures", clusterId, 0, memberId);
 
         subscription = aeron.addSubscription(ctx.channel(memberId), ctx.memberStreamId(memberId));
-        int peerCount = 0;
-        final Peer[] all = new Peer[members.length];
         for (final int member : members)
         {
             if (member != memberId)
             {
-                final Peer peer = new Peer(member, ctx.channel(member), ctx.memberStreamId(member));
-                peer.pendingRegistrationId = aeron.asyncAddExclusivePublication(peer.channel, peer.streamId);
-                peers.put(member, peer);
-                all[peerCount++] = peer;
+                addPeer(member, ctx.endpoint(member));
             }
         }
-        peerArray = Arrays.copyOf(all, peerCount);
+    }
+
+    /**
+     * Starts adding a publication to {@code memberId} at {@code hostAndPort} without waiting for the driver:
+     * sends to it fail (counted) until the driver has created it. A peer already at that endpoint is left
+     * as it is; a peer at another endpoint is moved there (its old publication closed). Allocates. Agent
+     * thread. Never throws for a driver failure: the registration is retried on a later send.
+     *
+     * @param memberId    the peer, positive and not this member.
+     * @param hostAndPort its UDP endpoint {@code host:port}; ignored (may be null) with IPC.
+     * @return true if a publication is being added; false if the peer was already there at that endpoint.
+     * @throws IllegalArgumentException for this member's id, a non-positive id or, with UDP, a null endpoint.
+     */
+    public boolean addPeer(final int memberId, final String hostAndPort)
+    {
+        if (memberId <= 0 || memberId == this.memberId || (!ctx.ipc() && null == hostAndPort))
+        {
+            throw new IllegalArgumentException("bad peer " + memberId + " at " + hostAndPort);
+        }
+        final String channel = ctx.channelAt(hostAndPort);
+        final Peer existing = peers.get(memberId);
+        if (null != existing)
+        {
+            if (existing.channel.equals(channel))
+            {
+                return false;
+            }
+            removePeer(memberId);
+        }
+        final Peer peer = new Peer(memberId, channel, ctx.memberStreamId(memberId));
+        peers.put(memberId, peer);
+        try
+        {
+            peer.pendingRegistrationId = aeron.asyncAddExclusivePublication(peer.channel, peer.streamId);
+        }
+        catch (final RuntimeException ex)
+        {
+            // The driver is unavailable: the first send to this peer registers it again.
+            sendExceptions++;
+            peer.pendingRegistrationId = Aeron.NULL_VALUE;
+        }
+        return true;
+    }
+
+    /**
+     * Forgets a peer: closes its publication (or cancels its registration); later sends to it return false
+     * and frames from it are dropped. Agent thread. Never throws.
+     *
+     * @return true if it was a peer.
+     */
+    public boolean removePeer(final int memberId)
+    {
+        final Peer peer = peers.remove(memberId);
+        if (null == peer)
+        {
+            return false;
+        }
+        release(peer);
+        return true;
+    }
+
+    /** @return true if {@code memberId} is a peer (its publication may still be pending). Agent thread. */
+    public boolean hasPeer(final int memberId)
+    {
+        return peers.containsKey(memberId);
+    }
+
+    /** @return the number of peers. Agent thread. */
+    public int peerCount()
+    {
+        return peers.size();
+    }
+
+    private void release(final Peer peer)
+    {
+        CloseHelper.quietClose(peer.publication);
+        peer.publication = null;
+        if (Aeron.NULL_VALUE != peer.pendingRegistrationId && !aeron.isClosed())
+        {
+            try
+            {
+                aeron.asyncRemovePublication(peer.pendingRegistrationId);
+            }
+            catch (final RuntimeException ignore)
+            {
+                // the driver is gone; nothing to release
+            }
+        }
+        peer.pendingRegistrationId = Aeron.NULL_VALUE;
     }
 
     /**
@@ -393,6 +495,7 @@ public final class AeronTransport implements Transport
         final Peer peer = peers.get(memberId);
         if (null == peer)
         {
+            sendsToUnknownMember++;
             sendFailures.incrementRelease();
             return false;
         }
@@ -538,7 +641,12 @@ public final class AeronTransport implements Transport
             reconnect(peer);
         }
 
-        if (Aeron.NULL_VALUE != peer.pendingRegistrationId)
+        if (Aeron.NULL_VALUE == peer.pendingRegistrationId)
+        {
+            // Registration could not even be started (addPeer while the driver was away): start it now.
+            peer.pendingRegistrationId = aeron.asyncAddExclusivePublication(peer.channel, peer.streamId);
+        }
+        else
         {
             try
             {
@@ -667,6 +775,12 @@ public final class AeronTransport implements Transport
         return sendFailures.get();
     }
 
+    /** @return sends to a member that is not a peer (no endpoint known, or forgotten). Agent thread. */
+    public long sendsToUnknownMember()
+    {
+        return sendsToUnknownMember;
+    }
+
     /** @return exceptions caught from Aeron while sending. Agent thread. */
     public long sendExceptions()
     {
@@ -710,20 +824,9 @@ public final class AeronTransport implements Transport
             return;
         }
         closed = true;
-        for (final Peer peer : peerArray)
+        for (final Peer peer : peers.values())
         {
-            CloseHelper.quietClose(peer.publication);
-            if (Aeron.NULL_VALUE != peer.pendingRegistrationId && !aeron.isClosed())
-            {
-                try
-                {
-                    aeron.asyncRemovePublication(peer.pendingRegistrationId);
-                }
-                catch (final RuntimeException ignore)
-                {
-                    // the driver is gone; nothing to release
-                }
-            }
+            release(peer);
         }
         CloseHelper.quietCloseAll(subscription, sentFrames, sentBytes, receivedFrames, receivedBytes, droppedFrames, sendFailures);
     }

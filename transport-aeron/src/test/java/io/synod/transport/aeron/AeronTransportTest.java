@@ -24,6 +24,7 @@ import static io.synod.transport.aeron.TestSupport.await;
 import static io.synod.transport.aeron.TestSupport.freeEndpoint;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -269,6 +270,34 @@ class AeronTransportTest
         assertFalse(t1.send(99, frame, 0, frame.capacity()));
         assertTrue(t1.sendFailures() >= 1001);
         assertEquals(0, t1.sentFrames());
+    }
+
+    @Test
+    void shouldConnectToAndForgetAMemberAtRunTime()
+    {
+        final String e1 = freeEndpoint();
+        final String e2 = freeEndpoint();
+        final String e3 = freeEndpoint();
+        final AeronTransport t1 = track(new AeronTransport(runtime.aeron(), udp(1, e1, e2)));
+        final AeronTransport t3 = track(new AeronTransport(runtime.aeron(), udp(3, e1, e2).endpoint(3, e3)));
+        final byte[] frame = voteRequest(1, 3, 5);
+        final UnsafeBuffer buffer = new UnsafeBuffer(frame);
+
+        assertFalse(t1.hasPeer(3));
+        assertFalse(t1.send(3, buffer, 0, frame.length), "no endpoint known for member 3");
+        assertEquals(1, t1.sendsToUnknownMember());
+
+        assertTrue(t1.addPeer(3, e3), "publication added without waiting for the driver");
+        assertFalse(t1.addPeer(3, e3), "same endpoint again: nothing to do");
+        assertEquals(2, t1.peerCount());
+        sendUntilDelivered(t1, t3, 3, frame);
+
+        assertTrue(t1.removePeer(3));
+        assertFalse(t1.removePeer(3));
+        assertFalse(t1.hasPeer(3));
+        assertFalse(t1.send(3, buffer, 0, frame.length), "member 3 forgotten");
+        assertEquals(2, t1.sendsToUnknownMember());
+        assertThrows(IllegalArgumentException.class, () -> t1.addPeer(1, e1), "this member is not its own peer");
     }
 
     @Test
