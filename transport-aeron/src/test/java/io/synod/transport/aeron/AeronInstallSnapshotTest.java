@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * follower wiped clean rejoins through InstallSnapshot of a {@link KeyValueStateMachine} holding many keys.
  *
  * <p>Three members start; one follower is stopped. The others load {@code synod.install.keys} keys
- * (100,000 by default; 1,000,000 with {@code -Psoak}), snapshot once the load is applied and compact their
+ * (1,000,000 by default; {@code -Dsynod.install.keys=N} for another size), snapshot once the load is applied and compact their
  * logs behind the snapshot. The follower's directories (log, hard state, snapshots) are deleted and it is
  * started empty: the leader's log no longer reaches back to index 1, so it can only catch up by installing
  * the leader's snapshot. It must end with the leader's snapshot index, checksum and state digest.
@@ -88,7 +88,7 @@ class AeronInstallSnapshotTest
     @Test
     void shouldRejoinAFollowerWipedWhileDownThroughInstallSnapshot()
     {
-        keys = Integer.getInteger("synod.install.keys", 100_000);
+        keys = Integer.getInteger("synod.install.keys", 1_000_000);
         rejoinWipedFollower(true);
     }
 
@@ -101,7 +101,7 @@ class AeronInstallSnapshotTest
     @Test
     void shouldRejoinAFollowerWipedAfterItAcknowledgedTheLoad()
     {
-        keys = Math.min(20_000, Integer.getInteger("synod.install.keys", 100_000));
+        keys = Math.min(20_000, Integer.getInteger("synod.install.keys", 1_000_000));
         rejoinWipedFollower(false);
     }
 
