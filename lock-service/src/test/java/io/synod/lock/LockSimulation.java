@@ -334,6 +334,11 @@ final class LockSimulation
 
     LockSimulation(final long seed, final int clientCount)
     {
+        this(seed, clientCount, config -> {});
+    }
+
+    LockSimulation(final long seed, final int clientCount, final java.util.function.Consumer<io.synod.raft.RaftConfig> configurer)
+    {
         this.seed = seed;
         this.random = new SplittableRandom(seed);
         this.size = random.nextBoolean() ? 3 : 5;
@@ -353,7 +358,7 @@ final class LockSimulation
             recordings.add(recorder);
             current[memberId] = recorder;
             return new LockStateMachine(recorder);
-        }, config -> {});
+        }, configurer);
         for (int i = 0; i < clientCount; i++)
         {
             clients.add(new SimClient(i, 1 + i % size));

@@ -22,6 +22,17 @@ class LockSimulationTest
         assertTrue(simulation.totalGrantEvents > 100, simulation.summary());
     }
 
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 42})
+    void shouldKeepAllChecksWithSnapshotsEnabled(final long seed)
+    {
+        final LockSimulation simulation = new LockSimulation(seed, 12, config -> config.snapshotEntriesThreshold(50));
+        simulation.run(15_000 * LockSimulation.MS, 5_000 * LockSimulation.MS);
+        System.out.println("lock simulation with snapshots " + simulation.summary());
+        assertEquals(0, simulation.validWritesRejected, "a write from a client with a valid lease was rejected as stale");
+        assertTrue(simulation.totalGrantEvents > 100, simulation.summary());
+    }
+
     @Property(tries = 3)
     void shouldHoldLockInvariantsForAnySeed(@ForAll final long seed)
     {
