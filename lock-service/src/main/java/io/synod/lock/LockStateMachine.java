@@ -529,22 +529,38 @@ public final class LockStateMachine implements StateMachine
         events.onSessionClosed(index, sessionId, expired);
     }
 
-    private void onAcquire(final long index)
+    /**
+     * The common start of ACQUIRE and RELEASE: the session must be live and the request new (a retried
+     * request id is answered DUPLICATE); a live session's activity moves to the current log time.
+     *
+     * @return the session, or null when the command was answered here.
+     */
+    private Session admit(final long index, final long sessionId, final long requestId)
     {
-        final long sessionId = command.sessionId();
-        final long requestId = command.requestId();
         final Session session = sessions.get(sessionId);
         if (session == null)
         {
             fail(index, sessionId, requestId, LockStatus.SESSION_EXPIRED);
-            return;
+            return null;
         }
         if (!session.markApplied(requestId))
         {
             responseStatus = LockStatus.DUPLICATE;
-            return;
+            return null;
         }
         session.lastActiveNs = Math.max(session.lastActiveNs, logTimeNs);
+        return session;
+    }
+
+    private void onAcquire(final long index)
+    {
+        final long sessionId = command.sessionId();
+        final long requestId = command.requestId();
+        final Session session = admit(index, sessionId, requestId);
+        if (session == null)
+        {
+            return;
+        }
         final int kind = command.kind();
         final int capacity = kind == LockCommand.MUTEX ? 1 : command.capacity();
         final int permits = kind == LockCommand.MUTEX ? 1 : command.permits();
@@ -613,18 +629,11 @@ public final class LockStateMachine implements StateMachine
     {
         final long sessionId = command.sessionId();
         final long requestId = command.requestId();
-        final Session session = sessions.get(sessionId);
+        final Session session = admit(index, sessionId, requestId);
         if (session == null)
         {
-            fail(index, sessionId, requestId, LockStatus.SESSION_EXPIRED);
             return;
         }
-        if (!session.markApplied(requestId))
-        {
-            responseStatus = LockStatus.DUPLICATE;
-            return;
-        }
-        session.lastActiveNs = Math.max(session.lastActiveNs, logTimeNs);
         final Resource resource = lookup(command.buffer(), command.nameOffset(), command.nameLength());
         final Hold hold = resource == null ? null : resource.find(sessionId, command.thread());
         if (hold == null)
