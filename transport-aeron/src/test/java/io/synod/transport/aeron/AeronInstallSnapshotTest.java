@@ -258,7 +258,7 @@ class AeronInstallSnapshotTest
     {
         final Path dir = memberDirectory(member);
         final ChronicleRaftLog log = ChronicleRaftLog.open(dir.resolve("log"), Durability.PAGE_CACHE, CLUSTER_ID, member);
-        final FileHardState hardState = FileHardState.open(createDirectories(dir).resolve("hard-state"), CLUSTER_ID, member);
+        final FileHardState hardState = FileHardState.open(TestSupport.createDirectories(dir).resolve("hard-state"), CLUSTER_ID, member);
         snapshotStores[member] = FileSnapshotStore.open(dir.resolve("snapshots"), CLUSTER_ID, member);
         stateMachines[member] = new KeyValueStateMachine(keys);
         final AeronRaftNode.Builder builder = AeronRaftNode.builder()
@@ -341,18 +341,6 @@ class AeronInstallSnapshotTest
             }
         }
         return sb.toString();
-    }
-
-    private static Path createDirectories(final Path dir)
-    {
-        try
-        {
-            return Files.createDirectories(dir);
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
     }
 
     private static void deleteRecursively(final Path dir)

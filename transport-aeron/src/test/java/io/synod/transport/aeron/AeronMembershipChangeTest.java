@@ -266,7 +266,7 @@ class AeronMembershipChangeTest
 
     private AeronRaftNode start(final int member, final boolean joining)
     {
-        final Path dir = createDirectories(root.resolve("member-" + member));
+        final Path dir = TestSupport.createDirectories(root.resolve("member-" + member));
         final ChronicleRaftLog log = ChronicleRaftLog.open(dir.resolve("log"), Durability.PAGE_CACHE, CLUSTER_ID, member);
         final FileHardState hardState = FileHardState.open(dir.resolve("hard-state"), CLUSTER_ID, member);
         final FileSnapshotStore snapshots = FileSnapshotStore.open(dir.resolve("snapshots"), CLUSTER_ID, member);
@@ -400,17 +400,5 @@ class AeronMembershipChangeTest
             }
         }
         return sb.toString();
-    }
-
-    private static Path createDirectories(final Path dir)
-    {
-        try
-        {
-            return Files.createDirectories(dir);
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
     }
 }

@@ -3,6 +3,8 @@ package io.synod.transport.aeron;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -59,5 +61,18 @@ final class TestSupport
     static void await(final Duration timeout, final Supplier<String> what, final BooleanSupplier condition)
     {
         await(timeout, what, () -> { }, condition);
+    }
+
+    /** Files.createDirectories without the checked exception. */
+    static Path createDirectories(final Path dir)
+    {
+        try
+        {
+            return Files.createDirectories(dir);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
     }
 }
