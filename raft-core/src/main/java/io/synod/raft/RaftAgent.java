@@ -46,6 +46,7 @@ public final class RaftAgent implements Agent
     private static final int SESSION_HEADER = 20;
     private static final int MEMBERSHIP_MSG_TYPE = 4;
     private static final int TRANSFER_MSG_TYPE = 5;
+    private static final int FORWARD_MSG_TYPE = 6;
     private static final ReadMode[] READ_MODES = ReadMode.values();
     private static final int GROUP_ID_OFFSET = 0;
     private static final int CORRELATION_ID_OFFSET = 4;
@@ -63,6 +64,7 @@ public final class RaftAgent implements Agent
     private final Transport.FrameHandler frameHandler = this::onFrame;
     private final MessageHandler proposalDrainer = this::onProposal;
     private final String roleName;
+    private Duty[] duties = new Duty[0];
 
     /**
      * @param clock                  read once per duty cycle.
@@ -119,11 +121,18 @@ public final class RaftAgent implements Agent
     public boolean propose(
         final int groupId, final long correlationId, final DirectBuffer command, final int offset, final int length)
     {
+        return offerCommand(PROPOSE_MSG_TYPE, groupId, correlationId, command, offset, length);
+    }
+
+    private boolean offerCommand(
+        final int msgTypeId, final int groupId, final long correlationId, final DirectBuffer command, final int offset,
+        final int length)
+    {
         if (!groupById.containsKey(groupId))
         {
             throw new IllegalArgumentException("unknown group " + groupId);
         }
-        final int claimIndex = proposals.tryClaim(PROPOSE_MSG_TYPE, COMMAND_OFFSET + length);
+        final int claimIndex = proposals.tryClaim(msgTypeId, COMMAND_OFFSET + length);
         if (claimIndex <= 0)
         {
             return false;
@@ -134,6 +143,43 @@ public final class RaftAgent implements Agent
         buffer.putBytes(claimIndex + COMMAND_OFFSET, command, offset, length);
         proposals.commit(claimIndex);
         return true;
+    }
+
+    /**
+     * Offers a command for the group's leader from any thread, at most once and with no outcome reported
+     * (see {@link RaftNode#forward}): appended here if this member leads, else sent to the leader it
+     * knows. For commands whose effect the caller learns from the applied state and retries until then.
+     * Allocation-free.
+     *
+     * @return {@code false} if the ring buffer is full (back-pressure: retry later).
+     */
+    public boolean forward(final int groupId, final DirectBuffer command, final int offset, final int length)
+    {
+        return offerCommand(FORWARD_MSG_TYPE, groupId, 0, command, offset, length);
+    }
+
+    /**
+     * Adds work to run on the agent thread at the end of every duty cycle, after the groups have applied
+     * what committed, with the cycle's {@code nowNs}: lock clients, tickers, anything that must see the
+     * state machines from their own thread. Call before the agent starts; not thread-safe.
+     */
+    public RaftAgent addDuty(final Duty duty)
+    {
+        final Duty[] grown = java.util.Arrays.copyOf(duties, duties.length + 1);
+        grown[duties.length] = java.util.Objects.requireNonNull(duty, "duty");
+        duties = grown;
+        return this;
+    }
+
+    /** Work run on the agent thread once per duty cycle; see {@link #addDuty}. */
+    @FunctionalInterface
+    public interface Duty
+    {
+        /**
+         * @param nowNs the clock reading of this duty cycle.
+         * @return work done (0 lets the idle strategy back off).
+         */
+        int doWork(long nowNs);
     }
 
     /**
@@ -280,6 +326,10 @@ public final class RaftAgent implements Agent
         {
             work += group.apply();
         }
+        for (final Duty duty : duties)
+        {
+            work += duty.doWork(nowNs);
+        }
         return work;
     }
 
@@ -356,6 +406,11 @@ public final class RaftAgent implements Agent
         if (msgTypeId == TRANSFER_MSG_TYPE)
         {
             group.transferLeadership(correlationId, buffer.getInt(index + COMMAND_OFFSET));
+            return;
+        }
+        if (msgTypeId == FORWARD_MSG_TYPE)
+        {
+            group.forward(buffer, index + COMMAND_OFFSET, length - COMMAND_OFFSET);
             return;
         }
         if (msgTypeId == SESSION_MSG_TYPE)

@@ -11,6 +11,9 @@ public final class RaftCounters
     long framesReceived;
     long framesSent;
     long sendFailures;
+    long forwardsSent;
+    long forwardsAppended;
+    long forwardsDropped;
     final long[] framesDropped = new long[FrameCheck.REASON_COUNT];
 
     /** @return frames accepted for processing. */
@@ -46,6 +49,27 @@ public final class RaftCounters
             total += count;
         }
         return total;
+    }
+
+    /** @return commands this member forwarded to the leader it knew ({@link io.synod.raft.codec.MessageType#FORWARD}). */
+    public long forwardsSent()
+    {
+        return forwardsSent;
+    }
+
+    /** @return forwarded commands this member appended as leader (its own {@code forward} calls included). */
+    public long forwardsAppended()
+    {
+        return forwardsAppended;
+    }
+
+    /**
+     * @return forwarded commands dropped here: no leader known, not the leader any more, leadership in
+     * transfer, too large, or no room in the outbox. Forwarding is at most once; callers retry.
+     */
+    public long forwardsDropped()
+    {
+        return forwardsDropped;
     }
 
     void drop(final int reason)

@@ -290,7 +290,8 @@ public final class RaftNode
         // added it, or we are joining); anything else must come from a known member.
         final boolean leaderMessage = type == MessageType.APPEND_REQUEST || type == MessageType.INSTALL_SNAPSHOT ||
             type == MessageType.TIMEOUT_NOW;
-        if (header.to() != memberId || from == memberId || from <= 0 || (!leaderMessage && !peerById.containsKey(from)))
+        if (header.to() != memberId || from == memberId || from <= 0 ||
+            (!leaderMessage && !peerById.containsKey(from) && !(type == MessageType.VOTE_REQUEST && candidateUpToDate(buffer, header.bodyOffset()))))
         {
             counters.drop(FrameCheck.UNKNOWN_MEMBER);
             return;
@@ -394,6 +395,10 @@ public final class RaftNode
             case MessageType.TIMEOUT_NOW:
                 onTimeoutNow(from);
                 break;
+            case MessageType.FORWARD:
+                // One hop only: a member that no longer leads drops it rather than passing it on.
+                appendForwarded(buffer, body, header.bodyLength());
+                break;
             default:
                 counters.drop(FrameCheck.BAD_TYPE);
         }
@@ -429,6 +434,52 @@ public final class RaftNode
         final long index = log.lastIndex() + 1;
         appendToLog(index, currentTerm, EntryType.COMMAND, buffer, offset, length);
         proposals.add(index, currentTerm, correlationId);
+    }
+
+    /**
+     * Passes a command to the leader, at most once and with no outcome reported (proposal forwarding).
+     * The leader appends it like a proposal; a follower or learner sends it to the leader it knows
+     * ({@link MessageType#FORWARD}), which appends it if it still leads. Dropped and counted
+     * ({@link RaftCounters#forwardsDropped()}) when no leader is known, during a leadership transfer,
+     * when too large or when the outbox is full.
+     *
+     * <p>For commands whose effect the caller learns from the applied state, and which it retries until
+     * then: the state machine must make a retried command harmless (request ids, sessions), since a
+     * forward whose entry was lost with a leader and the retry may both be applied. Allocation-free.
+     */
+    public void forward(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (role == RaftRole.LEADER)
+        {
+            appendForwarded(buffer, offset, length);
+            return;
+        }
+        if (length > config.maxCommandBytes() || leaderId == 0 || leaderId == memberId)
+        {
+            counters.forwardsDropped++;
+            return;
+        }
+        final int frame = outbox.reserve(leaderId, MessageHeader.LENGTH + length);
+        if (frame < 0)
+        {
+            counters.forwardsDropped++;
+            return;
+        }
+        final int body = outHeader.wrap(outbox.buffer, frame).encode(
+            MessageType.FORWARD, 0, clusterId, groupId, memberId, leaderId, currentTerm, length);
+        outbox.buffer.putBytes(body, buffer, offset, length);
+        counters.forwardsSent++;
+    }
+
+    private void appendForwarded(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (role != RaftRole.LEADER || transferTarget != 0 || length > config.maxCommandBytes())
+        {
+            counters.forwardsDropped++;
+            return;
+        }
+        appendToLog(log.lastIndex() + 1, currentTerm, EntryType.COMMAND, buffer, offset, length);
+        counters.forwardsAppended++;
     }
 
     /**
@@ -1256,6 +1307,22 @@ public final class RaftNode
     // Votes
     // ------------------------------------------------------------------------------------------
 
+    /**
+     * A vote request from a member our configuration does not list is still heard when the candidate's
+     * log is at least as up to date as ours (§4.2.1: servers process requests without consulting their
+     * configurations). Our configuration may lag behind the one that made the candidate, or us, a voter:
+     * a joining member that has received nothing yet may already be a voter in the candidate's
+     * configuration, and without its vote no one could be elected. A removed member lags behind the log
+     * that removed it, so it is still dropped.
+     */
+    private boolean candidateUpToDate(final DirectBuffer buffer, final int body)
+    {
+        voteRequest.wrap(buffer, body);
+        final long lastLogTerm = voteRequest.lastLogTerm();
+        final long ourLastTerm = log.lastTerm();
+        return lastLogTerm > ourLastTerm || (lastLogTerm == ourLastTerm && voteRequest.lastLogIndex() >= log.lastIndex());
+    }
+
     private void onVoteRequest(final int from, final long term, final boolean preVote, final long lastLogIndex, final long lastLogTerm)
     {
         // §5.4.1: grant only to a candidate whose log is at least as up to date as ours.
@@ -1271,7 +1338,7 @@ public final class RaftNode
         // term == currentTerm here: a higher term was adopted before dispatch.
         final boolean canVote = votedFor == from || (votedFor == HardState.NO_VOTE && leaderId == 0);
         // Votes depend on the candidate's log, not on our configuration, which may lag behind the one that
-        // made the candidate (or us) a voter (§4.2.3); senders outside our configuration never get here.
+        // made the candidate (or us) a voter (§4.2.3); senders outside it get here only with an up-to-date log.
         final boolean grant = canVote && upToDate;
         if (grant)
         {
@@ -2320,6 +2387,6 @@ public final class RaftNode
     {
         return "RaftNode{group=" + groupId + ", member=" + memberId + ", role=" + role + ", term=" + currentTerm +
             ", leader=" + leaderId + ", commit=" + commitIndex + ", applied=" + lastApplied +
-            ", last=" + log.lastIndex() + "/" + log.lastTerm() + (role == RaftRole.LEADER ? ", peers=" + java.util.Arrays.toString(peers) : "") + "}";
+            ", last=" + log.lastIndex() + "/" + log.lastTerm() + ", " + membership() + (role == RaftRole.LEADER ? ", peers=" + java.util.Arrays.toString(peers) : "") + "}";
     }
 }

@@ -118,7 +118,9 @@ class RaftAgentFrameDropTest
     @Test
     void shouldDropFrameFromUnknownMember()
     {
-        deliver(Frames.frame(MessageType.VOTE_REQUEST, 0, CLUSTER_ID, GROUP_ID, 4, SELF, 1, Frames.voteRequestBody(0, 0)));
+        // Vote requests from outside the configuration are heard when the candidate's log is up to date
+        // (RaftNode#candidateUpToDate); responses and everything else from an unknown member are not.
+        deliver(Frames.frame(MessageType.VOTE_RESPONSE, 0, CLUSTER_ID, GROUP_ID, 4, SELF, 1, Frames.voteResponseBody(true)));
         assertDroppedByNode(FrameCheck.UNKNOWN_MEMBER);
     }
 

@@ -36,7 +36,7 @@ class RaftAgentFrameFuzzProperties
         harness.doWork();
         for (final byte[] frame : frames)
         {
-            final Expected expected = expect(frame);
+            final Expected expected = expect(frame, harness.node.log().lastIndex(), harness.node.log().lastTerm());
             Statistics.label("verdict").collect(expected.toString());
             final long agentDroppedBefore = harness.agent.framesDropped(expected.reason);
             final long nodeDroppedBefore = harness.node.counters().framesDropped(expected.reason);
@@ -110,7 +110,7 @@ class RaftAgentFrameFuzzProperties
     }
 
     /** Decodes the frame independently of the codecs (byte offsets from the layout in MessageHeader's javadoc). */
-    static Expected expect(final byte[] frame)
+    static Expected expect(final byte[] frame, final long ourLastIndex, final long ourLastTerm)
     {
         if (frame.length < MessageHeader.LENGTH)
         {
@@ -141,13 +141,15 @@ class RaftAgentFrameFuzzProperties
             case MessageType.SNAPSHOT_RESPONSE -> fixed = 24;
             case MessageType.READ_INDEX_REQUEST, MessageType.READ_INDEX_RESPONSE -> fixed = 24;
             case MessageType.TIMEOUT_NOW -> fixed = 8;
+            case MessageType.FORWARD -> fixed = 0;
             default ->
             {
                 return new Expected(FrameCheck.BAD_TYPE, true);
             }
         }
         if (bodyLength != frame.length - MessageHeader.LENGTH ||
-            (type == MessageType.APPEND_REQUEST || type == MessageType.INSTALL_SNAPSHOT ? bodyLength < fixed : bodyLength != fixed))
+            (type == MessageType.APPEND_REQUEST || type == MessageType.INSTALL_SNAPSHOT || type == MessageType.FORWARD ?
+            bodyLength < fixed : bodyLength != fixed))
         {
             return new Expected(FrameCheck.BAD_LENGTH, true);
         }
@@ -166,7 +168,11 @@ class RaftAgentFrameFuzzProperties
         // A leader may be a member this one's configuration does not list yet; other messages need a known sender.
         final boolean leaderMessage = type == MessageType.APPEND_REQUEST || type == MessageType.INSTALL_SNAPSHOT ||
             type == MessageType.TIMEOUT_NOW;
-        if (to != MEMBER_ID || from == MEMBER_ID || from <= 0 || (!leaderMessage && from != 2 && from != 3))
+        // So may a candidate whose log is at least as up to date as ours (our configuration may lag behind its).
+        final boolean upToDateCandidate = type == MessageType.VOTE_REQUEST &&
+            (buffer.getLong(MessageHeader.LENGTH + 8, le) > ourLastTerm ||
+            (buffer.getLong(MessageHeader.LENGTH + 8, le) == ourLastTerm && buffer.getLong(MessageHeader.LENGTH, le) >= ourLastIndex));
+        if (to != MEMBER_ID || from == MEMBER_ID || from <= 0 || (!leaderMessage && !upToDateCandidate && from != 2 && from != 3))
         {
             return new Expected(FrameCheck.UNKNOWN_MEMBER, false);
         }

@@ -61,7 +61,8 @@ public final class FrameCheck
         {
             return BAD_LENGTH;
         }
-        final boolean variable = type == MessageType.APPEND_REQUEST || type == MessageType.INSTALL_SNAPSHOT;
+        final boolean variable = type == MessageType.APPEND_REQUEST || type == MessageType.INSTALL_SNAPSHOT ||
+            type == MessageType.FORWARD;
         if (variable ? bodyLength < fixedBodyLength : bodyLength != fixedBodyLength)
         {
             return BAD_LENGTH;

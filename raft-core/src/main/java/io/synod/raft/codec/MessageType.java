@@ -27,8 +27,14 @@ public final class MessageType
     /** Leadership transfer: the leader tells an up-to-date voter to start an election now. Body: 8 reserved bytes. */
     public static final int TIMEOUT_NOW = 9;
 
+    /**
+     * A command a follower or learner passes on to the leader it knows (proposal forwarding). Body: the
+     * command bytes, nothing else. At most once: the leader appends it if it still leads, else drops it.
+     */
+    public static final int FORWARD = 10;
+
     /** Largest type code this version understands; anything else is dropped. */
-    public static final int MAX = TIMEOUT_NOW;
+    public static final int MAX = FORWARD;
 
     private MessageType()
     {
@@ -58,6 +64,8 @@ public final class MessageType
                 return ReadIndexMessage.LENGTH;
             case TIMEOUT_NOW:
                 return 8;
+            case FORWARD:
+                return 0;
             default:
                 return -1;
         }
@@ -85,6 +93,8 @@ public final class MessageType
                 return "READ_INDEX_RESPONSE";
             case TIMEOUT_NOW:
                 return "TIMEOUT_NOW";
+            case FORWARD:
+                return "FORWARD";
             default:
                 return "UNKNOWN(" + type + ")";
         }

@@ -309,6 +309,17 @@ public final class LoopbackCluster
     }
 
     /**
+     * Forwards a command through a member's agent to the leader it knows (see {@code RaftNode#forward}):
+     * at most once, no outcome reported.
+     *
+     * @return false if the agent's ring buffer was full.
+     */
+    public boolean forward(final int memberId, final DirectBuffer command, final int offset, final int length)
+    {
+        return members[memberId - 1].agent.forward(GROUP_ID, command, offset, length);
+    }
+
+    /**
      * Requests a read through a member's agent.
      *
      * @return false if the agent's ring buffer was full.

@@ -416,11 +416,29 @@ public final class Simulation
         }
         if (target.alive)
         {
-            proposeTo(target, nextCorrelationId++);
+            if (random.nextInt(5) == 0)
+            {
+                forwardTo(target, nextCorrelationId++);
+            }
+            else
+            {
+                proposeTo(target, nextCorrelationId++);
+            }
         }
     }
 
-    private boolean proposeTo(final SimNode target, final long correlationId)
+    /** A fifth of the client's commands go through {@code RaftNode#forward}: no outcome, at most once. */
+    private void forwardTo(final SimNode target, final long correlationId)
+    {
+        final UnsafeBuffer command = randomCommand(correlationId);
+        if (target.agent.forward(GROUP_ID, command, 0, command.capacity()))
+        {
+            target.doWork();
+        }
+    }
+
+    /** 8 to 64 bytes: the correlation id, then random bytes. */
+    private UnsafeBuffer randomCommand(final long correlationId)
     {
         final int length = 8 + random.nextInt(57);
         final UnsafeBuffer command = new UnsafeBuffer(new byte[length]);
@@ -429,6 +447,13 @@ public final class Simulation
         {
             command.putByte(i, (byte)random.nextInt(256));
         }
+        return command;
+    }
+
+    private boolean proposeTo(final SimNode target, final long correlationId)
+    {
+        final UnsafeBuffer command = randomCommand(correlationId);
+        final int length = command.capacity();
         proposalHashes.put(correlationId, Hashing.hash(io.synod.raft.EntryType.COMMAND, command, 0, length));
         if (!target.agent.propose(GROUP_ID, correlationId, command, 0, length))
         {
