@@ -64,7 +64,7 @@ public final class RaftAgent implements Agent
     private final Transport.FrameHandler frameHandler = this::onFrame;
     private final MessageHandler proposalDrainer = this::onProposal;
     private final String roleName;
-    private Duty[] duties = new Duty[0];
+    private volatile Duty[] duties = new Duty[0];
 
     /**
      * @param clock                  read once per duty cycle.
@@ -161,12 +161,14 @@ public final class RaftAgent implements Agent
     /**
      * Adds work to run on the agent thread at the end of every duty cycle, after the groups have applied
      * what committed, with the cycle's {@code nowNs}: lock clients, tickers, anything that must see the
-     * state machines from their own thread. Call before the agent starts; not thread-safe.
+     * state machines from their own thread. May be called while the agent runs (the duty starts with a
+     * later cycle), from one host thread at a time.
      */
     public RaftAgent addDuty(final Duty duty)
     {
-        final Duty[] grown = java.util.Arrays.copyOf(duties, duties.length + 1);
-        grown[duties.length] = java.util.Objects.requireNonNull(duty, "duty");
+        final Duty[] current = duties;
+        final Duty[] grown = java.util.Arrays.copyOf(current, current.length + 1);
+        grown[current.length] = java.util.Objects.requireNonNull(duty, "duty");
         duties = grown;
         return this;
     }

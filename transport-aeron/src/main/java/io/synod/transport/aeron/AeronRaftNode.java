@@ -453,6 +453,29 @@ public final class AeronRaftNode implements AutoCloseable
     }
 
     /**
+     * Passes a command to the group's leader from any thread, at most once and with no outcome (see
+     * {@link RaftAgent#forward}): for members that do not lead, learners included, and commands whose
+     * effect the caller learns from the applied state and retries until then. Allocation-free.
+     *
+     * @return false on back-pressure (the proposal ring is full).
+     */
+    public boolean forward(final DirectBuffer command, final int offset, final int length)
+    {
+        return raftAgent.forward(groupId, command, offset, length);
+    }
+
+    /**
+     * Runs {@code duty} on this node's agent thread at the end of every duty cycle, with the cycle's
+     * {@code nowNs} (see {@link RaftAgent#addDuty}): lock clients, lock tickers, anything that reads the
+     * state machine on its own thread. From one host thread at a time.
+     */
+    public AeronRaftNode addDuty(final RaftAgent.Duty duty)
+    {
+        raftAgent.addDuty(duty);
+        return this;
+    }
+
+    /**
      * Proposes a command without allocating; the outcome goes to the node's {@link ProposalHandler}.
      * Any thread.
      *
