@@ -592,6 +592,8 @@ public final class LockStateMachine implements StateMachine
         }
         if (resource.waits.isEmpty() && resource.used + permits <= resource.capacity)
         {
+            responseStatus = LockStatus.GRANTED;
+            responseFence = index;
             grant(index, resource, sessionId, thread, requestId, permits, command.buffer(), command.valueOffset(), command.valueLength());
             events.onHoldersChanged(index, resource.nameBuffer, resource.name.length);
             return;
@@ -679,22 +681,51 @@ public final class LockStateMachine implements StateMachine
         }
     }
 
-    /** Grants waits at the head of the queue while they fit (FIFO, no barging). @return true if any was granted. */
-    private boolean grantWaiters(final long index, final Resource resource)
+    /**
+     * Grants waits at the head of the queue while they fit (FIFO, no barging).
+     *
+     * <p>A session and thread may have several waits queued (asynchronous acquires). Once one of them is
+     * granted, the next that reaches the head is decided exactly as the same ACQUIRE arriving now would
+     * be: in the same mode it is a reentrant acquire (same fence, count + 1, or {@link LockStatus#HOLD_LIMIT}),
+     * in the other mode of a read-write lock it is {@link LockStatus#ILLEGAL} (no upgrade or downgrade).
+     * Invariant: a session and thread have at most one hold per mutex or read-write lock.
+     */
+    private void grantWaiters(final long index, final Resource resource)
     {
-        boolean granted = false;
         Wait head;
-        while ((head = resource.waits.peekFirst()) != null && resource.used + head.permits <= resource.capacity)
+        while ((head = resource.waits.peekFirst()) != null)
         {
+            final Hold own = resource.kind == LockCommand.SEMAPHORE ? null : resource.find(head.sessionId, head.thread);
+            if (own == null && resource.used + head.permits > resource.capacity)
+            {
+                return;
+            }
             resource.waits.pollFirst();
-            valueView.wrap(head.value, 0, head.valueLength);
-            grant(index, resource, head.sessionId, head.thread, head.requestId, head.permits, valueView, 0, head.valueLength);
+            if (own == null)
+            {
+                valueView.wrap(head.value, 0, head.valueLength);
+                grant(index, resource, head.sessionId, head.thread, head.requestId, head.permits, valueView, 0, head.valueLength);
+            }
+            else if (own.permits != head.permits)
+            {
+                events.onFailed(index, head.sessionId, head.requestId, LockStatus.ILLEGAL);
+            }
+            else if (own.count >= maxHoldCount)
+            {
+                events.onFailed(index, head.sessionId, head.requestId, LockStatus.HOLD_LIMIT);
+            }
+            else
+            {
+                own.count++;
+                events.onGranted(index, head.sessionId, head.requestId, head.thread, resource.nameBuffer, resource.name.length,
+                    own.fence, own.count);
+            }
             freeWaits.addLast(head);
-            granted = true;
         }
-        return granted;
     }
 
+    /** Grants a new hold, or more permits of a semaphore hold; reports it. Leaves the response alone: the
+     * entry being applied may be a RELEASE, CLOSE or TICK that let a waiter in. */
     private void grant(
         final long index, final Resource resource, final long sessionId, final long thread, final long requestId,
         final int permits, final DirectBuffer value, final int valueOffset, final int valueLength)
@@ -719,8 +750,6 @@ public final class LockStateMachine implements StateMachine
         value.getBytes(valueOffset, hold.value, 0, valueLength);
         hold.valueLength = valueLength;
         resource.used += permits;
-        responseStatus = LockStatus.GRANTED;
-        responseFence = index;
         final int reported = resource.kind == LockCommand.SEMAPHORE ? hold.permits : hold.count;
         events.onGranted(index, sessionId, requestId, thread, resource.nameBuffer, resource.name.length, index, reported);
     }
@@ -923,6 +952,7 @@ public final class LockStateMachine implements StateMachine
             clear();
             throw ex instanceof IllegalStateException ? ex : new IllegalStateException("corrupt lock snapshot: " + ex, ex);
         }
+        events.onRestored(this, lastAppliedIndex);
     }
 
     private void clear()
