@@ -25,6 +25,11 @@ import java.util.concurrent.CompletionException;
  * <p><b>Wiring.</b> Register as the {@link LockEvents} of the co-located replica's
  * {@link LockStateMachine} (it forwards to its {@link FencedLocks}) and call {@link #doWork} on that
  * member's agent thread.
+ * <p><b>Snapshots.</b> When the replica is restored from a snapshot (InstallSnapshot, or a restart from a
+ * stored one, possibly into a new {@link LockStateMachine}), the session reconciles its campaigns from the
+ * restored replica (see {@link io.synod.lock.LockClient}): a campaign the snapshot decided completes, a
+ * leadership it ended is reported lost; and every observer is told the leader the restored replica
+ * knows (or "no leader") if it is not the one it was last told. Later queries read the restored replica.
  * <p><b>Threading.</b> {@link #campaign}, {@link #campaignAsync}, {@link #resign}, {@link #leader} and
  * {@link #observe} from any thread; observers are called on the agent thread.
  * <p><b>Allocation.</b> Allocates per call (futures, strings); elections are not a hot path.
@@ -34,7 +39,8 @@ public final class NamedElections implements LockEvents
     public static final String PREFIX = "election/";
 
     private final FencedLocks locks;
-    private final LockStateMachine replica;
+    /** The co-located replica; replaced by the one {@link #onRestored} reports (agent thread only). */
+    private LockStateMachine replica;
     private final Map<String, List<ElectionObserver>> observers = new HashMap<>();
     private final Map<String, Long> lastReportedFence = new HashMap<>();
 
@@ -89,7 +95,9 @@ public final class NamedElections implements LockEvents
         locks.execute(() ->
         {
             observers.computeIfAbsent(name, k -> new ArrayList<>()).add(observer);
-            observer.onLeaderChange(name, read(name));
+            final Leadership leader = read(name);
+            lastReportedFence.put(name, leader == null ? 0L : leader.fence());
+            observer.onLeaderChange(name, leader);
         });
     }
 
@@ -128,7 +136,12 @@ public final class NamedElections implements LockEvents
         {
             return;
         }
-        final String election = full.substring(PREFIX.length());
+        maybeReport(full.substring(PREFIX.length()));
+    }
+
+    /** Tells the observers of {@code election} its leader, unless it is the one they were last told. */
+    private void maybeReport(final String election)
+    {
         final List<ElectionObserver> list = observers.get(election);
         if (list == null)
         {
@@ -144,6 +157,21 @@ public final class NamedElections implements LockEvents
         for (final ElectionObserver observer : list)
         {
             observer.onLeaderChange(election, leader);
+        }
+    }
+
+    /**
+     * The replica was restored from a snapshot: no per-entry events came for what it covers. Campaigns
+     * reconcile through the session, then observers hear the restored replica's leader of each election.
+     */
+    @Override
+    public void onRestored(final LockStateMachine replica, final long index)
+    {
+        this.replica = replica;
+        locks.onRestored(replica, index);
+        for (final String election : new ArrayList<>(observers.keySet()))
+        {
+            maybeReport(election);
         }
     }
 

@@ -472,6 +472,11 @@ class LockSnapshotRoundTripTest
     /** What the public queries say about a machine, as text (independent of the snapshot encoding). */
     static String digest(final LockStateMachine machine, final List<Long> sessionIds)
     {
+        return digest(machine, sessionIds, 0);
+    }
+
+    static String digest(final LockStateMachine machine, final List<Long> sessionIds, final long maxRequestId)
+    {
         final StringBuilder out = new StringBuilder();
         out.append("applied=").append(machine.lastAppliedIndex()).append(" logTime=").append(machine.logTimeNs())
             .append(" sessions=").append(machine.sessionCount()).append(" malformed=").append(machine.malformedCommands()).append('\n');
@@ -479,7 +484,18 @@ class LockSnapshotRoundTripTest
         {
             if (machine.hasSession(sessionId))
             {
-                out.append("session ").append(sessionId).append(" active=").append(machine.sessionLastActiveNs(sessionId)).append('\n');
+                out.append("session ").append(sessionId).append(" active=").append(machine.sessionLastActiveNs(sessionId))
+                    .append(" outcomes=");
+                for (long requestId = 1; requestId <= maxRequestId; requestId++)
+                {
+                    final long outcome = machine.requestOutcome(sessionId, requestId);
+                    if (outcome != LockStateMachine.OUTCOME_NONE)
+                    {
+                        out.append(requestId).append(':').append(LockStateMachine.outcomeStatus(outcome)).append('@')
+                            .append(LockStateMachine.outcomeFence(outcome)).append(' ');
+                    }
+                }
+                out.append('\n');
             }
         }
         machine.forEachResource((name, nameLength, kind, capacity, used, holders, waiters) ->
@@ -566,8 +582,8 @@ class LockSnapshotRoundTripTest
 
         assertArrayEquals(encoded(driver.machine), encoded(restored), "restored state encodes to the same bytes");
         assertArrayEquals(encoded(driver.machine), encoded(other.machine), "restore over existing state replaces it");
-        assertEquals(digest(driver.machine, driver.sessions), digest(restored, driver.sessions));
-        assertEquals(digest(driver.machine, driver.sessions), digest(other.machine, driver.sessions));
+        assertEquals(digest(driver.machine, driver.sessions, driver.nextRequestId), digest(restored, driver.sessions, driver.nextRequestId));
+        assertEquals(digest(driver.machine, driver.sessions, driver.nextRequestId), digest(other.machine, driver.sessions, driver.nextRequestId));
 
         driver.twin = restored;
         final int eventsAtSnapshot = driver.events.lines.size();
@@ -582,7 +598,7 @@ class LockSnapshotRoundTripTest
         // Let every remaining deadline pass, keeping no session alive: everything expires on both.
         driver.tick(10_000 * MS);
         driver.tick(10_000 * MS);
-        assertEquals(digest(driver.machine, driver.sessions), digest(restored, driver.sessions));
+        assertEquals(digest(driver.machine, driver.sessions, driver.nextRequestId), digest(restored, driver.sessions, driver.nextRequestId));
         assertArrayEquals(encoded(driver.machine), encoded(restored));
         assertEquals(driver.events.lines.subList(eventsAtSnapshot, driver.events.lines.size()), driver.twinEvents.lines);
         assertEquals(0, restored.sessionCount());
