@@ -30,6 +30,8 @@ import java.util.concurrent.CompletionException;
  * restored replica (see {@link io.synod.lock.LockClient}): a campaign the snapshot decided completes, a
  * leadership it ended is reported lost; and every observer is told the leader the restored replica
  * knows (or "no leader") if it is not the one it was last told. Later queries read the restored replica.
+ * A restart from a snapshot older than what was already reported applies entries again: observers are
+ * not told of those again (no leader they were told of earlier is reported a second time).
  * <p><b>Threading.</b> {@link #campaign}, {@link #campaignAsync}, {@link #resign}, {@link #leader} and
  * {@link #observe} from any thread; observers are called on the agent thread.
  * <p><b>Allocation.</b> Allocates per call (futures, strings); elections are not a hot path.
@@ -43,6 +45,10 @@ public final class NamedElections implements LockEvents
     private LockStateMachine replica;
     private final Map<String, List<ElectionObserver>> observers = new HashMap<>();
     private final Map<String, Long> lastReportedFence = new HashMap<>();
+    /** Invariant: the largest index of an event seen, or of a snapshot reported from (agent thread only). */
+    private long lastEventIndex;
+    /** Holder changes at or below this index are a restarted replica applying again what was already reported. */
+    private long replayedThroughIndex;
 
     /**
      * @param locks   the session the candidates of this process campaign in.
@@ -127,6 +133,11 @@ public final class NamedElections implements LockEvents
     public void onHoldersChanged(final long index, final DirectBuffer name, final int nameLength)
     {
         locks.onHoldersChanged(index, name, nameLength);
+        if (index <= replayedThroughIndex)
+        {
+            return;
+        }
+        seen(index);
         if (observers.isEmpty() || nameLength <= PREFIX.length())
         {
             return;
@@ -169,27 +180,45 @@ public final class NamedElections implements LockEvents
     {
         this.replica = replica;
         locks.onRestored(replica, index);
+        if (index <= lastEventIndex)
+        {
+            // A restart from an older snapshot: observers already know better than this replica until it catches up.
+            replayedThroughIndex = Math.max(replayedThroughIndex, lastEventIndex);
+            return;
+        }
+        lastEventIndex = index;
         for (final String election : new ArrayList<>(observers.keySet()))
         {
             maybeReport(election);
         }
     }
 
+    private void seen(final long index)
+    {
+        if (index > lastEventIndex)
+        {
+            lastEventIndex = index;
+        }
+    }
+
     @Override
     public void onSessionOpened(final long index, final long sessionId, final long nonce, final long ttlNs)
     {
+        seen(index);
         locks.onSessionOpened(index, sessionId, nonce, ttlNs);
     }
 
     @Override
     public void onKeepAlive(final long index, final long sessionId, final long sentAtNs)
     {
+        seen(index);
         locks.onKeepAlive(index, sessionId, sentAtNs);
     }
 
     @Override
     public void onSessionClosed(final long index, final long sessionId, final boolean expired)
     {
+        seen(index);
         locks.onSessionClosed(index, sessionId, expired);
     }
 
@@ -198,6 +227,7 @@ public final class NamedElections implements LockEvents
         final long index, final long sessionId, final long requestId, final long thread,
         final DirectBuffer name, final int nameLength, final long fence, final int holdCount)
     {
+        seen(index);
         locks.onGranted(index, sessionId, requestId, thread, name, nameLength, fence, holdCount);
     }
 
@@ -205,12 +235,14 @@ public final class NamedElections implements LockEvents
     public void onQueued(
         final long index, final long sessionId, final long requestId, final DirectBuffer name, final int nameLength, final int position)
     {
+        seen(index);
         locks.onQueued(index, sessionId, requestId, name, nameLength, position);
     }
 
     @Override
     public void onFailed(final long index, final long sessionId, final long requestId, final int status)
     {
+        seen(index);
         locks.onFailed(index, sessionId, requestId, status);
     }
 
@@ -219,12 +251,14 @@ public final class NamedElections implements LockEvents
         final long index, final long sessionId, final long requestId,
         final DirectBuffer name, final int nameLength, final long fence, final int holdCount)
     {
+        seen(index);
         locks.onReleased(index, sessionId, requestId, name, nameLength, fence, holdCount);
     }
 
     @Override
     public void onLost(final long index, final long sessionId, final DirectBuffer name, final int nameLength, final long fence)
     {
+        seen(index);
         locks.onLost(index, sessionId, name, nameLength, fence);
     }
 }
