@@ -484,7 +484,10 @@ public final class LockClient implements LockEvents
             return;
         }
         reconcileRequests(replica);
-        reconcileHolds(replica);
+        if (sessionState == SESSION_OPEN) // a handler may have closed the client
+        {
+            reconcileHolds(replica);
+        }
     }
 
     /** Completes the requests the snapshot decided, oldest first. */

@@ -582,8 +582,9 @@ class LockSnapshotRoundTripTest
 
         assertArrayEquals(encoded(driver.machine), encoded(restored), "restored state encodes to the same bytes");
         assertArrayEquals(encoded(driver.machine), encoded(other.machine), "restore over existing state replaces it");
-        assertEquals(digest(driver.machine, driver.sessions, driver.nextRequestId), digest(restored, driver.sessions, driver.nextRequestId));
-        assertEquals(digest(driver.machine, driver.sessions, driver.nextRequestId), digest(other.machine, driver.sessions, driver.nextRequestId));
+        final String expected = digest(driver.machine, driver.sessions, driver.nextRequestId);
+        assertEquals(expected, digest(restored, driver.sessions, driver.nextRequestId));
+        assertEquals(expected, digest(other.machine, driver.sessions, driver.nextRequestId));
 
         driver.twin = restored;
         final int eventsAtSnapshot = driver.events.lines.size();
@@ -598,7 +599,8 @@ class LockSnapshotRoundTripTest
         // Let every remaining deadline pass, keeping no session alive: everything expires on both.
         driver.tick(10_000 * MS);
         driver.tick(10_000 * MS);
-        assertEquals(digest(driver.machine, driver.sessions, driver.nextRequestId), digest(restored, driver.sessions, driver.nextRequestId));
+        assertEquals(digest(driver.machine, driver.sessions, driver.nextRequestId),
+            digest(restored, driver.sessions, driver.nextRequestId));
         assertArrayEquals(encoded(driver.machine), encoded(restored));
         assertEquals(driver.events.lines.subList(eventsAtSnapshot, driver.events.lines.size()), driver.twinEvents.lines);
         assertEquals(0, restored.sessionCount());
