@@ -25,6 +25,13 @@ import java.util.concurrent.CompletionException;
  * <p><b>Wiring.</b> Register as the {@link LockEvents} of the co-located replica's
  * {@link LockStateMachine} (it forwards to its {@link FencedLocks}) and call {@link #doWork} on that
  * member's agent thread.
+ * <p><b>Snapshots.</b> When the replica is restored from a snapshot (InstallSnapshot, or a restart from a
+ * stored one, possibly into a new {@link LockStateMachine}), the session reconciles its campaigns from the
+ * restored replica (see {@link io.synod.lock.LockClient}): a campaign the snapshot decided completes, a
+ * leadership it ended is reported lost; and every observer is told the leader the restored replica
+ * knows (or "no leader") if it is not the one it was last told. Later queries read the restored replica.
+ * A restart from a snapshot older than what was already reported applies entries again: observers are
+ * not told of those again (no leader they were told of earlier is reported a second time).
  * <p><b>Threading.</b> {@link #campaign}, {@link #campaignAsync}, {@link #resign}, {@link #leader} and
  * {@link #observe} from any thread; observers are called on the agent thread.
  * <p><b>Allocation.</b> Allocates per call (futures, strings); elections are not a hot path.
@@ -34,9 +41,14 @@ public final class NamedElections implements LockEvents
     public static final String PREFIX = "election/";
 
     private final FencedLocks locks;
-    private final LockStateMachine replica;
+    /** The co-located replica; replaced by the one {@link #onRestored} reports (agent thread only). */
+    private LockStateMachine replica;
     private final Map<String, List<ElectionObserver>> observers = new HashMap<>();
     private final Map<String, Long> lastReportedFence = new HashMap<>();
+    /** Invariant: the largest index of an event seen, or of a snapshot reported from (agent thread only). */
+    private long lastEventIndex;
+    /** Holder changes at or below this index are a restarted replica applying again what was already reported. */
+    private long replayedThroughIndex;
 
     /**
      * @param locks   the session the candidates of this process campaign in.
@@ -89,7 +101,9 @@ public final class NamedElections implements LockEvents
         locks.execute(() ->
         {
             observers.computeIfAbsent(name, k -> new ArrayList<>()).add(observer);
-            observer.onLeaderChange(name, read(name));
+            final Leadership leader = read(name);
+            lastReportedFence.put(name, leader == null ? 0L : leader.fence());
+            observer.onLeaderChange(name, leader);
         });
     }
 
@@ -119,6 +133,11 @@ public final class NamedElections implements LockEvents
     public void onHoldersChanged(final long index, final DirectBuffer name, final int nameLength)
     {
         locks.onHoldersChanged(index, name, nameLength);
+        if (index <= replayedThroughIndex)
+        {
+            return;
+        }
+        seen(index);
         if (observers.isEmpty() || nameLength <= PREFIX.length())
         {
             return;
@@ -128,7 +147,12 @@ public final class NamedElections implements LockEvents
         {
             return;
         }
-        final String election = full.substring(PREFIX.length());
+        maybeReport(full.substring(PREFIX.length()));
+    }
+
+    /** Tells the observers of {@code election} its leader, unless it is the one they were last told. */
+    private void maybeReport(final String election)
+    {
         final List<ElectionObserver> list = observers.get(election);
         if (list == null)
         {
@@ -147,21 +171,54 @@ public final class NamedElections implements LockEvents
         }
     }
 
+    /**
+     * The replica was restored from a snapshot: no per-entry events came for what it covers. Campaigns
+     * reconcile through the session, then observers hear the restored replica's leader of each election.
+     */
+    @Override
+    public void onRestored(final LockStateMachine replica, final long index)
+    {
+        this.replica = replica;
+        locks.onRestored(replica, index);
+        if (index <= lastEventIndex)
+        {
+            // A restart from an older snapshot: observers already know better than this replica until it catches up.
+            replayedThroughIndex = Math.max(replayedThroughIndex, lastEventIndex);
+            return;
+        }
+        lastEventIndex = index;
+        for (final String election : new ArrayList<>(observers.keySet()))
+        {
+            maybeReport(election);
+        }
+    }
+
+    private void seen(final long index)
+    {
+        if (index > lastEventIndex)
+        {
+            lastEventIndex = index;
+        }
+    }
+
     @Override
     public void onSessionOpened(final long index, final long sessionId, final long nonce, final long ttlNs)
     {
+        seen(index);
         locks.onSessionOpened(index, sessionId, nonce, ttlNs);
     }
 
     @Override
     public void onKeepAlive(final long index, final long sessionId, final long sentAtNs)
     {
+        seen(index);
         locks.onKeepAlive(index, sessionId, sentAtNs);
     }
 
     @Override
     public void onSessionClosed(final long index, final long sessionId, final boolean expired)
     {
+        seen(index);
         locks.onSessionClosed(index, sessionId, expired);
     }
 
@@ -170,6 +227,7 @@ public final class NamedElections implements LockEvents
         final long index, final long sessionId, final long requestId, final long thread,
         final DirectBuffer name, final int nameLength, final long fence, final int holdCount)
     {
+        seen(index);
         locks.onGranted(index, sessionId, requestId, thread, name, nameLength, fence, holdCount);
     }
 
@@ -177,12 +235,14 @@ public final class NamedElections implements LockEvents
     public void onQueued(
         final long index, final long sessionId, final long requestId, final DirectBuffer name, final int nameLength, final int position)
     {
+        seen(index);
         locks.onQueued(index, sessionId, requestId, name, nameLength, position);
     }
 
     @Override
     public void onFailed(final long index, final long sessionId, final long requestId, final int status)
     {
+        seen(index);
         locks.onFailed(index, sessionId, requestId, status);
     }
 
@@ -191,12 +251,14 @@ public final class NamedElections implements LockEvents
         final long index, final long sessionId, final long requestId,
         final DirectBuffer name, final int nameLength, final long fence, final int holdCount)
     {
+        seen(index);
         locks.onReleased(index, sessionId, requestId, name, nameLength, fence, holdCount);
     }
 
     @Override
     public void onLost(final long index, final long sessionId, final DirectBuffer name, final int nameLength, final long fence)
     {
+        seen(index);
         locks.onLost(index, sessionId, name, nameLength, fence);
     }
 }

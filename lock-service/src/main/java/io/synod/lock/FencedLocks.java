@@ -21,6 +21,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * twin is {@link LockClient} with a pre-registered {@link LockClient.Handler}.
  * <p><b>Failure.</b> When the session is lost every pending request fails with
  * {@link SessionExpiredException} and every {@link LockLostListener} is told of each lost hold.
+ * <p><b>Snapshots.</b> When the replica is restored from a snapshot, pending requests the snapshot
+ * decided complete with their outcome and holds it no longer has are reported lost (see {@link LockClient}).
  */
 public final class FencedLocks implements LockEvents, LockClient.Handler
 {
@@ -255,5 +257,18 @@ public final class FencedLocks implements LockEvents, LockClient.Handler
         final DirectBuffer name, final int nameLength, final long fence, final int holdCount)
     {
         client.onReleased(index, sessionId, requestId, name, nameLength, fence, holdCount);
+    }
+
+    @Override
+    public void onLost(final long index, final long sessionId, final DirectBuffer name, final int nameLength, final long fence)
+    {
+        client.onLost(index, sessionId, name, nameLength, fence);
+    }
+
+    /** The co-located replica was restored from a snapshot: the client reconciles from it (see {@link LockClient}). */
+    @Override
+    public void onRestored(final LockStateMachine replica, final long index)
+    {
+        client.onRestored(replica, index);
     }
 }

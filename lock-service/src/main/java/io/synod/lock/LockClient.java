@@ -20,6 +20,17 @@ import org.agrona.concurrent.UnsafeBuffer;
  * {@link LockStatus#SESSION_EXPIRED}, asks the servers to close the session, and opens a new one on the
  * next request.
  *
+ * <p><b>Snapshots.</b> When the home replica installs a snapshot (InstallSnapshot from the leader, or a
+ * restart from a stored one) it reports {@link #onRestored} instead of the events of the entries the
+ * snapshot covers, and the client reconciles from the restored replica: an opening session is found by
+ * its nonce; a session that no longer exists is lost (every hold reported lost, every pending request
+ * failed with {@link LockStatus#SESSION_EXPIRED}); a pending request that the snapshot decided completes
+ * with its kept outcome ({@link LockStateMachine#requestOutcome}: granted with its fence, released, or
+ * failed with its status); a hold that no longer exists is reported lost, and the others take the
+ * replica's fence and count. Keep-alive acknowledgements inside the snapshot are not recovered, so the
+ * lease only moves on with the next one (never longer than it would have been). A restart from a
+ * snapshot older than what the client has seen applies those entries again: their events are ignored.
+ *
  * <p><b>Threading.</b> Not thread-safe: call everything, including {@link #doWork}, on the home
  * member's agent thread (that is where {@link LockEvents} arrive). {@link FencedLocks} is the
  * thread-safe, blocking convenience on top.
@@ -99,6 +110,11 @@ public final class LockClient implements LockEvents
     private long nextRequestId = 1;
     private long nowNs;
     private long sessionsLost;
+    /** Invariant: the largest index of an event taken in, or of a snapshot reconciled from. */
+    private long lastEventIndex;
+    /** Events at or below this index are a restarted replica applying again what was already taken in: ignored. */
+    private long replayedThroughIndex;
+    private long restoresReconciled;
 
     /**
      * @param sender          where commands go.
@@ -281,15 +297,26 @@ public final class LockClient implements LockEvents
         return ttlNs;
     }
 
+    /** @return how many times this client reconciled from a replica restored beyond what it had seen. */
+    public long restoresReconciled()
+    {
+        return restoresReconciled;
+    }
+
     // ---------------------------------------------------------------- events from the home replica
 
     @Override
     public void onSessionOpened(final long index, final long sessionId, final long nonce, final long ttlNs)
     {
-        if (sessionState != SESSION_OPENING || nonce != this.nonce)
+        if (!fresh(index) || sessionState != SESSION_OPENING || nonce != this.nonce)
         {
             return;
         }
+        opened(sessionId);
+    }
+
+    private void opened(final long sessionId)
+    {
         this.sessionId = sessionId;
         sessionState = SESSION_OPEN;
         leaseDeadlineNs = openFirstSentNs + clientTimeoutNs;
@@ -306,7 +333,7 @@ public final class LockClient implements LockEvents
     @Override
     public void onKeepAlive(final long index, final long sessionId, final long sentAtNs)
     {
-        if (sessionState == SESSION_OPEN && sessionId == this.sessionId)
+        if (fresh(index) && sessionState == SESSION_OPEN && sessionId == this.sessionId)
         {
             leaseDeadlineNs = Math.max(leaseDeadlineNs, sentAtNs + clientTimeoutNs);
         }
@@ -315,7 +342,7 @@ public final class LockClient implements LockEvents
     @Override
     public void onSessionClosed(final long index, final long sessionId, final boolean expired)
     {
-        if (sessionState == SESSION_OPEN && sessionId == this.sessionId)
+        if (fresh(index) && sessionState == SESSION_OPEN && sessionId == this.sessionId)
         {
             loseSession(false);
         }
@@ -326,12 +353,23 @@ public final class LockClient implements LockEvents
         final long index, final long sessionId, final long requestId, final long thread,
         final DirectBuffer name, final int nameLength, final long fence, final int count)
     {
-        final int slot = matchSlot(sessionId, requestId);
+        final int slot = fresh(index) ? matchSlot(sessionId, requestId) : -1;
         if (slot < 0)
         {
             return;
         }
-        final long hash = LockNames.hash(name, 0, nameLength);
+        final int hold = holdFor(name, 0, nameLength, thread);
+        holdFence[hold] = fence;
+        holdCount[hold] = count;
+        final long correlationId = slotCorrelationId[slot];
+        slotState[slot] = SLOT_FREE;
+        handler.onGranted(correlationId, fence, count);
+    }
+
+    /** @return the hold slot of (name, thread), taken if there is none. */
+    private int holdFor(final DirectBuffer name, final int nameOffset, final int nameLength, final long thread)
+    {
+        final long hash = LockNames.hash(name, nameOffset, nameLength);
         int hold = findHold(hash, thread);
         if (hold < 0)
         {
@@ -342,22 +380,18 @@ public final class LockClient implements LockEvents
             }
             holdNameHash[hold] = hash;
             holdThread[hold] = thread;
-            holdName[hold].putBytes(0, name, 0, nameLength);
+            holdName[hold].putBytes(0, name, nameOffset, nameLength);
             holdNameLength[hold] = nameLength;
             holdCount[hold] = 0;
         }
-        holdFence[hold] = fence;
-        holdCount[hold] = count;
-        final long correlationId = slotCorrelationId[slot];
-        slotState[slot] = SLOT_FREE;
-        handler.onGranted(correlationId, fence, count);
+        return hold;
     }
 
     @Override
     public void onQueued(
         final long index, final long sessionId, final long requestId, final DirectBuffer name, final int nameLength, final int position)
     {
-        final int slot = matchSlot(sessionId, requestId);
+        final int slot = fresh(index) ? matchSlot(sessionId, requestId) : -1;
         if (slot >= 0)
         {
             slotState[slot] = SLOT_QUEUED;
@@ -367,6 +401,10 @@ public final class LockClient implements LockEvents
     @Override
     public void onFailed(final long index, final long sessionId, final long requestId, final int status)
     {
+        if (!fresh(index))
+        {
+            return;
+        }
         if (sessionState == SESSION_OPENING && sessionId == 0 && requestId == nonce)
         {
             sessionState = SESSION_NONE;
@@ -391,7 +429,7 @@ public final class LockClient implements LockEvents
         final long index, final long sessionId, final long requestId,
         final DirectBuffer name, final int nameLength, final long fence, final int remaining)
     {
-        final int slot = matchSlot(sessionId, requestId);
+        final int slot = fresh(index) ? matchSlot(sessionId, requestId) : -1;
         if (slot < 0)
         {
             return;
@@ -409,6 +447,159 @@ public final class LockClient implements LockEvents
     public void onLost(final long index, final long sessionId, final DirectBuffer name, final int nameLength, final long fence)
     {
         // Reported through onSessionClosed, which follows in the same entry.
+        fresh(index);
+    }
+
+    /**
+     * The home replica was restored from a snapshot: reconcile from it what the snapshot's entries
+     * decided (see the class javadoc). Allocation-free.
+     */
+    @Override
+    public void onRestored(final LockStateMachine replica, final long index)
+    {
+        if (index <= lastEventIndex)
+        {
+            // A restart from a snapshot older than what was taken in: those entries are applied and reported again.
+            replayedThroughIndex = Math.max(replayedThroughIndex, lastEventIndex);
+            return;
+        }
+        lastEventIndex = index;
+        restoresReconciled++;
+        if (sessionState == SESSION_OPENING)
+        {
+            // Not found: the OPEN is not applied yet (it is retried), or its session already ended (a retry opens another).
+            final long opened = replica.sessionForNonce(nonce);
+            if (opened != 0)
+            {
+                opened(opened);
+            }
+        }
+        if (sessionState != SESSION_OPEN)
+        {
+            return;
+        }
+        if (!replica.hasSession(sessionId))
+        {
+            loseSession(false);
+            return;
+        }
+        reconcileRequests(replica);
+        if (sessionState == SESSION_OPEN) // a handler may have closed the client
+        {
+            reconcileHolds(replica);
+        }
+    }
+
+    /** Completes the requests the snapshot decided, oldest first. */
+    private void reconcileRequests(final LockStateMachine replica)
+    {
+        final long end = nextRequestId;
+        for (long requestId = Math.max(1, end - MAX_IN_FLIGHT); requestId < end; requestId++)
+        {
+            final int slot = (int)(requestId & (MAX_IN_FLIGHT - 1));
+            final int state = slotState[slot];
+            if (slotRequestId[slot] != requestId || (state != SLOT_SENT && state != SLOT_QUEUED))
+            {
+                continue;
+            }
+            final long outcome = replica.requestOutcome(sessionId, requestId);
+            if (outcome == LockStateMachine.OUTCOME_NONE)
+            {
+                continue; // not applied yet: retried as usual
+            }
+            final int status = LockStateMachine.outcomeStatus(outcome);
+            if (status == LockStatus.QUEUED)
+            {
+                slotState[slot] = SLOT_QUEUED;
+                continue;
+            }
+            final long fence = LockStateMachine.outcomeFence(outcome);
+            final UnsafeBuffer command = slotCommand[slot];
+            encoder.wrap(command, 0);
+            final long thread = encoder.thread();
+            final int nameOffset = encoder.nameOffset();
+            final int nameLength = encoder.nameLength();
+            final int count = replica.holdCount(command, nameOffset, nameLength, sessionId, thread);
+            final long correlationId = slotCorrelationId[slot];
+            slotState[slot] = SLOT_FREE;
+            if (status == LockStatus.GRANTED)
+            {
+                // count is what is held now: 0 if a later release in the snapshot gave it back.
+                final int hold = holdFor(command, nameOffset, nameLength, thread);
+                holdFence[hold] = fence;
+                holdCount[hold] = count;
+                handler.onGranted(correlationId, fence, Math.max(1, count));
+            }
+            else if (status == LockStatus.RELEASED)
+            {
+                handler.onReleased(correlationId, fence, count);
+            }
+            else
+            {
+                handler.onFailed(correlationId, status);
+            }
+        }
+    }
+
+    /** Holds the replica no longer has are lost; the others take its fence and count, less releases in flight. */
+    private void reconcileHolds(final LockStateMachine replica)
+    {
+        for (int i = 0; i < MAX_HOLDS; i++)
+        {
+            final int nameLength = holdNameLength[i];
+            if (nameLength == 0)
+            {
+                continue;
+            }
+            final long thread = holdThread[i];
+            final int count = replica.holdCount(holdName[i], 0, nameLength, sessionId, thread);
+            if (count == 0)
+            {
+                if (holdCount[i] > 0)
+                {
+                    handler.onLockLost(holdName[i], nameLength, holdFence[i]);
+                }
+                holdNameLength[i] = 0;
+                holdCount[i] = 0;
+                continue;
+            }
+            holdFence[i] = replica.holdFence(holdName[i], 0, nameLength, sessionId, thread);
+            holdCount[i] = Math.max(0, count - releasesInFlight(holdNameHash[i], thread));
+        }
+    }
+
+    /** @return what the pending releases of (name, thread) give back: one hold each, or their semaphore permits. */
+    private int releasesInFlight(final long nameHash, final long thread)
+    {
+        int total = 0;
+        for (int slot = 0; slot < MAX_IN_FLIGHT; slot++)
+        {
+            if (slotState[slot] == SLOT_FREE)
+            {
+                continue;
+            }
+            encoder.wrap(slotCommand[slot], 0);
+            if (encoder.type() == LockCommand.RELEASE && encoder.thread() == thread &&
+                LockNames.hash(slotCommand[slot], encoder.nameOffset(), encoder.nameLength()) == nameHash)
+            {
+                total += encoder.kind() == LockCommand.SEMAPHORE ? encoder.permits() : 1;
+            }
+        }
+        return total;
+    }
+
+    /** @return false for an event a restarted replica reports again (already taken in before the restart). */
+    private boolean fresh(final long index)
+    {
+        if (index <= replayedThroughIndex)
+        {
+            return false;
+        }
+        if (index > lastEventIndex)
+        {
+            lastEventIndex = index;
+        }
+        return true;
     }
 
     // ---------------------------------------------------------------- internals
@@ -451,10 +642,8 @@ public final class LockClient implements LockEvents
         {
             send(slot);
         }
-        else if (sessionState == SESSION_NONE)
-        {
-            openSession(nowNs);
-        }
+        // With no session, the next doWork opens one: the lease counts from the OPEN's send time, and only
+        // doWork knows the time now (after a pause, the last duty cycle's time would make a lease already past).
         return true;
     }
 

@@ -10,6 +10,8 @@ import org.agrona.DirectBuffer;
  * propose synchronously into the same state machine. Buffers are valid only during the call.
  * <p><b>Replay.</b> A restarted replica replays the log and reports the same events again, in the
  * same order with the same indexes; listeners must ignore events they are not waiting for.
+ * <p><b>Snapshots.</b> A replica restored from a snapshot reports {@link #onRestored} instead of the
+ * events of the entries the snapshot covers.
  * <p><b>Allocation.</b> None: names are passed as a buffer over the resource's own bytes.
  */
 public interface LockEvents
@@ -68,6 +70,22 @@ public interface LockEvents
 
     /** The set of holders of a resource changed at {@code index} (for observers: read it with {@link LockStateMachine#forEachHolder}). */
     default void onHoldersChanged(final long index, final DirectBuffer name, final int nameLength)
+    {
+    }
+
+    /**
+     * The replica's whole state was replaced by a snapshot that covers every entry up to {@code index}:
+     * on start-up from a stored snapshot, or when the leader sent one (InstallSnapshot) because this
+     * replica fell behind the compacted log. No per-entry event is reported for the entries the
+     * snapshot covers, so a listener that waits for outcomes reconciles here by reading
+     * {@code replica} (on this thread, during the call, see {@link LockStateMachine}'s queries), then
+     * continues with the events of index + 1 onwards. On start-up {@code index} may be below what the
+     * listener has already seen: the entries after it are applied again and reported again.
+     *
+     * @param replica the state machine that was restored (a restart may build a new one).
+     * @param index   the last entry the snapshot covers.
+     */
+    default void onRestored(final LockStateMachine replica, final long index)
     {
     }
 }

@@ -47,7 +47,15 @@ import java.util.zip.CRC32;
  * any replica can expire it.
  *
  * <p><b>Exactly once.</b> ACQUIRE and RELEASE carry a per-session request id; a window of the last 64
- * ids per session drops retries that were already applied.
+ * ids per session drops retries that were already applied, and remembers each one's outcome (status and
+ * fence, updated when a queued wait is decided), so that a co-located client whose replica skipped
+ * entries by installing a snapshot learns what became of its requests (Raft dissertation §6.3: a
+ * session keeps the responses of the requests it deduplicates). See {@link #requestOutcome}.
+ *
+ * <p><b>Queries.</b> {@link #hasSession}, {@link #sessionForNonce}, {@link #requestOutcome},
+ * {@link #holdFence}, {@link #holdCount}, {@link #forEachHolder}, {@link #waiterCount} and
+ * {@link #forEachResource} read this replica's state on the node's thread, allocation-free; they are
+ * what a co-located client reconciles from after {@link LockEvents#onRestored}.
  *
  * <p><b>Allocation.</b> Opening a session and the first use of a resource name allocate; lock, unlock,
  * wait, keep-alive and tick reuse pooled holds and waits and allocate nothing once warm.
@@ -73,7 +81,12 @@ public final class LockStateMachine implements StateMachine
     public static final int MAX_WAITERS_DEFAULT = 4096;
     public static final int MAX_RESOURCES_DEFAULT = 65_536;
     public static final int RESPONSE_LENGTH = 12;
-    private static final int WINDOW = 64;
+    /** {@link #requestOutcome}: the request was not applied, or is outside the session's window, or the session is gone. */
+    public static final long OUTCOME_NONE = -1;
+    /** Request ids per session whose duplicates are dropped and whose outcomes are kept. */
+    public static final int WINDOW = 64;
+    /** Fences are log indexes; an outcome packs one with a status byte into a long. */
+    private static final long MAX_OUTCOME_FENCE = (1L << 55) - 1;
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
     static final class Session
@@ -85,6 +98,11 @@ public final class LockStateMachine implements StateMachine
         /** Invariant: every request id below {@code requestBase} counts as applied. */
         long requestBase;
         long requestBits;
+        /**
+         * Invariant: for each applied id r in [requestBase, requestBase + WINDOW), {@code outcomes[r & (WINDOW - 1)]}
+         * is its outcome ({@link #packOutcome}), or {@link #OUTCOME_NONE} until it is decided.
+         */
+        final long[] outcomes = new long[WINDOW];
 
         /** @return true the first time {@code requestId} is seen (within the window). */
         boolean markApplied(final long requestId)
@@ -105,7 +123,28 @@ public final class LockStateMachine implements StateMachine
                 return false;
             }
             requestBits |= bit;
+            outcomes[(int)(requestId & (WINDOW - 1))] = OUTCOME_NONE;
             return true;
+        }
+
+        boolean applied(final long requestId)
+        {
+            return requestId >= requestBase && requestId - requestBase < WINDOW &&
+                (requestBits & (1L << (requestId - requestBase))) != 0;
+        }
+
+        long outcome(final long requestId)
+        {
+            return applied(requestId) ? outcomes[(int)(requestId & (WINDOW - 1))] : OUTCOME_NONE;
+        }
+
+        /** Keeps the outcome of an applied request still in the window (a wait decided after 64 newer requests is not kept). */
+        void record(final long requestId, final int status, final long fence)
+        {
+            if (applied(requestId))
+            {
+                outcomes[(int)(requestId & (WINDOW - 1))] = packOutcome(status, fence);
+            }
         }
     }
 
@@ -220,7 +259,8 @@ public final class LockStateMachine implements StateMachine
     /**
      * @param events       told of every grant, wait, release, loss and session change, on the node's thread.
      * @param maxHoldCount reentrant holds of one lock by one session and thread.
-     * @param maxSessions  live sessions; an OPEN beyond it fails with {@link LockStatus#LIMIT}.
+     * @param maxSessions  live sessions; an OPEN beyond it fails with {@link LockStatus#LIMIT}. Each takes
+     *                     about 600 bytes (most of it the outcomes of its last {@link #WINDOW} requests).
      * @param maxWaiters   waits queued per resource; beyond it an acquire fails with {@link LockStatus#LIMIT}.
      * @param maxResources distinct resource names (resources are kept once created, so fences and
      *                     memory stay bounded and lock/unlock stays allocation-free).
@@ -301,6 +341,71 @@ public final class LockStateMachine implements StateMachine
     public boolean hasSession(final long sessionId)
     {
         return sessions.containsKey(sessionId);
+    }
+
+    /** @return the id of the live session opened with {@code nonce}, or 0. Node thread only. */
+    public long sessionForNonce(final long nonce)
+    {
+        return sessionByNonce.get(nonce);
+    }
+
+    /**
+     * What became of an ACQUIRE or RELEASE: {@link LockStatus#QUEUED} while it waits, then
+     * {@link LockStatus#GRANTED} with the grant's fence (a reentrant grant: the hold's fence),
+     * {@link LockStatus#RELEASED} with the released hold's fence, or the failure. Kept for the last
+     * {@link #WINDOW} request ids of each live session, in snapshots too. Node thread only; allocation-free.
+     *
+     * @return the outcome, read with {@link #outcomeStatus} and {@link #outcomeFence}; or {@link #OUTCOME_NONE}
+     * when the request was not applied (yet), is older than the window, or the session is gone.
+     */
+    public long requestOutcome(final long sessionId, final long requestId)
+    {
+        final Session session = sessions.get(sessionId);
+        return session == null ? OUTCOME_NONE : session.outcome(requestId);
+    }
+
+    /** @return the {@link LockStatus} of an outcome from {@link #requestOutcome} (not {@link #OUTCOME_NONE}). */
+    public static int outcomeStatus(final long outcome)
+    {
+        return (int)(outcome & 0xFF);
+    }
+
+    /** @return the fence of an outcome from {@link #requestOutcome}: the grant's or released hold's log index, else 0. */
+    public static long outcomeFence(final long outcome)
+    {
+        return outcome >>> 8;
+    }
+
+    private static long packOutcome(final int status, final long fence)
+    {
+        if (!(fence >= 0 && fence <= MAX_OUTCOME_FENCE && status >= 0 && status <= 0xFF))
+        {
+            throw new IllegalStateException("outcome out of range: status " + status + " fence " + fence);
+        }
+        return fence << 8 | status;
+    }
+
+    /**
+     * @return the fence of the hold of a session and thread on a resource (semaphores: of its latest
+     * grant), or -1 if it holds none. Node thread only; allocation-free.
+     */
+    public long holdFence(final DirectBuffer name, final int offset, final int length, final long sessionId, final long thread)
+    {
+        final Resource resource = lookup(name, offset, length);
+        final Hold hold = resource == null ? null : resource.find(sessionId, thread);
+        return hold == null ? -1 : hold.fence;
+    }
+
+    /**
+     * @return what a session and thread hold of a resource as {@link LockEvents#onGranted} reports it: the
+     * reentrant hold count of a mutex or read-write lock, the permits of a semaphore; 0 if none. Node
+     * thread only; allocation-free.
+     */
+    public int holdCount(final DirectBuffer name, final int offset, final int length, final long sessionId, final long thread)
+    {
+        final Resource resource = lookup(name, offset, length);
+        final Hold hold = resource == null ? null : resource.find(sessionId, thread);
+        return hold == null ? 0 : resource.kind == LockCommand.SEMAPHORE ? hold.permits : hold.count;
     }
 
     /** @return the session's last activity in log time, or {@link Long#MIN_VALUE} if it does not exist. */
@@ -417,6 +522,7 @@ public final class LockStateMachine implements StateMachine
             {
                 iterator.remove();
                 removed = true;
+                record(wait.sessionId, wait.requestId, LockStatus.TIMED_OUT, 0);
                 events.onFailed(index, wait.sessionId, wait.requestId, LockStatus.TIMED_OUT);
                 freeWaits.addLast(wait);
             }
@@ -587,11 +693,14 @@ public final class LockStateMachine implements StateMachine
             hold.count++;
             responseStatus = LockStatus.GRANTED;
             responseFence = hold.fence;
+            session.record(requestId, LockStatus.GRANTED, hold.fence);
             events.onGranted(index, sessionId, requestId, thread, resource.nameBuffer, resource.name.length, hold.fence, hold.count);
             return;
         }
         if (resource.waits.isEmpty() && resource.used + permits <= resource.capacity)
         {
+            responseStatus = LockStatus.GRANTED;
+            responseFence = index;
             grant(index, resource, sessionId, thread, requestId, permits, command.buffer(), command.valueOffset(), command.valueLength());
             events.onHoldersChanged(index, resource.nameBuffer, resource.name.length);
             return;
@@ -622,6 +731,7 @@ public final class LockStateMachine implements StateMachine
         wait.valueLength = valueLength;
         resource.waits.addLast(wait);
         responseStatus = LockStatus.QUEUED;
+        session.record(requestId, LockStatus.QUEUED, 0);
         events.onQueued(index, sessionId, requestId, resource.nameBuffer, resource.name.length, resource.waits.size() - 1);
     }
 
@@ -666,6 +776,7 @@ public final class LockStateMachine implements StateMachine
         }
         responseStatus = LockStatus.RELEASED;
         responseFence = fence;
+        session.record(requestId, LockStatus.RELEASED, fence);
         if (remaining == 0)
         {
             resource.holds.remove(hold);
@@ -679,22 +790,54 @@ public final class LockStateMachine implements StateMachine
         }
     }
 
-    /** Grants waits at the head of the queue while they fit (FIFO, no barging). @return true if any was granted. */
-    private boolean grantWaiters(final long index, final Resource resource)
+    /**
+     * Grants waits at the head of the queue while they fit (FIFO, no barging).
+     *
+     * <p>A session and thread may have several waits queued (asynchronous acquires). Once one of them is
+     * granted, the next that reaches the head is decided exactly as the same ACQUIRE arriving now would
+     * be: in the same mode it is a reentrant acquire (same fence, count + 1, or {@link LockStatus#HOLD_LIMIT}),
+     * in the other mode of a read-write lock it is {@link LockStatus#ILLEGAL} (no upgrade or downgrade).
+     * Invariant: a session and thread have at most one hold per mutex or read-write lock.
+     */
+    private void grantWaiters(final long index, final Resource resource)
     {
-        boolean granted = false;
         Wait head;
-        while ((head = resource.waits.peekFirst()) != null && resource.used + head.permits <= resource.capacity)
+        while ((head = resource.waits.peekFirst()) != null)
         {
+            final Hold own = resource.kind == LockCommand.SEMAPHORE ? null : resource.find(head.sessionId, head.thread);
+            if (own == null && resource.used + head.permits > resource.capacity)
+            {
+                return;
+            }
             resource.waits.pollFirst();
-            valueView.wrap(head.value, 0, head.valueLength);
-            grant(index, resource, head.sessionId, head.thread, head.requestId, head.permits, valueView, 0, head.valueLength);
+            if (own == null)
+            {
+                valueView.wrap(head.value, 0, head.valueLength);
+                grant(index, resource, head.sessionId, head.thread, head.requestId, head.permits, valueView, 0, head.valueLength);
+            }
+            else if (own.permits != head.permits)
+            {
+                record(head.sessionId, head.requestId, LockStatus.ILLEGAL, 0);
+                events.onFailed(index, head.sessionId, head.requestId, LockStatus.ILLEGAL);
+            }
+            else if (own.count >= maxHoldCount)
+            {
+                record(head.sessionId, head.requestId, LockStatus.HOLD_LIMIT, 0);
+                events.onFailed(index, head.sessionId, head.requestId, LockStatus.HOLD_LIMIT);
+            }
+            else
+            {
+                own.count++;
+                record(head.sessionId, head.requestId, LockStatus.GRANTED, own.fence);
+                events.onGranted(index, head.sessionId, head.requestId, head.thread, resource.nameBuffer, resource.name.length,
+                    own.fence, own.count);
+            }
             freeWaits.addLast(head);
-            granted = true;
         }
-        return granted;
     }
 
+    /** Grants a new hold, or more permits of a semaphore hold; reports it. Leaves the response alone: the
+     * entry being applied may be a RELEASE, CLOSE or TICK that let a waiter in. */
     private void grant(
         final long index, final Resource resource, final long sessionId, final long thread, final long requestId,
         final int permits, final DirectBuffer value, final int valueOffset, final int valueLength)
@@ -719,8 +862,7 @@ public final class LockStateMachine implements StateMachine
         value.getBytes(valueOffset, hold.value, 0, valueLength);
         hold.valueLength = valueLength;
         resource.used += permits;
-        responseStatus = LockStatus.GRANTED;
-        responseFence = index;
+        record(sessionId, requestId, LockStatus.GRANTED, index);
         final int reported = resource.kind == LockCommand.SEMAPHORE ? hold.permits : hold.count;
         events.onGranted(index, sessionId, requestId, thread, resource.nameBuffer, resource.name.length, index, reported);
     }
@@ -728,7 +870,17 @@ public final class LockStateMachine implements StateMachine
     private void fail(final long index, final long sessionId, final long requestId, final int status)
     {
         responseStatus = status;
+        record(sessionId, requestId, status, 0);
         events.onFailed(index, sessionId, requestId, status);
+    }
+
+    private void record(final long sessionId, final long requestId, final int status, final long fence)
+    {
+        final Session session = sessions.get(sessionId);
+        if (session != null)
+        {
+            session.record(requestId, status, fence);
+        }
     }
 
     private Resource resourceFor(final int nameOffset, final int nameLength, final int kind, final int capacity)
@@ -765,13 +917,14 @@ public final class LockStateMachine implements StateMachine
     // ------------------------------------------------------------------------------------ snapshots
 
     static final int SNAPSHOT_MAGIC = 0x4B434F4C; // "LOCK"
-    static final int SNAPSHOT_VERSION = 1;
+    static final int SNAPSHOT_VERSION = 2;
 
     /**
      * Snapshot format (little-endian), followed by a CRC32 of everything before it:
      * <pre>
      * magic:int version:int lastAppliedIndex:long logTimeNs:long tickTerm:long malformedCommands:long
-     * sessionCount:int { id nonce ttlNs lastActiveNs requestBase requestBits : long }*
+     * sessionCount:int { id nonce ttlNs lastActiveNs requestBase requestBits : long,
+ *   { outcome:long }* (one per bit set in requestBits, lowest bit first) }*
      * resourceCount:int { hash:long kind:int capacity:int used:int nameLength:int name:bytes
      *   holdCount:int { sessionId thread fence : long, permits count valueLength : int, value:bytes }*
      *   waitCount:int { sessionId thread requestId deadlineNs : long, permits valueLength : int, value:bytes }* }*
@@ -839,6 +992,10 @@ public final class LockStateMachine implements StateMachine
             out.putLong(p, session.lastActiveNs, ORDER); p += 8;
             out.putLong(p, session.requestBase, ORDER); p += 8;
             out.putLong(p, session.requestBits, ORDER); p += 8;
+            for (long bits = session.requestBits; bits != 0; bits &= bits - 1)
+            {
+                out.putLong(p, session.outcome(session.requestBase + Long.numberOfTrailingZeros(bits)), ORDER); p += 8;
+            }
         }
         out.putInt(p, resourceList.size(), ORDER); p += 4;
         for (int r = 0, count = resourceList.size(); r < count; r++)
@@ -923,6 +1080,7 @@ public final class LockStateMachine implements StateMachine
             clear();
             throw ex instanceof IllegalStateException ? ex : new IllegalStateException("corrupt lock snapshot: " + ex, ex);
         }
+        events.onRestored(this, lastAppliedIndex);
     }
 
     private void clear()
@@ -1011,7 +1169,16 @@ public final class LockStateMachine implements StateMachine
             session.lastActiveNs = c.getLong();
             session.requestBase = c.getLong();
             session.requestBits = c.getLong();
-            check(session.id > 0 && session.id <= lastAppliedIndex && session.ttlNs > 0, "bad session " + session.id);
+            check(session.id > 0 && session.id <= lastAppliedIndex && session.ttlNs > 0 && session.requestBase >= 0,
+                "bad session " + session.id);
+            for (long bits = session.requestBits; bits != 0; bits &= bits - 1)
+            {
+                final long requestId = session.requestBase + Long.numberOfTrailingZeros(bits);
+                final long outcome = c.getLong();
+                check(outcome == OUTCOME_NONE || (outcome >= 0 && outcomeStatus(outcome) <= LockStatus.DUPLICATE &&
+                    outcomeFence(outcome) <= lastAppliedIndex), "bad outcome of request " + requestId);
+                session.outcomes[(int)(requestId & (WINDOW - 1))] = outcome;
+            }
             check(!sessions.containsKey(session.id) && sessionByNonce.get(session.nonce) == 0, "duplicate session " + session.id);
             sessions.put(session.id, session);
             sessionByNonce.put(session.nonce, session.id);

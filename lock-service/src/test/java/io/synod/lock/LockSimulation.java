@@ -22,7 +22,11 @@ import java.util.concurrent.TimeUnit;
  * replicated state keeps capacity and holds only live sessions; after the run: every replica reported
  * the same events at the same index, fences strictly increase per lock, FIFO among waiters that stayed
  * alive, no grant to an expired session, and a fenced resource that rejects stale fences accepted
- * every write from a valid holder and never one out of fence order.
+ * every write from a valid holder and never one out of fence order. A drain phase then stops new
+ * requests: every client must come to rest and every replica must end with no holds and no waits (a
+ * client whose home replica skipped its grant by installing a snapshot, and never reconciled, would
+ * hold a lock for ever). With snapshots on, members that fall behind install snapshots and restarted
+ * members restore their own: clients homed there reconcile through {@link LockEvents#onRestored}.
  */
 final class LockSimulation
 {
@@ -137,6 +141,17 @@ final class LockSimulation
         {
             events.add(new Ev(index, "LOST", sessionId, 0, str(name, nameLength), fence, 0));
         }
+
+        @Override
+        public void onRestored(final LockStateMachine replica, final long index)
+        {
+            // Not an event of an entry (other replicas applied those entries one by one): counted, not recorded.
+            restores++;
+            for (final SimClient client : homed(memberId))
+            {
+                client.deliver(c -> c.onRestored(replica, index));
+            }
+        }
     }
 
     /** The resource the locks protect: accepts a write only with a fence at least the largest seen. */
@@ -230,7 +245,7 @@ final class LockSimulation
             switch (state)
             {
                 case IDLE:
-                    if (nowNs >= nextActionNs)
+                    if (nowNs >= nextActionNs && !draining)
                     {
                         lock = LOCKS[random.nextInt(LOCKS.length)];
                         lockName = new UnsafeBuffer(lock.getBytes(StandardCharsets.US_ASCII));
@@ -328,6 +343,16 @@ final class LockSimulation
     final Map<String, FencedResource> resources = new HashMap<>();
     long correlationIds;
     long sendCorrelation = 1L << 40;
+    boolean draining;
+    long restores;
+    /**
+     * Adds a fault: a follower is cut off for 150-500 ms, shorter than a client's lease, and healed on
+     * schedule. With snapshots right behind the log it catches up by InstallSnapshot while its homed
+     * clients still hold valid sessions with requests in flight: what {@link LockClient#onRestored} is for.
+     */
+    boolean briefIsolations;
+    long briefIsolationHealNs;
+    long briefIsolationCount;
     long beliefChecks;
     long validWritesRejected;
     long maxConcurrentBelievers;
@@ -406,6 +431,11 @@ final class LockSimulation
                 tickers[m].maybeTick(nowNs, cluster.node(m).role() == RaftRole.LEADER,
                     (c, b, o, l) -> cluster.propose(member, sendCorrelation++, b, o, l));
             }
+        }
+        if (briefIsolationHealNs != 0 && nowNs >= briefIsolationHealNs)
+        {
+            briefIsolationHealNs = 0;
+            cluster.heal();
         }
         for (final SimClient client : clients)
         {
@@ -503,6 +533,7 @@ final class LockSimulation
             }
         }
         cluster.heal();
+        briefIsolationHealNs = 0;
         for (int m = 1; m <= size; m++)
         {
             if (!cluster.isAlive(m))
@@ -525,7 +556,92 @@ final class LockSimulation
         {
             throw new AssertionError(fail("no progress after healing: " + (grantsAfter - grantsBefore) + " grants"));
         }
+        drain(3 * TTL_NS + 2000 * MS);
         checkHistory();
+    }
+
+    /** No new requests: every client comes to rest, and every replica ends with no holds and no waits. */
+    private void drain(final long maxNs)
+    {
+        draining = true;
+        final long end = now() + maxNs;
+        while (!drained())
+        {
+            if (now() > end)
+            {
+                final StringBuilder stuck = new StringBuilder();
+                for (final SimClient client : clients)
+                {
+                    if (client.state != SimClient.IDLE)
+                    {
+                        stuck.append("\n  client ").append(client.id).append(" (home ").append(client.home).append(") state ")
+                            .append(client.state).append(" on ").append(client.lock).append(" session ")
+                            .append(client.client.sessionId()).append(" restores reconciled ").append(client.client.restoresReconciled());
+                    }
+                }
+                throw new AssertionError(fail("not drained within " + maxNs / MS + " ms:" + stuck + "\n  replicas:" + replicaState()));
+            }
+            step();
+        }
+    }
+
+    private boolean drained()
+    {
+        for (final SimClient client : clients)
+        {
+            if (client.state != SimClient.IDLE)
+            {
+                return false;
+            }
+        }
+        final int leader = cluster.leader();
+        if (leader == 0)
+        {
+            return false;
+        }
+        final long applied = cluster.node(leader).lastApplied();
+        for (int m = 1; m <= size; m++)
+        {
+            if (cluster.node(m).lastApplied() < applied)
+            {
+                return false;
+            }
+            final int[] busy = {0};
+            ((LockStateMachine)cluster.stateMachine(m)).forEachResource(
+                (name, nameLength, kind, capacity, used, holders, waiters) -> busy[0] += holders + waiters);
+            if (busy[0] > 0)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private String replicaState()
+    {
+        final StringBuilder out = new StringBuilder();
+        for (int m = 1; m <= size; m++)
+        {
+            final LockStateMachine machine = (LockStateMachine)cluster.stateMachine(m);
+            out.append("\n    member ").append(m).append(" applied ").append(machine.lastAppliedIndex());
+            machine.forEachResource((name, nameLength, kind, capacity, used, holders, waiters) ->
+            {
+                out.append(' ').append(name.getStringWithoutLengthAscii(0, nameLength)).append('=').append(holders).append('/').append(waiters);
+                machine.forEachHolder(name, 0, nameLength, (sessionId, thread, fence, permits, count, value, valueLength) ->
+                    out.append("[session ").append(sessionId).append(" fence ").append(fence).append(']'));
+            });
+        }
+        return out.toString();
+    }
+
+    long restoresReconciled()
+    {
+        long total = 0;
+        for (final SimClient client : clients)
+        {
+            total += client.client.restoresReconciled();
+        }
+        return total;
     }
 
     long totalGrants()
@@ -540,6 +656,19 @@ final class LockSimulation
 
     private void injectFault()
     {
+        if (briefIsolations && random.nextInt(3) == 0)
+        {
+            final int leader = cluster.leader();
+            final int member = 1 + random.nextInt(size);
+            if (leader != 0 && member != leader && cluster.isAlive(member) && briefIsolationHealNs == 0)
+            {
+                cluster.heal();
+                cluster.isolate(member);
+                briefIsolationHealNs = now() + random.nextLong(150, 500) * MS;
+                briefIsolationCount++;
+            }
+            return;
+        }
         final int dice = random.nextInt(10);
         final int member = 1 + random.nextInt(size);
         int alive = 0;
@@ -714,6 +843,7 @@ final class LockSimulation
         return "seed=" + seed + " members=" + size + " clients=" + clients.size() + " grants=" + totalGrantEvents +
             " fifoGrants=" + fifoGrants + " expiredSessions=" + expiredSessions + " locksLost=" + locksLostToExpiry +
             " writesAccepted=" + acceptedWrites() + " staleWritesRejected=" + rejectedWrites() +
-            " beliefChecks=" + beliefChecks;
+            " beliefChecks=" + beliefChecks + " restores=" + restores + " reconciled=" + restoresReconciled() +
+            (briefIsolations ? " briefIsolations=" + briefIsolationCount : "");
     }
 }

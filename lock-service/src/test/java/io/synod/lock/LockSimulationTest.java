@@ -33,6 +33,25 @@ class LockSimulationTest
         assertTrue(simulation.totalGrantEvents > 100, simulation.summary());
     }
 
+    /**
+     * Snapshots every 20 entries and compaction right behind them, and followers cut off for less than a
+     * client's lease: a member that was away for a moment catches up by InstallSnapshot, and its homed
+     * clients, sessions still valid and requests in flight, reconcile from the restored replica.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 42, 7919, 100, 101, 102})
+    void shouldKeepAllChecksWhenHomeReplicasInstallSnapshots(final long seed)
+    {
+        final LockSimulation simulation = new LockSimulation(seed, 12,
+            config -> config.snapshotEntriesThreshold(20).snapshotTrailingEntries(0));
+        simulation.briefIsolations = true;
+        simulation.run(15_000 * LockSimulation.MS, 5_000 * LockSimulation.MS);
+        System.out.println("lock simulation with snapshot installs " + simulation.summary());
+        assertEquals(0, simulation.validWritesRejected, "a write from a client with a valid lease was rejected as stale");
+        assertTrue(simulation.totalGrantEvents > 100, simulation.summary());
+        assertTrue(simulation.restores > 0, "replicas restored from snapshots: " + simulation.summary());
+    }
+
     @Property(tries = 3)
     void shouldHoldLockInvariantsForAnySeed(@ForAll final long seed)
     {
