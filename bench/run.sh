@@ -5,7 +5,7 @@
 # Output: bench/results/jmh.txt|json, bench/results/latest.md (+ latency-<time>.md), bench/results/hgrm/*.hgrm
 # (gitignored), bench/results/machine.txt. About 12 minutes on 2 cores.
 #   bench/run.sh                  # everything
-#   bench/run.sh --skip-peers     # extra arguments go to LatencyHarness
+#   bench/run.sh --skip-peers     # extra arguments go to LatencyHarness (--idle, --drivers, --ratis-rpc, --systems)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=bench/results
@@ -15,12 +15,15 @@ for attempt in 1 2 3; do  # other builds may wipe target/ dirs briefly
   sleep 5
 done
 JAR=bench/target/benchmarks.jar
-FLAGS=$(sed -n 's:.*<synod.jvm.flags>\(.*\)</synod.jvm.flags>.*:\1:p' pom.xml)
+# The JVM flags: root pom synod.jvm.flags + bench pom synod.bench.jvm.flags.extra, filtered into the jar (the same
+# list BenchMain appends to every JMH fork).
+FLAGS=$(java -cp "$JAR" io.synod.bench.BenchJvmFlags)
 {
+  echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "nproc: $(nproc)"
   lscpu | grep -E 'Model name|^CPU\(s\)|Thread\(s\) per core' || true
   java -version 2>&1
-  echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "uptime at start: $(uptime)"
 } > "$OUT/machine.txt"
 cat "$OUT/machine.txt"
 
@@ -34,4 +37,5 @@ cat "$OUT/jmh.txt"
 
 # shellcheck disable=SC2086
 java $FLAGS -Xmx4g -cp "$JAR" io.synod.bench.LatencyHarness --out "$OUT" --dir target/harness --warmup 2 --duration 4 "$@"
-echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
+echo "uptime at end: $(uptime)" >> "$OUT/machine.txt"
+cat "$OUT/machine.txt"
