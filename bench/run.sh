@@ -3,7 +3,8 @@
 # simulated 3-node cluster, Chronicle append, single-node and 3-node commit over Aeron) and the latency
 # harness (Aeron UDP floor, Synod fixed-rate and closed-loop, Aeron Cluster and Apache Ratis peers).
 # Output: bench/results/jmh.txt|json, bench/results/latest.md (+ latency-<time>.md), bench/results/hgrm/*.hgrm
-# (gitignored), bench/results/machine.txt. About 12 minutes on 2 cores.
+# (gitignored), bench/results/yielding/latest.md (64 B rows with yielding threads), bench/results/machine.txt.
+# About 12 minutes on 2 cores.
 #   bench/run.sh                  # everything
 #   bench/run.sh --skip-peers     # extra arguments go to LatencyHarness (--idle, --drivers, --ratis-rpc, --systems)
 set -euo pipefail
@@ -37,5 +38,10 @@ cat "$OUT/jmh.txt"
 
 # shellcheck disable=SC2086
 java $FLAGS -Xmx4g -cp "$JAR" io.synod.bench.LatencyHarness --out "$OUT" --dir target/harness --warmup 2 --duration 4 "$@"
+# The same 64 B rows (floor, Synod PAGE_CACHE, Aeron Cluster) with yielding threads instead of backoff, for the
+# idle-strategy comparison in README (Ratis has no idle strategy). Written to $OUT/yielding/latest.md.
+# shellcheck disable=SC2086
+java $FLAGS -Xmx4g -cp "$JAR" io.synod.bench.LatencyHarness --out "$OUT/yielding" --dir target/harness --warmup 2 --duration 4 \
+  --idle yielding --systems floor,synod,aeron-cluster --sizes none
 echo "uptime at end: $(uptime)" >> "$OUT/machine.txt"
 cat "$OUT/machine.txt"

@@ -54,9 +54,14 @@ public final class LoadGenerator
 
     private final long[] intendedNs = new long[RING];
     private final Recorder recorder = new Recorder(TimeUnit.SECONDS.toNanos(60), 3);
+    /** Every completion of this run, warm-up included: reported only when the measured window stayed empty. */
+    private final Recorder wholeRunRecorder = new Recorder(TimeUnit.SECONDS.toNanos(60), 3);
     private final AtomicLong completed = new AtomicLong();
+    /** First id of this run; late completions of an earlier run (lower ids) are ignored. */
+    private volatile long baseId = Long.MAX_VALUE;
     private volatile long firstMeasuredId = Long.MAX_VALUE;
     private volatile long lastCompletionNs;
+    private volatile long lastAnyCompletionNs;
 
     private final IdleStrategy idle;
 
@@ -83,12 +88,19 @@ public final class LoadGenerator
 
     private void onComplete(final long id)
     {
+        if (id < baseId)
+        {
+            return;
+        }
         final long nowNs = System.nanoTime();
+        final long latencyNs = Math.min(nowNs - intendedNs[(int)(id & MASK)], TimeUnit.SECONDS.toNanos(60));
         if (id >= firstMeasuredId)
         {
-            recorder.recordValue(Math.min(nowNs - intendedNs[(int)(id & MASK)], TimeUnit.SECONDS.toNanos(60)));
+            recorder.recordValue(latencyNs);
             lastCompletionNs = nowNs;
         }
+        wholeRunRecorder.recordValue(latencyNs);
+        lastAnyCompletionNs = nowNs;
         completed.incrementAndGet();
     }
 
@@ -106,7 +118,8 @@ public final class LoadGenerator
         long measuredSent = 0;
         long allocatedBefore = -1;
         long nextId = IDS.getAndAdd(1L << 32);
-        final long baseId = nextId;
+        baseId = nextId;
+        final long allocatedAtStart = allocatedBytes();
         while (true)
         {
             final long nowNs = System.nanoTime();
@@ -167,18 +180,26 @@ public final class LoadGenerator
         {
             idle.idle(target.poll());
         }
-        final long allocated = allocatedBytes() - Math.max(0, allocatedBefore);
+        final long allocatedAtEnd = allocatedBytes();
         final int threads = ManagementFactory.getThreadMXBean().getThreadCount();
         final Histogram histogram = recorder.getIntervalHistogram();
+        final Histogram wholeRun = wholeRunRecorder.getIntervalHistogram();
         final long measured = histogram.getTotalCount();
+        firstMeasuredId = Long.MAX_VALUE;
+        final long scheduled = fixed ? (long)(durationNs / periodNs) : measuredSent;
+        if (fixed && measured == 0 && wholeRun.getTotalCount() > 0)
+        {
+            // So far behind the schedule that not one request due in the measured interval was ever sent (a
+            // system far slower than the offered rate): report the whole run, warm-up included, latency still
+            // from each request's intended time, throughput over the whole run. Marked in the name.
+            final long count = wholeRun.getTotalCount();
+            return new Result(name + " [never caught up: whole run incl. warm-up]", wholeRun, count,
+                (long)((warmupNs + durationNs) / periodNs), (Math.max(lastAnyCompletionNs, endNs) - startNs) / 1e9,
+                ratePerSec, (double)(allocatedAtEnd - allocatedAtStart) / count, threads);
+        }
+        final long allocated = allocatedAtEnd - Math.max(0, allocatedBefore);
         final long lastNs = Math.max(lastCompletionNs, endNs);
         final double seconds = (fixed ? lastNs : endNs) - measureStartNs;
-        firstMeasuredId = Long.MAX_VALUE;
-        if (baseId < 0)
-        {
-            throw new IllegalStateException();
-        }
-        final long scheduled = fixed ? (long)(durationNs / periodNs) : measuredSent;
         return new Result(name, histogram, measured, Math.max(scheduled, measuredSent), seconds / 1e9, ratePerSec,
             measured == 0 ? Double.NaN : (double)allocated / measured, threads);
     }

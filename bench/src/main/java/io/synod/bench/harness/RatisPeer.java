@@ -43,25 +43,28 @@ import java.util.concurrent.atomic.AtomicLong;
  * transport its users deploy) for servers and client, or NETTY on request — Ratis' netty RPC answers requests
  * on the event loop and drops a request whose handler throws anything but an {@code IOException} without a
  * reply (RATIS-2629, open), and in this harness its writes stopped completing under load; election timeout
- * 300–600 ms (Ratis' own defaults are 150–300 ms); log
- * storage on the same disk as Synod's, Ratis defaults otherwise — the segmented log flushes with
- * {@code FileChannel.force} unless unsafe-flush is on, so {@code unsafeFlush=true} is the PAGE_CACHE-like
- * setting and {@code false} (Ratis' default) the SYNC-like one. Ratis' threading is its own (netty event
- * loops, a log worker and a state-machine updater per server); it has no idle strategy: its threads block.
+ * 300–600 ms (Ratis' own defaults are 150–300 ms); log storage on the same disk as Synod's, Ratis defaults
+ * otherwise. {@code unsafeFlush=true} is the PAGE_CACHE-like setting and {@code false} (Ratis' default, the
+ * flush waits for {@code FileChannel.force}) the SYNC-like one. Ratis' threading is its own (RPC event loops
+ * and executors, a log worker, a flush thread, log appenders and a state-machine updater per server); it has
+ * no idle strategy: its threads block.
  *
  * <p><b>Outstanding requests.</b> Ratis' ordered async client takes a permit of a semaphore sized by
  * {@code raft.client.async.outstanding-requests.max} (default 100) in {@code send} and <em>blocks</em> the
  * caller when none is left, which stalled the load generator and starved every fixed-rate row. Here the
- * semaphore is sized to {@link #OUTSTANDING_MAX} and {@link #send} refuses (returns false, back-pressure like
+ * semaphore is sized to {@link #OUTSTANDING_MAX} and {@link #send} refuses (returns false: back-pressure, like
  * the other targets) before it could block, so the generator keeps its schedule and a slow system shows as
- * latency measured from the intended send time, or as "not sustained". {@link #OUTSTANDING_MAX} is a quarter of
- * the server's pending-write limit ({@code raft.server.write.element-limit}, 4096), so the servers never
- * refuse a request for lack of room.
+ * latency measured from the intended send time, or as "not sustained". {@link #OUTSTANDING_MAX} is the
+ * harness' largest window (256): with 1,024 outstanding, requests queued behind a slow leader for longer than
+ * Ratis' client request timeout (3 s), were retried, and the whole window collapsed with nothing completing.
+ *
+ * <p><b>Flush.</b> Both modes call {@code FileChannel.force}; with unsafe-flush the flush index (and so the
+ * acknowledgement) advances without waiting for it.
  */
 public final class RatisPeer implements LoadTarget
 {
     /** Most requests outstanding on the one client; {@link #send} returns false at this count. */
-    public static final int OUTSTANDING_MAX = 1024;
+    public static final int OUTSTANDING_MAX = 256;
 
     /** Echo state machine: the reply is the command. */
     static final class EchoStateMachine extends BaseStateMachine
