@@ -32,7 +32,7 @@ java -Dsynod.bench.dir=target -jar "$JAR" \
   'CodecBenchmark|CoreClusterBenchmark|AeronCommitBenchmark|ChronicleAppendBenchmark' \
   -prof gc -wi 1 -w 1 -i 2 -r 2 -f 1 -rf json -rff "$OUT/jmh.json" | tee "$OUT/jmh-full.txt" \
   | grep -v -E 'gc\.(count|time)|gc\.alloc\.rate  ' > /dev/null
-sed -n '/^Benchmark /,$p' "$OUT/jmh-full.txt" | grep -v -E '·gc\.(count|time)|gc\.alloc\.rate |:p0\.(00|95|999|9999)|:p1\.00' > "$OUT/jmh.txt"
+sed -n '/^Benchmark /,$p' "$OUT/jmh-full.txt" | grep -v -E '[·:]gc\.(count|time)|gc\.alloc\.rate |:p0\.(00|95|999|9999)|:p1\.00' > "$OUT/jmh.txt"
 rm -f "$OUT/jmh-full.txt"
 cat "$OUT/jmh.txt"
 
