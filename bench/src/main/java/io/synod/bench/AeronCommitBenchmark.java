@@ -1,10 +1,11 @@
 package io.synod.bench;
 
+import io.synod.bench.harness.HarnessSetup;
 import io.synod.bench.harness.LogKind;
 import io.synod.bench.harness.SynodCluster;
 import io.synod.transport.aeron.AeronRaftNode;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.YieldingIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -22,11 +23,12 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Commit latency of real nodes in this JVM: {@code members} Synod nodes over Aeron UDP on loopback, one embedded
- * media driver per node ({@code ThreadingMode.SHARED}, yielding), agents yielding. One operation: propose one
- * 64 B command into the leader's proposal ring and spin (yielding) until the leader has applied it and called
- * back. {@code members=1} is the single-node commit (log append, flush, apply, no network).
- * {@code -prof gc} counts every thread of the JVM (agents and drivers included) per command.
+ * Commit latency of real nodes in this JVM: {@code members} Synod nodes over Aeron UDP on loopback, set up as
+ * the latency harness sets them up ({@link HarnessSetup#DEFAULT}: one shared embedded media driver,
+ * {@code ThreadingMode.SHARED}; driver, agents and the benchmark thread on the same backoff idle strategy).
+ * One operation: propose one 64 B command into the leader's proposal ring and idle until the leader has
+ * applied it and called back. {@code members=1} is the single-node commit (log append, flush, apply, no
+ * network). {@code -prof gc} counts every thread of the JVM (agents and driver included) per command.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -48,11 +50,12 @@ public class AeronCommitBenchmark extends SynodBenchmark
     private AeronRaftNode leader;
     private volatile long completed = -1;
     private long nextId;
+    private final IdleStrategy idle = HarnessSetup.DEFAULT.idleStrategy().get();
 
     @Setup(Level.Trial)
     public void setUp()
     {
-        cluster = new SynodCluster(members, log, YieldingIdleStrategy::new,
+        cluster = new SynodCluster(members, log, HarnessSetup.DEFAULT,
             Path.of(System.getProperty("synod.bench.dir", "target"), "aeron-commit"));
         cluster.completion(id -> completed = id);
         leader = cluster.awaitLeader(TimeUnit.SECONDS.toNanos(20));
@@ -69,17 +72,19 @@ public class AeronCommitBenchmark extends SynodBenchmark
     {
         final long id = nextId++;
         command.putLong(0, id);
+        idle.reset();
         while (!leader.propose(id, command, 0, COMMAND_BYTES))
         {
-            Thread.yield();
+            idle.idle();
         }
+        idle.reset();
         while (completed != id)
         {
             if (leader.failure() != null)
             {
                 throw new IllegalStateException("leader stopped", leader.failure());
             }
-            Thread.onSpinWait();
+            idle.idle();
         }
         return id;
     }

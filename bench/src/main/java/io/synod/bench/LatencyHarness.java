@@ -2,6 +2,7 @@ package io.synod.bench;
 
 import io.synod.bench.harness.AeronClusterPeer;
 import io.synod.bench.harness.AeronPingPong;
+import io.synod.bench.harness.HarnessSetup;
 import io.synod.bench.harness.LoadGenerator;
 import io.synod.bench.harness.LoadGenerator.Result;
 import io.synod.bench.harness.LoadTarget;
@@ -10,9 +11,8 @@ import io.synod.bench.harness.RatisPeer;
 import io.synod.bench.harness.SynodCluster;
 import io.synod.bench.harness.SynodTarget;
 import io.synod.raft.ReadMode;
+import org.apache.ratis.rpc.SupportedRpcType;
 import org.HdrHistogram.Histogram;
-import org.agrona.concurrent.IdleStrategy;
-import org.agrona.concurrent.YieldingIdleStrategy;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -26,17 +26,20 @@ import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
- * Fixed-rate and closed-loop latency harness: a 3-node Synod cluster over Aeron UDP on loopback in this JVM
- * (one embedded media driver per node, {@code ThreadingMode.SHARED}; driver and agents on
- * {@link YieldingIdleStrategy}), the raw Aeron UDP ping-pong floor, and the peers (Apache Ratis with netty,
- * Aeron Cluster with an echo service) in the same run. Latency is from the intended send time (coordinated
+ * Fixed-rate and closed-loop latency harness: a 3-node Synod cluster over Aeron UDP on loopback in this JVM,
+ * the raw Aeron UDP ping-pong floor, and the peers (Apache Ratis with netty, Aeron Cluster with an echo
+ * service) in the same run, one system at a time. Every Aeron-based system gets the same {@link HarnessSetup}:
+ * by default one embedded media driver ({@code ThreadingMode.SHARED}) per system and a backoff idle strategy
+ * on every polling thread, the load generator included. Latency is from the intended send time (coordinated
  * omission corrected) for fixed rates and from the send for closed loops. Writes a Markdown table to stdout
  * and {@code <out>/latency-<time>.md} (+ {@code latest.md}), and one {@code .hgrm} per run under
  * {@code <out>/hgrm/} (gitignored).
  *
  * <p>Options: {@code --out DIR} (default bench/results), {@code --warmup S} (2), {@code --duration S} (5),
  * {@code --dir DIR} for logs and driver directories (default target/harness), {@code --skip-peers},
- * {@code --rates 10000,50000,100000}.
+ * {@code --rates 10000,50000,100000}, {@code --idle backoff|backoff:<maxParkUs>|yielding|busy} (backoff),
+ * {@code --drivers shared|per-member} (shared), {@code --ratis-rpc grpc|netty} (grpc), {@code --systems floor,synod,reads,sync,aeron-cluster,ratis}
+ * (all; a quick subset while developing), {@code --sizes 32,256,1024} ({@code none}: only the 64 B rows).
  */
 public final class LatencyHarness
 {
@@ -51,13 +54,16 @@ public final class LatencyHarness
     private final long warmupNs;
     private final long durationNs;
     private final Path hgrmDir;
+    private final HarnessSetup setup;
     private double floorP50Ns = Double.NaN;
+    private String ratisRpc = "GRPC";
 
-    private LatencyHarness(final long warmupNs, final long durationNs, final Path hgrmDir)
+    private LatencyHarness(final long warmupNs, final long durationNs, final Path hgrmDir, final HarnessSetup setup)
     {
         this.warmupNs = warmupNs;
         this.durationNs = durationNs;
         this.hgrmDir = hgrmDir;
+        this.setup = setup;
     }
 
     public static void main(final String[] args) throws Exception
@@ -69,6 +75,11 @@ public final class LatencyHarness
         double duration = 5;
         boolean peers = true;
         int[] rates = { 10_000, 50_000, 100_000 };
+        int[] sizes = SIZES;
+        String idleName = "backoff";
+        String drivers = "shared";
+        String ratisRpc = "GRPC";
+        List<String> systems = List.of("floor", "synod", "reads", "sync", "aeron-cluster", "ratis");
         for (int i = 0; i < args.length; i++)
         {
             switch (args[i])
@@ -79,29 +90,46 @@ public final class LatencyHarness
                 case "--duration" -> duration = Double.parseDouble(args[++i]);
                 case "--skip-peers" -> peers = false;
                 case "--rates" -> rates = java.util.Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+                case "--sizes" -> sizes = args[++i].equals("none") ?
+                    new int[0] : java.util.Arrays.stream(args[i].split(",")).mapToInt(Integer::parseInt).toArray();
+                case "--idle" -> idleName = args[++i];
+                case "--drivers" -> drivers = args[++i];
+                case "--ratis-rpc" -> ratisRpc = args[++i].toUpperCase(Locale.ROOT);
+                case "--systems" -> systems = List.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         Files.createDirectories(out.resolve("hgrm"));
+        final HarnessSetup setup = HarnessSetup.of(idleName, drivers);
+        final Path harnessDir = dir;
+        final SupportedRpcType ratisRpcType = SupportedRpcType.valueOfIgnoreCase(ratisRpc);
         final LatencyHarness harness = new LatencyHarness(
-            (long)(warmup * 1e9), (long)(duration * 1e9), out.resolve("hgrm"));
-        final Supplier<IdleStrategy> idle = YieldingIdleStrategy::new;
+            (long)(warmup * 1e9), (long)(duration * 1e9), out.resolve("hgrm"), setup);
+        harness.ratisRpc = ratisRpcType.name();
+        System.out.println("set-up: " + setup.describe());
         final long startNs = System.nanoTime();
 
-        try (AeronPingPong floor = new AeronPingPong(PEER_BYTES, idle, dir))
+        if (systems.contains("floor"))
         {
-            final Result r = harness.closed("floor: aeron udp ping-pong 64 B", floor, 1);
-            harness.floorP50Ns = r.histogram().getValueAtPercentile(50);
+            try (AeronPingPong floor = new AeronPingPong(PEER_BYTES, setup, dir))
+            {
+                final Result r = harness.closed("floor: aeron udp ping-pong 64 B", floor, 1);
+                harness.floorP50Ns = r.histogram().getValueAtPercentile(50);
+            }
         }
         for (final LogKind kind : new LogKind[] { LogKind.PAGE_CACHE, LogKind.SYNC })
         {
-            try (SynodCluster cluster = new SynodCluster(3, kind, idle, dir))
+            if (!systems.contains(kind == LogKind.SYNC ? "sync" : "synod"))
+            {
+                continue;
+            }
+            try (SynodCluster cluster = new SynodCluster(3, kind, setup, dir))
             {
                 final SynodTarget peerSized = SynodTarget.writes(cluster, PEER_BYTES);
                 harness.closed("synod write " + kind + " 64 B", peerSized, 1);
                 harness.fixed("synod write " + kind + " 64 B", peerSized, 10_000);
                 harness.closed("synod write " + kind + " 64 B", peerSized, MAX_WINDOW);
-                for (final int size : SIZES)
+                for (final int size : sizes)
                 {
                     final SynodTarget writes = SynodTarget.writes(cluster, size);
                     harness.closed("synod write " + kind + " " + size + " B", writes, 1);
@@ -111,7 +139,7 @@ public final class LatencyHarness
                     }
                     harness.closed("synod write " + kind + " " + size + " B", writes, MAX_WINDOW);
                 }
-                if (kind == LogKind.PAGE_CACHE)
+                if (kind == LogKind.PAGE_CACHE && systems.contains("reads"))
                 {
                     for (final ReadMode mode : new ReadMode[] { ReadMode.LINEARIZABLE, ReadMode.LEASE })
                     {
@@ -122,11 +150,14 @@ public final class LatencyHarness
                 }
             }
         }
-        if (peers)
+        if (peers && systems.contains("aeron-cluster"))
         {
-            harness.peer(() -> new AeronClusterPeer(PEER_BYTES, idle, Path.of("target/harness")), "aeron cluster echo 64 B");
-            harness.peer(() -> new RatisPeer(PEER_BYTES, true, Path.of("target/harness")), "ratis unsafe-flush 64 B");
-            harness.peer(() -> new RatisPeer(PEER_BYTES, false, Path.of("target/harness")), "ratis flush 64 B");
+            harness.peer(() -> new AeronClusterPeer(PEER_BYTES, setup, harnessDir), "aeron cluster echo 64 B");
+        }
+        if (peers && systems.contains("ratis"))
+        {
+            harness.peer(() -> new RatisPeer(PEER_BYTES, true, ratisRpcType, harnessDir), "ratis unsafe-flush 64 B");
+            harness.peer(() -> new RatisPeer(PEER_BYTES, false, ratisRpcType, harnessDir), "ratis flush 64 B");
         }
         final String table = harness.table((System.nanoTime() - startNs) / 1e9);
         System.out.println();
@@ -155,12 +186,13 @@ public final class LatencyHarness
     private Result closed(final String label, final LoadTarget target, final int window)
     {
         return record(LoadGenerator.closedLoop(label + (window == 1 ? " closed-loop" : " closed window " + window),
-            target, window, warmupNs, durationNs));
+            target, window, warmupNs, durationNs, setup.idleStrategy().get()));
     }
 
     private Result fixed(final String label, final LoadTarget target, final int rate)
     {
-        return record(LoadGenerator.fixedRate(label + " @" + rate / 1000 + "K/s", target, rate, warmupNs, durationNs));
+        return record(LoadGenerator.fixedRate(
+            label + " @" + rate / 1000 + "K/s", target, rate, warmupNs, durationNs, setup.idleStrategy().get()));
     }
 
     private Result record(final Result result)
@@ -184,19 +216,21 @@ public final class LatencyHarness
         final Histogram h = r.histogram();
         final boolean fixedRate = r.offeredPerSec() > 0;
         final boolean sustained = !fixedRate || r.achievedPerSec() >= 0.95 * r.offeredPerSec();
-        return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %,.0f%s | %s | %.0f |",
+        return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %,.0f%s | %s | %.0f | %d |",
             r.name(), us(h.getValueAtPercentile(50)), us(h.getValueAtPercentile(90)), us(h.getValueAtPercentile(99)),
             us(h.getValueAtPercentile(99.9)), us(h.getMaxValue()),
             Double.isNaN(floorP50Ns) ? "–" : String.format(Locale.ROOT, "%.1f×", h.getValueAtPercentile(50) / floorP50Ns),
             r.achievedPerSec(), sustained ? "" : " (not sustained)", r.completed() < r.sent() ? (r.sent() - r.completed()) + " unfinished" : "0",
-            r.bytesPerOp());
+            r.bytesPerOp(), r.threads());
     }
 
     private String table(final double seconds)
     {
         final StringBuilder sb = new StringBuilder();
-        sb.append("| run | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | p50 / floor | achieved ops/s | unfinished (unsent, rejected or late) | B/op (all threads) |\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        sb.append("Set-up: ").append(setup.describe()).append("; Ratis: RPC ").append(ratisRpc)
+            .append(", its own threads, blocking, at most ").append(RatisPeer.OUTSTANDING_MAX).append(" requests outstanding.\n\n");
+        sb.append("| run | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | p50 / floor | achieved ops/s | unfinished (unsent, rejected or late) | B/op (all threads) | JVM threads |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (final Result r : results)
         {
             sb.append(row(r)).append('\n');

@@ -34,14 +34,21 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * Peer: Aeron Cluster 1.51.0 (same Aeron as Synod), three members in this JVM on loopback UDP, each a
- * {@link ClusteredMediaDriver} (media driver {@code ThreadingMode.SHARED}, archive
- * {@code ArchiveThreadingMode.SHARED}, consensus module) plus a {@link ClusteredServiceContainer} running an
- * echo service; the client is an {@link AeronCluster} on its own embedded driver (SHARED). Every agent
- * (driver, archive, consensus module, service container) uses the idle strategy given — the same one as
- * Synod's agents. The log is recorded by the archive with its default file sync level 0 (page cache, no
- * fsync): comparable to Synod's PAGE_CACHE. Latency is client offer → ingress → log replicated and committed
- * → service applies → egress → client: two client hops that Synod's in-process client does not make.
+ * Peer: Aeron Cluster 1.51.0 (same Aeron as Synod), three members in this JVM on loopback UDP, each an
+ * {@link Archive} ({@code ArchiveThreadingMode.SHARED}: one thread), a {@link ConsensusModule} and a
+ * {@link ClusteredServiceContainer} running an echo service; the client is an {@link AeronCluster}. Media
+ * drivers as the {@link HarnessSetup} says, like Synod's: one embedded driver ({@code ThreadingMode.SHARED})
+ * for the three members and the client, or one per member ({@link ClusteredMediaDriver}) plus one for the
+ * client. Every agent (driver, archive, consensus module, service container) and the load generator use the
+ * set-up's idle strategy.
+ *
+ * <p>On a shared driver the members must not meet on IPC: each member gets its own {@code clusterId} (counters
+ * and mark files are keyed by it; it is not on the wire) and its own block of IPC stream ids (consensus
+ * module, service, replay, snapshot, archive control). Their UDP endpoints are distinct anyway.
+ *
+ * <p>The log is recorded by the archive with its default file sync level 0 (page cache, no fsync):
+ * comparable to Synod's PAGE_CACHE. Latency is client offer → ingress → log replicated and committed → service
+ * applies → egress → client: two client hops that Synod's in-process client does not make.
  */
 public final class AeronClusterPeer implements LoadTarget
 {
@@ -104,13 +111,15 @@ public final class AeronClusterPeer implements LoadTarget
 
     private final Path root;
     private final List<AutoCloseable> closeables = new ArrayList<>();
+    /** The client's driver when drivers are per member; null when the client shares the one driver. */
     private final MediaDriver clientDriver;
     private final AeronCluster client;
     private final UnsafeBuffer message;
     private volatile Completion completion = id -> {};
 
-    public AeronClusterPeer(final int messageBytes, final Supplier<IdleStrategy> idleStrategy, final Path parent)
+    public AeronClusterPeer(final int messageBytes, final HarnessSetup setup, final Path parent)
     {
+        final Supplier<IdleStrategy> idleStrategy = setup.idleStrategy();
         try
         {
             Files.createDirectories(parent);
@@ -132,23 +141,28 @@ public final class AeronClusterPeer implements LoadTarget
                     .append(",localhost:").append(ports[m][4]).append('|');
                 ingress.append(m).append("=localhost:").append(ports[m][0]).append(m < 2 ? "," : "");
             }
+            final MediaDriver sharedDriver = setup.sharedDriver() ?
+                MediaDriver.launch(driverContext(root.resolve("driver").toString(), idleStrategy)) : null;
+            if (sharedDriver != null)
+            {
+                closeables.add(sharedDriver);
+            }
             for (int m = 0; m < 3; m++)
             {
                 final File base = Files.createDirectories(root.resolve("node-" + m)).toFile();
-                final String aeronDir = new File(base, "driver").getAbsolutePath();
-                final MediaDriver.Context driver = new MediaDriver.Context()
-                    .aeronDirectoryName(aeronDir)
-                    .threadingMode(ThreadingMode.SHARED)
-                    .sharedIdleStrategy(idleStrategy.get())
-                    .termBufferSparseFile(true)
-                    .dirDeleteOnStart(true)
-                    .dirDeleteOnShutdown(true);
+                final String aeronDir = sharedDriver != null ?
+                    sharedDriver.aeronDirectoryName() : new File(base, "driver").getAbsolutePath();
+                // IPC stream ids: Aeron's defaults when each member has its own driver, a block per member on a
+                // shared one (clusterId is part of the counters' keys and mark files, not of the protocol).
+                final int clusterId = sharedDriver != null ? m : 0;
+                final int streams = sharedDriver != null ? 1000 * (m + 1) : 0;
                 final Archive.Context archive = new Archive.Context()
                     .aeronDirectoryName(aeronDir)
                     .archiveDir(new File(base, "archive"))
                     .controlChannel("aeron:udp?endpoint=localhost:" + ports[m][4])
                     .archiveClientContext(new AeronArchive.Context().controlResponseChannel("aeron:udp?endpoint=localhost:0"))
                     .localControlChannel("aeron:ipc?term-length=64k")
+                    .localControlStreamId(streams + AeronArchive.Configuration.LOCAL_CONTROL_STREAM_ID_DEFAULT)
                     .replicationChannel("aeron:udp?endpoint=localhost:0")
                     .recordingEventsEnabled(false)
                     .threadingMode(ArchiveThreadingMode.SHARED)
@@ -161,32 +175,50 @@ public final class AeronClusterPeer implements LoadTarget
                     .controlResponseChannel(archive.localControlChannel())
                     .aeronDirectoryName(aeronDir);
                 final ConsensusModule.Context consensus = new ConsensusModule.Context()
+                    .clusterId(clusterId)
                     .clusterMemberId(m)
                     .clusterMembers(members.toString())
                     .clusterDir(new File(base, "cluster"))
-                    .archiveContext(archiveClient.clone())
+                    .archiveContext(archiveClient.clone()
+                        .controlResponseStreamId(streams + AeronArchive.Configuration.CONTROL_RESPONSE_STREAM_ID_DEFAULT))
                     .serviceCount(1)
                     .replicationChannel("aeron:udp?endpoint=localhost:0")
                     .ingressChannel("aeron:udp")
                     .idleStrategySupplier(idleStrategy::get)
                     .deleteDirOnStart(true);
                 final ClusteredServiceContainer.Context service = new ClusteredServiceContainer.Context()
+                    .clusterId(clusterId)
                     .aeronDirectoryName(aeronDir)
-                    .archiveContext(archiveClient.clone())
+                    .archiveContext(archiveClient.clone()
+                        .controlResponseStreamId(streams + AeronArchive.Configuration.CONTROL_RESPONSE_STREAM_ID_DEFAULT + 1))
                     .clusterDir(new File(base, "cluster"))
                     .clusteredService(new EchoService())
                     .idleStrategySupplier(idleStrategy::get);
-                closeables.add(ClusteredMediaDriver.launch(driver, archive, consensus));
+                if (sharedDriver != null)
+                {
+                    consensus
+                        .serviceStreamId(streams + ClusteredServiceContainer.Configuration.SERVICE_STREAM_ID_DEFAULT)
+                        .consensusModuleStreamId(streams + ClusteredServiceContainer.Configuration.CONSENSUS_MODULE_STREAM_ID_DEFAULT)
+                        .replayStreamId(streams + ClusteredServiceContainer.Configuration.REPLAY_STREAM_ID_DEFAULT)
+                        .snapshotStreamId(streams + ClusteredServiceContainer.Configuration.SNAPSHOT_STREAM_ID_DEFAULT);
+                    service
+                        .serviceStreamId(consensus.serviceStreamId())
+                        .consensusModuleStreamId(consensus.consensusModuleStreamId())
+                        .replayStreamId(consensus.replayStreamId())
+                        .snapshotStreamId(consensus.snapshotStreamId());
+                    closeables.add(Archive.launch(archive));
+                    closeables.add(ConsensusModule.launch(consensus.aeronDirectoryName(aeronDir)));
+                }
+                else
+                {
+                    closeables.add(ClusteredMediaDriver.launch(driverContext(aeronDir, idleStrategy), archive, consensus));
+                }
                 closeables.add(ClusteredServiceContainer.launch(service));
             }
-            clientDriver = MediaDriver.launchEmbedded(new MediaDriver.Context()
-                .aeronDirectoryName(root.resolve("client-driver").toString())
-                .threadingMode(ThreadingMode.SHARED)
-                .sharedIdleStrategy(idleStrategy.get())
-                .dirDeleteOnStart(true)
-                .dirDeleteOnShutdown(true));
+            clientDriver = sharedDriver != null ?
+                null : MediaDriver.launchEmbedded(driverContext(root.resolve("client-driver").toString(), idleStrategy));
             client = AeronCluster.connect(new AeronCluster.Context()
-                .aeronDirectoryName(clientDriver.aeronDirectoryName())
+                .aeronDirectoryName(sharedDriver != null ? sharedDriver.aeronDirectoryName() : clientDriver.aeronDirectoryName())
                 .egressListener((clusterSessionId, timestamp, buffer, offset, length, header) ->
                     completion.onComplete(buffer.getLong(offset)))
                 .egressChannel("aeron:udp?endpoint=localhost:0")
@@ -197,8 +229,25 @@ public final class AeronClusterPeer implements LoadTarget
         }
         catch (final IOException ex)
         {
+            closeAll();
             throw new UncheckedIOException(ex);
         }
+        catch (final RuntimeException ex)
+        {
+            closeAll();
+            throw ex;
+        }
+    }
+
+    private static MediaDriver.Context driverContext(final String aeronDir, final Supplier<IdleStrategy> idleStrategy)
+    {
+        return new MediaDriver.Context()
+            .aeronDirectoryName(aeronDir)
+            .threadingMode(ThreadingMode.SHARED)
+            .sharedIdleStrategy(idleStrategy.get())
+            .termBufferSparseFile(true)
+            .dirDeleteOnStart(true)
+            .dirDeleteOnShutdown(true);
     }
 
     @Override
@@ -237,11 +286,17 @@ public final class AeronClusterPeer implements LoadTarget
     public void close()
     {
         CloseHelper.quietClose(client);
+        closeAll();
+        IoUtil.delete(root.toFile(), true);
+    }
+
+    private void closeAll()
+    {
         CloseHelper.quietClose(clientDriver);
         for (int i = closeables.size() - 1; i >= 0; i--)
         {
             CloseHelper.quietClose(closeables.get(i));
         }
-        IoUtil.delete(root.toFile(), true);
+        closeables.clear();
     }
 }

@@ -20,9 +20,10 @@ import java.util.function.Supplier;
 
 /**
  * The floor: a raw Aeron UDP round trip on loopback between two endpoints in this JVM, set up like Synod's
- * members — each endpoint with its own embedded media driver ({@code ThreadingMode.SHARED}), the echo side on
- * an {@link AgentRunner} with the same idle strategy as Synod's agents. The pinging side is the load
- * generator's thread, which polls the pong subscription. Messages are {@code messageBytes} long.
+ * members ({@link HarnessSetup}): one embedded media driver ({@code ThreadingMode.SHARED}) shared by both
+ * endpoints, or one per endpoint; the echo side on an {@link AgentRunner} with the set-up's idle strategy.
+ * The pinging side is the load generator's thread, which polls the pong subscription (and idles between polls
+ * with the same strategy). Messages are {@code messageBytes} long. Threads: driver(s), echo, generator.
  */
 public final class AeronPingPong implements LoadTarget
 {
@@ -39,18 +40,20 @@ public final class AeronPingPong implements LoadTarget
     private final FragmentHandler onPong;
     private volatile Completion completion = id -> {};
 
-    public AeronPingPong(final int messageBytes, final Supplier<IdleStrategy> idleStrategy, final Path parent)
+    public AeronPingPong(final int messageBytes, final HarnessSetup setup, final Path parent)
     {
+        final Supplier<IdleStrategy> idleStrategy = setup.idleStrategy();
         try
         {
             Files.createDirectories(parent);
             root = Files.createTempDirectory(parent, "pingpong-");
             pingRuntime = AeronRuntime.embedded(Files.createDirectories(root.resolve("ping")), idleStrategy.get());
-            pongRuntime = AeronRuntime.embedded(Files.createDirectories(root.resolve("pong")), idleStrategy.get());
+            pongRuntime = setup.sharedDriver() ?
+                null : AeronRuntime.embedded(Files.createDirectories(root.resolve("pong")), idleStrategy.get());
             final String pingChannel = "aeron:udp?endpoint=127.0.0.1:" + SynodCluster.freeUdpPort();
             final String pongChannel = "aeron:udp?endpoint=127.0.0.1:" + SynodCluster.freeUdpPort();
             final Aeron a = pingRuntime.aeron();
-            final Aeron b = pongRuntime.aeron();
+            final Aeron b = pongRuntime != null ? pongRuntime.aeron() : a;
             ping = a.addPublication(pingChannel, PING_STREAM);
             pongs = a.addSubscription(pongChannel, PONG_STREAM);
             final Subscription pings = b.addSubscription(pingChannel, PING_STREAM);
@@ -124,7 +127,10 @@ public final class AeronPingPong implements LoadTarget
     public void close()
     {
         echoRunner.close();
-        pongRuntime.close();
+        if (pongRuntime != null)
+        {
+            pongRuntime.close();
+        }
         pingRuntime.close();
         IoUtil.delete(root.toFile(), true);
     }

@@ -2,6 +2,7 @@ package io.synod.bench.harness;
 
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
+import org.agrona.concurrent.IdleStrategy;
 
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +22,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ul>
  * Warm-up requests are sent the same way and not recorded. Allocation is the sum of every JVM thread's
  * allocated bytes over the measured interval, divided by the completed requests.
+ *
+ * <p>Whenever the generator has nothing to do (waiting for the next intended send time, for a free slot in the
+ * window, or for the last completions) it polls the target and then calls the given {@link IdleStrategy}: the
+ * same strategy as every other polling thread of the run ({@link HarnessSetup}), so that on a small machine
+ * the generator does not take a core away from the system under test. A late wake-up delays sends and is
+ * charged to the fixed-rate latencies like any other stall.
  */
 public final class LoadGenerator
 {
@@ -29,9 +36,13 @@ public final class LoadGenerator
     static final int MAX_IN_FLIGHT = 100_000;
     static final long DRAIN_NS = TimeUnit.SECONDS.toNanos(5);
 
-    /** One measured run. */
+    /**
+     * One measured run. {@code threads}: live JVM threads at the end of the measured interval (the system's,
+     * the generator's and the JVM's own: GC, JIT, ...).
+     */
     public record Result(
-        String name, Histogram histogram, long completed, long sent, double seconds, double offeredPerSec, double bytesPerOp)
+        String name, Histogram histogram, long completed, long sent, double seconds, double offeredPerSec, double bytesPerOp,
+        int threads)
     {
         public double achievedPerSec()
         {
@@ -43,36 +54,53 @@ public final class LoadGenerator
 
     private final long[] intendedNs = new long[RING];
     private final Recorder recorder = new Recorder(TimeUnit.SECONDS.toNanos(60), 3);
+    /** Every completion of this run, warm-up included: reported only when the measured window stayed empty. */
+    private final Recorder wholeRunRecorder = new Recorder(TimeUnit.SECONDS.toNanos(60), 3);
     private final AtomicLong completed = new AtomicLong();
+    /** First id of this run; late completions of an earlier run (lower ids) are ignored. */
+    private volatile long baseId = Long.MAX_VALUE;
     private volatile long firstMeasuredId = Long.MAX_VALUE;
     private volatile long lastCompletionNs;
+    private volatile long lastAnyCompletionNs;
 
-    private LoadGenerator()
+    private final IdleStrategy idle;
+
+    private LoadGenerator(final IdleStrategy idle)
     {
+        this.idle = idle;
     }
 
     /** Fixed rate for {@code warmupNs} unrecorded, then {@code durationNs} recorded. */
     public static Result fixedRate(
-        final String name, final LoadTarget target, final double ratePerSec, final long warmupNs, final long durationNs)
+        final String name, final LoadTarget target, final double ratePerSec, final long warmupNs, final long durationNs,
+        final IdleStrategy idle)
     {
-        return new LoadGenerator().run(name, target, ratePerSec, 0, warmupNs, durationNs);
+        return new LoadGenerator(idle).run(name, target, ratePerSec, 0, warmupNs, durationNs);
     }
 
     /** Closed loop with {@code window} outstanding requests. */
     public static Result closedLoop(
-        final String name, final LoadTarget target, final int window, final long warmupNs, final long durationNs)
+        final String name, final LoadTarget target, final int window, final long warmupNs, final long durationNs,
+        final IdleStrategy idle)
     {
-        return new LoadGenerator().run(name, target, 0, window, warmupNs, durationNs);
+        return new LoadGenerator(idle).run(name, target, 0, window, warmupNs, durationNs);
     }
 
     private void onComplete(final long id)
     {
+        if (id < baseId)
+        {
+            return;
+        }
         final long nowNs = System.nanoTime();
+        final long latencyNs = Math.min(nowNs - intendedNs[(int)(id & MASK)], TimeUnit.SECONDS.toNanos(60));
         if (id >= firstMeasuredId)
         {
-            recorder.recordValue(Math.min(nowNs - intendedNs[(int)(id & MASK)], TimeUnit.SECONDS.toNanos(60)));
+            recorder.recordValue(latencyNs);
             lastCompletionNs = nowNs;
         }
+        wholeRunRecorder.recordValue(latencyNs);
+        lastAnyCompletionNs = nowNs;
         completed.incrementAndGet();
     }
 
@@ -90,7 +118,8 @@ public final class LoadGenerator
         long measuredSent = 0;
         long allocatedBefore = -1;
         long nextId = IDS.getAndAdd(1L << 32);
-        final long baseId = nextId;
+        baseId = nextId;
+        final long allocatedAtStart = allocatedBytes();
         while (true)
         {
             final long nowNs = System.nanoTime();
@@ -100,7 +129,7 @@ public final class LoadGenerator
                 intended = startNs + (long)(sent * periodNs);
                 if (nowNs < intended)
                 {
-                    target.poll();
+                    idle.idle(target.poll());
                     continue;
                 }
             }
@@ -108,10 +137,7 @@ public final class LoadGenerator
             {
                 if (sent - completed.get() >= window)
                 {
-                    if (target.poll() == 0)
-                    {
-                        Thread.onSpinWait();
-                    }
+                    idle.idle(target.poll());
                     if (nowNs >= endNs)
                     {
                         break;
@@ -134,15 +160,14 @@ public final class LoadGenerator
             }
             while (sent - completed.get() >= MAX_IN_FLIGHT)
             {
-                target.poll();
-                Thread.yield();
+                idle.idle(target.poll());
             }
             intendedNs[(int)(nextId & MASK)] = intended;
             while (!target.send(nextId))
             {
-                target.poll();
-                Thread.yield();
+                idle.idle(target.poll());
             }
+            idle.reset();
             nextId++;
             sent++;
             if (allocatedBefore >= 0)
@@ -153,24 +178,30 @@ public final class LoadGenerator
         final long drainDeadlineNs = System.nanoTime() + DRAIN_NS;
         while (completed.get() < sent && System.nanoTime() < drainDeadlineNs)
         {
-            if (target.poll() == 0)
-            {
-                Thread.yield();
-            }
+            idle.idle(target.poll());
         }
-        final long allocated = allocatedBytes() - Math.max(0, allocatedBefore);
+        final long allocatedAtEnd = allocatedBytes();
+        final int threads = ManagementFactory.getThreadMXBean().getThreadCount();
         final Histogram histogram = recorder.getIntervalHistogram();
+        final Histogram wholeRun = wholeRunRecorder.getIntervalHistogram();
         final long measured = histogram.getTotalCount();
+        firstMeasuredId = Long.MAX_VALUE;
+        final long scheduled = fixed ? (long)(durationNs / periodNs) : measuredSent;
+        if (fixed && measured == 0 && wholeRun.getTotalCount() > 0)
+        {
+            // So far behind the schedule that not one request due in the measured interval was ever sent (a
+            // system far slower than the offered rate): report the whole run, warm-up included, latency still
+            // from each request's intended time, throughput over the whole run. Marked in the name.
+            final long count = wholeRun.getTotalCount();
+            return new Result(name + " [never caught up: whole run incl. warm-up]", wholeRun, count,
+                (long)((warmupNs + durationNs) / periodNs), (Math.max(lastAnyCompletionNs, endNs) - startNs) / 1e9,
+                ratePerSec, (double)(allocatedAtEnd - allocatedAtStart) / count, threads);
+        }
+        final long allocated = allocatedAtEnd - Math.max(0, allocatedBefore);
         final long lastNs = Math.max(lastCompletionNs, endNs);
         final double seconds = (fixed ? lastNs : endNs) - measureStartNs;
-        firstMeasuredId = Long.MAX_VALUE;
-        if (baseId < 0)
-        {
-            throw new IllegalStateException();
-        }
-        final long scheduled = fixed ? (long)(durationNs / periodNs) : measuredSent;
         return new Result(name, histogram, measured, Math.max(scheduled, measuredSent), seconds / 1e9, ratePerSec,
-            measured == 0 ? Double.NaN : (double)allocated / measured);
+            measured == 0 ? Double.NaN : (double)allocated / measured, threads);
     }
 
     static long allocatedBytes()

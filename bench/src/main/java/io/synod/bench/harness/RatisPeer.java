@@ -2,7 +2,9 @@ package io.synod.bench.harness;
 
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.netty.NettyConfigKeys;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
@@ -31,19 +33,39 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Peer: Apache Ratis 3.3.0, three {@link RaftServer}s in this JVM on loopback with the netty transport, and
- * one {@link RaftClient} (netty) sending asynchronous writes. The state machine echoes the command (apply =
- * return the log data). Settings (written down in the report): RPC type NETTY for servers and client;
- * election timeout 300–600 ms (Ratis' own defaults are 150–300 ms); log storage on the same disk as Synod's,
- * Ratis defaults otherwise — the segmented log flushes with {@code FileChannel.force} unless unsafe-flush is
- * on, so {@code unsafeFlush=true} is the PAGE_CACHE-like setting and {@code false} (Ratis' default) the
- * SYNC-like one. Ratis' threading is its own (netty event loops, a log worker and a state-machine updater per
- * server); it has no idle strategy: its threads block when idle.
+ * Peer: Apache Ratis 3.3.0, three {@link RaftServer}s in this JVM on loopback, and one {@link RaftClient}
+ * sending asynchronous writes with {@code client.async().send(message)}. The state machine echoes the command
+ * (apply = return the log data). Settings (written down in the report): RPC type GRPC (Ratis' default, the
+ * transport its users deploy) for servers and client, or NETTY on request — Ratis' netty RPC answers requests
+ * on the event loop and drops a request whose handler throws anything but an {@code IOException} without a
+ * reply (RATIS-2629, open), and in this harness its writes stopped completing under load; election timeout
+ * 300–600 ms (Ratis' own defaults are 150–300 ms); log storage on the same disk as Synod's, Ratis defaults
+ * otherwise. {@code unsafeFlush=true} is the PAGE_CACHE-like setting and {@code false} (Ratis' default, the
+ * flush waits for {@code FileChannel.force}) the SYNC-like one. Ratis' threading is its own (RPC event loops
+ * and executors, a log worker, a flush thread, log appenders and a state-machine updater per server); it has
+ * no idle strategy: its threads block.
+ *
+ * <p><b>Outstanding requests.</b> Ratis' ordered async client takes a permit of a semaphore sized by
+ * {@code raft.client.async.outstanding-requests.max} (default 100) in {@code send} and <em>blocks</em> the
+ * caller when none is left, which stalled the load generator and starved every fixed-rate row. Here the
+ * semaphore is sized to {@link #OUTSTANDING_MAX} and {@link #send} refuses (returns false: back-pressure, like
+ * the other targets) before it could block, so the generator keeps its schedule and a slow system shows as
+ * latency measured from the intended send time, or as "not sustained". {@link #OUTSTANDING_MAX} is the
+ * harness' largest window (256): with 1,024 outstanding, requests queued behind a slow leader for longer than
+ * Ratis' client request timeout (3 s), were retried, and the whole window collapsed with nothing completing.
+ *
+ * <p><b>Flush.</b> Both modes call {@code FileChannel.force}; with unsafe-flush the flush index (and so the
+ * acknowledgement) advances without waiting for it.
  */
 public final class RatisPeer implements LoadTarget
 {
+    /** Most requests outstanding on the one client; {@link #send} returns false at this count. */
+    public static final int OUTSTANDING_MAX = 256;
+
     /** Echo state machine: the reply is the command. */
     static final class EchoStateMachine extends BaseStateMachine
     {
@@ -61,10 +83,20 @@ public final class RatisPeer implements LoadTarget
     private final RaftClient client;
     private final int commandBytes;
     private final String name;
+    private final SupportedRpcType rpcType;
     private volatile Completion completion = id -> {};
+    /** Requests sent and not yet answered. Incremented by the generator thread only. */
+    private final AtomicInteger outstanding = new AtomicInteger();
+    /** Requests answered with an error (not completed, so they show as unfinished). */
+    private final AtomicLong failed = new AtomicLong();
 
-    public RatisPeer(final int commandBytes, final boolean unsafeFlush, final Path parent)
+    public RatisPeer(final int commandBytes, final boolean unsafeFlush, final SupportedRpcType rpcType, final Path parent)
     {
+        if (!(rpcType == SupportedRpcType.GRPC || rpcType == SupportedRpcType.NETTY))
+        {
+            throw new IllegalArgumentException("rpc type GRPC or NETTY: " + rpcType);
+        }
+        this.rpcType = rpcType;
         this.commandBytes = Math.max(8, commandBytes);
         this.name = "ratis " + (unsafeFlush ? "unsafe-flush" : "flush");
         try
@@ -74,13 +106,21 @@ public final class RatisPeer implements LoadTarget
             final List<RaftPeer> peers = new ArrayList<>();
             for (int m = 1; m <= 3; m++)
             {
-                peers.add(RaftPeer.newBuilder().setId("n" + m).setAddress("127.0.0.1:" + SynodCluster.freeUdpPort()).build());
+                peers.add(RaftPeer.newBuilder().setId("n" + m).setAddress("127.0.0.1:" + freeTcpPort()).build());
             }
             final RaftGroup group = RaftGroup.valueOf(RaftGroupId.valueOf(UUID.randomUUID()), peers);
             for (final RaftPeer peer : peers)
             {
-                final RaftProperties properties = properties(unsafeFlush);
-                NettyConfigKeys.Server.setPort(properties, Integer.parseInt(peer.getAddress().split(":")[1]));
+                final RaftProperties properties = properties(unsafeFlush, rpcType);
+                final int port = Integer.parseInt(peer.getAddress().split(":")[1]);
+                if (rpcType == SupportedRpcType.GRPC)
+                {
+                    GrpcConfigKeys.Server.setPort(properties, port);  // client and admin ports fall back to it
+                }
+                else
+                {
+                    NettyConfigKeys.Server.setPort(properties, port);
+                }
                 RaftServerConfigKeys.setStorageDir(properties, List.of(Files.createDirectories(root.resolve(peer.getId().toString())).toFile()));
                 final RaftServer server = RaftServer.newBuilder()
                     .setGroup(group)
@@ -92,7 +132,7 @@ public final class RatisPeer implements LoadTarget
                 server.start();
                 servers.add(server);
             }
-            client = RaftClient.newBuilder().setProperties(properties(unsafeFlush)).setRaftGroup(group).build();
+            client = RaftClient.newBuilder().setProperties(properties(unsafeFlush, rpcType)).setRaftGroup(group).build();
             // Wait for a leader: one blocking write.
             client.io().send(Message.valueOf(ByteString.copyFrom(new byte[this.commandBytes])));
         }
@@ -102,13 +142,22 @@ public final class RatisPeer implements LoadTarget
         }
     }
 
-    private static RaftProperties properties(final boolean unsafeFlush)
+    private static int freeTcpPort() throws IOException
+    {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
+        {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static RaftProperties properties(final boolean unsafeFlush, final SupportedRpcType rpcType)
     {
         final RaftProperties properties = new RaftProperties();
-        RaftConfigKeys.Rpc.setType(properties, SupportedRpcType.NETTY);
+        RaftConfigKeys.Rpc.setType(properties, rpcType);
         RaftServerConfigKeys.Rpc.setTimeoutMin(properties, TimeDuration.valueOf(300, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(properties, TimeDuration.valueOf(600, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Log.setUnsafeFlushEnabled(properties, unsafeFlush);
+        RaftClientConfigKeys.Async.setOutstandingRequestsMax(properties, OUTSTANDING_MAX);
         return properties;
     }
 
@@ -124,15 +173,28 @@ public final class RatisPeer implements LoadTarget
         this.completion = completion;
     }
 
+    /**
+     * Sends one write with the async API, unless {@link #OUTSTANDING_MAX} are outstanding (then false: the
+     * generator retries, and the wait is charged to the request's latency). Never blocks in Ratis' semaphore.
+     */
     @Override
     public boolean send(final long id)
     {
+        if (outstanding.get() >= OUTSTANDING_MAX)
+        {
+            return false;
+        }
+        outstanding.incrementAndGet();
         final ByteBuffer bytes = ByteBuffer.allocate(commandBytes).order(ByteOrder.LITTLE_ENDIAN).putLong(0, id);
         client.async().send(Message.valueOf(ByteString.copyFrom(bytes))).whenComplete((reply, error) ->
         {
+            outstanding.decrementAndGet();
             if (error != null || !reply.isSuccess())
             {
-                System.err.println("ratis write " + id + " failed: " + (error != null ? error : reply));
+                if (failed.incrementAndGet() <= 10)
+                {
+                    System.err.println("ratis write " + id + " failed: " + (error != null ? error : reply));
+                }
             }
             else
             {
@@ -140,6 +202,12 @@ public final class RatisPeer implements LoadTarget
             }
         });
         return true;
+    }
+
+    /** @return writes answered with an error so far. */
+    public long failed()
+    {
+        return failed.get();
     }
 
     @Override

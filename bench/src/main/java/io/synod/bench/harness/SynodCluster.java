@@ -26,11 +26,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * {@code members} Synod nodes in this JVM over Aeron UDP on loopback, each with its own embedded media driver
- * in {@code ThreadingMode.SHARED} (one driver thread) and one agent thread, both on the given idle strategy
- * family ({@link AeronRaftNode}'s default is yielding). The state machine applies a command by adding its
- * first 8 bytes to a sum and answers 8 bytes; the leader's {@link ProposalHandler} reports commits and served
- * reads to a {@link Completion}. Election timeout 300 ms, heartbeat 30 ms, CheckQuorum and lease reads on.
+ * {@code members} Synod nodes in this JVM over Aeron UDP on loopback (each member listens on its own port), with
+ * one agent thread per member and, as the {@link HarnessSetup} says, either one embedded media driver
+ * ({@code ThreadingMode.SHARED}: one thread) shared by all members, or one per member. Driver and agents use
+ * the set-up's idle strategy. The state machine applies a command by adding its first 8 bytes to a sum and
+ * answers 8 bytes; the leader's {@link ProposalHandler} reports commits and served reads to a
+ * {@link Completion}. Election timeout 300 ms, heartbeat 30 ms, CheckQuorum and lease reads on.
  *
  * <p>The client proposes straight into the leader's proposal ring (same process): commit latency here has
  * no client-to-leader network hop, unlike the Ratis and Aeron Cluster clients.
@@ -42,16 +43,25 @@ public final class SynodCluster implements AutoCloseable
     private final AeronRaftNode[] nodes;
     private final Path root;
     private volatile Completion completion = id -> {};
-    private AeronRuntime singleRuntime;
+    /** Runtimes this cluster created (one shared, or one per member), closed after the nodes. */
+    private final java.util.List<AeronRuntime> runtimes = new java.util.ArrayList<>();
     /** Rejected proposals and reads (leader change under load): never completed, so they show as unfinished. */
     private final java.util.concurrent.atomic.AtomicLong rejected = new java.util.concurrent.atomic.AtomicLong();
 
-    public SynodCluster(final int members, final LogKind logKind, final Supplier<IdleStrategy> idleStrategy, final Path parent)
+    public SynodCluster(final int members, final LogKind logKind, final HarnessSetup setup, final Path parent)
     {
+        final Supplier<IdleStrategy> idleStrategy = setup.idleStrategy();
+        nodes = new AeronRaftNode[members];
         try
         {
             Files.createDirectories(parent);
             root = Files.createTempDirectory(parent, "synod-" + logKind.name().toLowerCase() + "-");
+            final AeronRuntime shared = setup.sharedDriver() || members == 1 ?
+                AeronRuntime.embedded(Files.createDirectories(root.resolve("driver")), idleStrategy.get()) : null;
+            if (shared != null)
+            {
+                runtimes.add(shared);
+            }
             final String[] endpoints = new String[members + 1];
             for (int m = 1; m <= members; m++)
             {
@@ -85,7 +95,6 @@ public final class SynodCluster implements AutoCloseable
                     rejected.incrementAndGet();
                 }
             };
-            nodes = new AeronRaftNode[members];
             for (int m = 1; m <= members; m++)
             {
                 final Path dir = Files.createDirectories(root.resolve("member-" + m));
@@ -114,8 +123,17 @@ public final class SynodCluster implements AutoCloseable
                     .stateMachine(sum)
                     .proposalHandler(handler)
                     .idleStrategy(idleStrategy.get())
-                    .driverParentDir(dir)
                     .randomSeed(42 + m);
+                if (shared != null)
+                {
+                    builder.runtime(shared);
+                }
+                else
+                {
+                    final AeronRuntime own = AeronRuntime.embedded(dir, idleStrategy.get());
+                    runtimes.add(own);
+                    builder.runtime(own);
+                }
                 switch (logKind)
                 {
                     case MEMORY -> builder.log(new InMemoryRaftLog(1 << 20, 64 << 20)).hardState(new InMemoryHardState());
@@ -126,9 +144,8 @@ public final class SynodCluster implements AutoCloseable
                 }
                 if (members == 1)
                 {
-                    // A single member has no peer: IPC on a runtime of its own (UDP needs two endpoints).
-                    singleRuntime = AeronRuntime.embedded(dir, idleStrategy.get());
-                    builder.ipc(1).runtime(singleRuntime);
+                    // A single member has no peer: IPC (UDP needs two endpoints).
+                    builder.ipc(1);
                 }
                 else
                 {
@@ -142,8 +159,37 @@ public final class SynodCluster implements AutoCloseable
         }
         catch (final IOException ex)
         {
+            closeNodesAndRuntimes();
             throw new UncheckedIOException(ex);
         }
+        catch (final RuntimeException ex)
+        {
+            closeNodesAndRuntimes();
+            throw ex;
+        }
+    }
+
+    private void closeNodesAndRuntimes()
+    {
+        for (final AeronRaftNode node : nodes)
+        {
+            if (node != null)
+            {
+                try
+                {
+                    node.close();
+                }
+                catch (final RuntimeException ex)
+                {
+                    System.err.println("close member " + node.memberId() + ": " + ex);
+                }
+            }
+        }
+        for (int i = runtimes.size() - 1; i >= 0; i--)
+        {
+            runtimes.get(i).close();
+        }
+        runtimes.clear();
     }
 
     /** Where completions go; set before offering load. */
@@ -222,24 +268,7 @@ public final class SynodCluster implements AutoCloseable
     @Override
     public void close()
     {
-        for (final AeronRaftNode node : nodes)
-        {
-            if (node != null)
-            {
-                try
-                {
-                    node.close();
-                }
-                catch (final RuntimeException ex)
-                {
-                    System.err.println("close member " + node.memberId() + ": " + ex);
-                }
-            }
-        }
-        if (singleRuntime != null)
-        {
-            singleRuntime.close();
-        }
+        closeNodesAndRuntimes();
         IoUtil.delete(root.toFile(), true);
     }
 
