@@ -13,7 +13,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <p><b>Threading.</b> Call {@link #maybeTick} on the node's agent thread (for example from an agent
  * composed with the {@code RaftAgent}), once per duty cycle, with the cycle's {@code nowNs}. Use an
  * epoch clock on all members so that log time carries across leaders; a leader whose clock is behind
- * only delays expiry (log time never goes back).
+ * only delays expiry (log time never goes back). Agrona's {@code OffsetEpochNanoClock} is one that does
+ * not allocate ({@code SystemEpochNanoClock} creates an {@code Instant} per reading).
  * <p><b>Allocation.</b> None.
  */
 public final class LockTicker

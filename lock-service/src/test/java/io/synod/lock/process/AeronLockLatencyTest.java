@@ -16,7 +16,7 @@ import io.synod.transport.aeron.AeronRaftNode;
 import io.synod.transport.aeron.AeronRuntime;
 import org.agrona.DirectBuffer;
 import org.agrona.IoUtil;
-import org.agrona.concurrent.SystemEpochNanoClock;
+import org.agrona.concurrent.OffsetEpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.YieldingIdleStrategy;
 import org.junit.jupiter.api.AfterEach;
@@ -175,7 +175,7 @@ class AeronLockLatencyTest
             loops[m] = new RoundTrips(ROUND_TRIPS, ROUND_TRIPS);
         }
         runtime = AeronRuntime.embedded(Files.createDirectories(dir), new YieldingIdleStrategy());
-        final SystemEpochNanoClock epoch = new SystemEpochNanoClock();
+        final OffsetEpochNanoClock epoch = new OffsetEpochNanoClock();
         for (int m = 1; m <= 3; m++)
         {
             final int member = m;

@@ -17,7 +17,7 @@ import io.synod.raft.RaftRole;
 import io.synod.transport.aeron.AeronRaftNode;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.SystemEpochNanoClock;
+import org.agrona.concurrent.OffsetEpochNanoClock;
 
 import java.io.BufferedReader;
 import java.io.FileDescriptor;
@@ -79,7 +79,7 @@ public final class LockNodeProcess
             (correlationId, buffer, offset, length) -> nodeRef.forward(buffer, offset, length),
             seed, TTL_NS, CLIENT_TIMEOUT_NS, RETRY_NS);
 
-        final SystemEpochNanoClock epoch = new SystemEpochNanoClock();
+        final OffsetEpochNanoClock epoch = new OffsetEpochNanoClock();
         final AeronRaftNode.Builder builder = AeronRaftNode.builder()
             .clusterId(CLUSTER_ID)
             .memberId(memberId)
