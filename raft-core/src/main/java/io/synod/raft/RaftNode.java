@@ -721,6 +721,10 @@ public final class RaftNode
                 {
                     sent++;
                 }
+                if (maybeSendCommit(peer))
+                {
+                    sent++;
+                }
             }
             heartbeatDue = false;
         }
@@ -1680,7 +1684,41 @@ public final class RaftNode
         return false;
     }
 
-    /** Encodes and sends AppendEntries after {@code prevLogIndex} with entries up to {@code upTo}. */
+    /**
+     * Tells a replicating follower a commit index that nothing sent to it so far carried: an AppendEntries
+     * with no entries after the last index it was sent. Without it an idle follower learns of a commit
+     * only with its next heartbeat, up to {@code heartbeatIntervalNs} later, and so does a client waiting
+     * on that follower's state machine. Called once per follower per cycle after its other appends, so a
+     * commit index that they carried costs nothing more, and several commits in one cycle cost one message.
+     *
+     * <p>Not in probe state (the probe carries the commit index; a second message would be a second probe)
+     * nor with a full in-flight window (acknowledgements are due, and the appends they release carry it).
+     * It takes no window slot and leaves {@code nextIndex} alone: the window is there to bound the entries in
+     * flight to a follower, this message carries none, and counting it would let commit notices crowd out
+     * entries under load (etcd's raft does not count empty appends either). Its reply acknowledges only what
+     * the follower already held. Like every AppendEntries it carries at most its own last index as the commit
+     * (see {@link #sendAppend}). Its prevLogIndex is the last index sent: a follower that has not received
+     * that yet (the message overtook an append) refuses it, and the leader probes, as for any refusal.
+     *
+     * @return true if one was sent.
+     */
+    private boolean maybeSendCommit(final Peer peer)
+    {
+        final long sentUpTo = peer.nextIndex - 1;
+        if (!peer.replicating || peer.inflightFull() || commitIndex <= peer.commitSent || sentUpTo <= peer.commitSent)
+        {
+            return false;
+        }
+        return sendAppend(peer, sentUpTo, 0L);
+    }
+
+    /**
+     * Encodes and sends AppendEntries after {@code prevLogIndex} with entries up to {@code upTo}. The commit
+     * index it carries is capped at its last entry: that is as far as the follower's log is known to match
+     * ours once it accepts the message, and the follower caps it there too (Figure 2, min(leaderCommit,
+     * index of last new entry)), so the cap changes nothing it does and {@link Peer#commitSent} records what
+     * the follower learns if the message arrives.
+     */
     private boolean sendAppend(final Peer peer, final long prevLogIndex, final long upTo)
     {
         final long prevLogTerm = log.termAt(prevLogIndex);
@@ -1691,8 +1729,7 @@ public final class RaftNode
         final int body = MessageHeader.LENGTH;
         appendRequest.wrap(appendBuffer, body)
             .prevLogIndex(prevLogIndex)
-            .prevLogTerm(prevLogTerm)
-            .leaderCommit(commitIndex);
+            .prevLogTerm(prevLogTerm);
         encodeOffset = appendRequest.firstEntryOffset();
         encodeLimit = appendBuffer.capacity();
         encodeCount = 0;
@@ -1700,10 +1737,14 @@ public final class RaftNode
         {
             log.read(prevLogIndex + 1, Math.min(upTo, prevLogIndex + config.appendEntriesMax()), appendEncoder);
         }
-        appendRequest.entryCount(encodeCount).round((int)round);
+        final long leaderCommit = Math.min(commitIndex, prevLogIndex + encodeCount);
+        appendRequest.entryCount(encodeCount).round((int)round).leaderCommit(leaderCommit);
         final int bodyLength = encodeOffset - body;
         outHeader.wrap(appendBuffer, 0).encode(
             MessageType.APPEND_REQUEST, 0, clusterId, groupId, memberId, peer.memberId, currentTerm, bodyLength);
+        // Counted as told even if the transport refuses the frame: that is a loss, which the next append or
+        // heartbeat repairs, and it keeps an unreachable follower from drawing a commit-only try every cycle.
+        peer.commitSent = Math.max(peer.commitSent, leaderCommit);
         if (transport.send(peer.memberId, appendBuffer, 0, encodeOffset))
         {
             counters.framesSent++;
