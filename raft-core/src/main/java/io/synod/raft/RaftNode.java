@@ -1686,30 +1686,37 @@ public final class RaftNode
 
     /**
      * Tells a replicating follower a commit index that nothing sent to it so far carried: an AppendEntries
-     * with no entries after the last index it was sent. Without it an idle follower learns of a commit
-     * only with its next heartbeat, up to {@code heartbeatIntervalNs} later, and so does a client waiting
-     * on that follower's state machine. Called once per follower per cycle after its other appends, so a
-     * commit index that they carried costs nothing more, and several commits in one cycle cost one message.
+     * with no entries at its match point, that is, a heartbeat sent early because it has news. Without it
+     * an idle follower learns of a commit only with its next heartbeat, up to {@code heartbeatIntervalNs}
+     * later, and so does a client waiting on that follower's state machine. Called once per follower per
+     * cycle after its other appends, so a commit index that they carried costs nothing more, and several
+     * commits in one cycle cost one message.
+     *
+     * <p>It carries min(commitIndex, matchIndex) (see {@link #sendAppend}): the follower holds that prefix, so
+     * however the network reorders the message it is not refused (unless the follower lost its log). A
+     * follower that had acknowledged the new entries learns the commit one hop after the leader, a slower
+     * one one hop after its acknowledgement arrives. (Sending at {@code nextIndex - 1} would also tell a
+     * follower about entries still in flight to it, but a message that overtakes them is refused and sends
+     * the follower back to probe; in the simulator, which reorders, fewer proposals were acknowledged that
+     * way.) Below the compacted prefix there is no term to send at the match point; heartbeats cover that.
      *
      * <p>Not in probe state (the probe carries the commit index; a second message would be a second probe)
      * nor with a full in-flight window (acknowledgements are due, and the appends they release carry it).
      * It takes no window slot and leaves {@code nextIndex} alone: the window is there to bound the entries in
      * flight to a follower, this message carries none, and counting it would let commit notices crowd out
-     * entries under load (etcd's raft does not count empty appends either). Its reply acknowledges only what
-     * the follower already held. Like every AppendEntries it carries at most its own last index as the commit
-     * (see {@link #sendAppend}). Its prevLogIndex is the last index sent: a follower that has not received
-     * that yet (the message overtook an append) refuses it, and the leader probes, as for any refusal.
+     * entries under load (etcd's raft does not count empty appends either).
      *
      * @return true if one was sent.
      */
     private boolean maybeSendCommit(final Peer peer)
     {
-        final long sentUpTo = peer.nextIndex - 1;
-        if (!peer.replicating || peer.inflightFull() || commitIndex <= peer.commitSent || sentUpTo <= peer.commitSent)
+        final long matchIndex = peer.matchIndex;
+        if (!peer.replicating || peer.inflightFull() || commitIndex <= peer.commitSent || matchIndex <= peer.commitSent ||
+            matchIndex < log.snapshotIndex())
         {
             return false;
         }
-        return sendAppend(peer, sentUpTo, 0L);
+        return sendAppend(peer, matchIndex, 0L);
     }
 
     /**

@@ -15,8 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * How fast followers learn a new commit index, and what it costs in messages. A leader whose commit
- * index advances tells every follower in the same duty cycle (an AppendEntries with no entries if it
- * has none to send), instead of leaving it to the next heartbeat.
+ * index advances tells every follower known to hold the new entries in the same duty cycle (and a slower
+ * one in the cycle its acknowledgement arrives), with an AppendEntries with no entries if it has none to
+ * send, instead of leaving it to the next heartbeat.
  *
  * <p>On a {@link LoopbackCluster} a frame sent in one tick arrives in the next, so an idle 3-member
  * cluster applies a proposal everywhere in four ticks: the leader appends and sends (1), followers
