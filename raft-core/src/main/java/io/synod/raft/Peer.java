@@ -33,6 +33,12 @@ final class Peer
     boolean recentActive;
     /** Highest heartbeat round this follower answered in the current term (ReadIndex confirmation). */
     long ackedRound;
+    /**
+     * Highest commit index sent to the follower in an AppendEntries (each carries at most its own last
+     * index), lowered to {@link #matchIndex} on a fall back to probe. A hint for telling the follower of a
+     * commit promptly: a lost message only delays that until the next append or heartbeat.
+     */
+    long commitSent;
 
     /** Last index carried by each unacknowledged AppendEntries, oldest first (a ring). */
     private final long[] inflight;
@@ -90,6 +96,8 @@ final class Peer
             throw new IllegalStateException("probe nextIndex=" + nextIndex + " not above matchIndex=" + matchIndex);
         }
         this.nextIndex = nextIndex;
+        // What was sent past the match point may never have been accepted.
+        commitSent = Math.min(commitSent, matchIndex);
         replicating = false;
         probeInFlight = false;
         inflightHead = 0;

@@ -38,6 +38,8 @@ class MembershipChangeTest
         for (int original = 1; original <= 3; original++)
         {
             final int spare = cluster.addSpare();
+            // A spare starts without recording outcomes, and once it leads, the changes it commits must be seen.
+            cluster.recordOutcomes(true);
             change(cluster, nextId, Membership.ADD_LEARNER, spare, proposed);
             awaitTrue(cluster, 3_000 * MS, () -> promoteWhenCaughtUp(cluster, nextId, spare, proposed));
             change(cluster, nextId, Membership.REMOVE, original, proposed);
