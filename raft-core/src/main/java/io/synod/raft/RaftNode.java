@@ -563,7 +563,7 @@ public final class RaftNode
      * (a change decided by a leader of an old term, overlapping a change of a newer leader) is closed by
      * the no-op-first rule: a leader accepts a change only after an entry of its own term has committed.
      * A new member joins as a learner and is promoted once within {@code RaftConfig#promotionLagMax}
-     * entries of the leader's log. The outcome arrives like a proposal's: committed when the entry is
+     * entries of the leader's log and holding the configuration in force (it has acknowledged that entry). The outcome arrives like a proposal's: committed when the entry is
      * applied, or rejected at once with a clear reason (NOT_LEADER, NOT_READY, CHANGE_IN_PROGRESS,
      * UNKNOWN_MEMBER_ID, ALREADY_MEMBER, LAST_VOTER, LEARNER_BEHIND, TRANSFER_IN_PROGRESS).
      */
@@ -621,7 +621,10 @@ public final class RaftNode
                 {
                     return ProposalHandler.UNKNOWN_MEMBER_ID;
                 }
-                return log.lastIndex() - peer.matchIndex > config.promotionLagMax() ? ProposalHandler.LEARNER_BEHIND : 0;
+                // Caught up, and it holds the configuration in force: a voter that does not know it is one
+                // (it acknowledged nothing yet, in a short log) could stall elections until it learns it.
+                return log.lastIndex() - peer.matchIndex > config.promotionLagMax() || peer.matchIndex < configurations.latestIndex() ?
+                    ProposalHandler.LEARNER_BEHIND : 0;
             }
             case Membership.REMOVE:
                 if (!membership.isMember(member))
