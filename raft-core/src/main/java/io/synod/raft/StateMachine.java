@@ -45,7 +45,9 @@ public interface StateMachine
     /**
      * Replaces the whole state with the one in a snapshot written by {@link #snapshot()} (possibly on
      * another member). Called on start-up when a snapshot exists, and when a follower installs one
-     * sent by the leader.
+     * sent by the leader. The start-up restore runs inside the {@link RaftNode} constructor, on the
+     * constructing thread and before the node's agent runs: anything the state machine tells listeners
+     * from here (for example a "restored" event) reaches them before the first duty cycle.
      */
     default void restore(final SnapshotReader reader)
     {
