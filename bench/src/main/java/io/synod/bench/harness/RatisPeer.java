@@ -58,7 +58,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * harness' largest window (256): with 1,024 outstanding, requests queued behind a slow leader for longer than
  * Ratis' client request timeout (3 s), were retried, and the whole window collapsed with nothing completing.
  *
- * <p><b>Completions.</b> The async futures complete on Ratis' client threads; the callback there only queues the
+ * <p><b>Completions.</b> The async futures complete on Ratis' own threads; the callback there only queues the
  * id in a {@link CompletionQueue} (and releases the outstanding slot), and {@link #poll}, on the generator
  * thread, drains and timestamps it, as for every other system.
  *
