@@ -1,5 +1,6 @@
 package io.synod.bench;
 
+import io.synod.bench.harness.Completion;
 import io.synod.bench.harness.HarnessSetup;
 import io.synod.bench.harness.LogKind;
 import io.synod.bench.harness.SynodCluster;
@@ -27,7 +28,8 @@ import java.util.concurrent.TimeUnit;
  * the latency harness sets them up ({@link HarnessSetup#DEFAULT}: one shared embedded media driver,
  * {@code ThreadingMode.SHARED}; driver, agents and the benchmark thread on the same backoff idle strategy).
  * One operation: propose one 64 B command into the leader's proposal ring and idle until the leader has
- * applied it and called back. {@code members=1} is the single-node commit (log append, flush, apply, no
+ * applied it: the leader's agent queues the id ({@code CompletionQueue}) and the benchmark thread drains it, as
+ * in the latency harness. {@code members=1} is the single-node commit (log append, flush, apply, no
  * network). {@code -prof gc} counts every thread of the JVM (agents and driver included) per command.
  */
 @State(Scope.Benchmark)
@@ -48,7 +50,8 @@ public class AeronCommitBenchmark extends SynodBenchmark
     private final UnsafeBuffer command = new UnsafeBuffer(new byte[COMMAND_BYTES]);
     private SynodCluster cluster;
     private AeronRaftNode leader;
-    private volatile long completed = -1;
+    private long completed = -1;
+    private final Completion onCompleted = id -> completed = id;
     private long nextId;
     private final IdleStrategy idle = HarnessSetup.DEFAULT.idleStrategy().get();
 
@@ -57,7 +60,6 @@ public class AeronCommitBenchmark extends SynodBenchmark
     {
         cluster = new SynodCluster(members, log, HarnessSetup.DEFAULT,
             Path.of(System.getProperty("synod.bench.dir", "target"), "aeron-commit"));
-        cluster.completion(id -> completed = id);
         leader = cluster.awaitLeader(TimeUnit.SECONDS.toNanos(20));
     }
 
@@ -84,7 +86,7 @@ public class AeronCommitBenchmark extends SynodBenchmark
             {
                 throw new IllegalStateException("leader stopped", leader.failure());
             }
-            idle.idle();
+            idle.idle(cluster.drainCompletions(onCompleted));
         }
         return id;
     }

@@ -1,6 +1,9 @@
 package io.synod.bench.harness;
 
-/** Told, on whatever thread the system under test completes on, that request {@code id} is done. */
+/**
+ * Told that request {@code id} is done. Called on the load generator's thread from {@link LoadTarget#poll}
+ * (the generator timestamps it there), or, outside the harness, on whatever thread the caller drains on.
+ */
 @FunctionalInterface
 public interface Completion
 {

@@ -20,7 +20,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>Closed loop: {@code window} requests outstanding; each completion releases the next. Latency is
  *       from the actual send (window 1 is a single client doing one request at a time).</li>
  * </ul>
- * Warm-up requests are sent the same way and not recorded. Allocation is the sum of every JVM thread's
+ * <b>A completion is timestamped when the generator thread observes it</b>, in {@link LoadTarget#poll}: for
+ * the Aeron clients when it reads the reply off the subscription, for Synod and Ratis (which complete on
+ * their own threads) when it drains the id from a {@link CompletionQueue}. Every system's latency therefore
+ * includes the generator's wake-up from its idle strategy; none is timed on the system's own thread.
+ * {@link #onComplete} throws if called on any other thread.
+ *
+ * <p>Warm-up requests are sent the same way and not recorded. Allocation is the sum of every JVM thread's
  * allocated bytes over the measured interval, divided by the completed requests.
  *
  * <p>Whenever the generator has nothing to do (waiting for the next intended send time, for a free slot in the
@@ -64,6 +70,8 @@ public final class LoadGenerator
     private volatile long lastAnyCompletionNs;
 
     private final IdleStrategy idle;
+    /** The thread running {@link #run}: the only one that may report (and so timestamp) a completion. */
+    private Thread generatorThread;
 
     private LoadGenerator(final IdleStrategy idle)
     {
@@ -88,6 +96,11 @@ public final class LoadGenerator
 
     private void onComplete(final long id)
     {
+        if (Thread.currentThread() != generatorThread)
+        {
+            throw new IllegalStateException("completion " + id + " reported on " + Thread.currentThread().getName() +
+                ", not on the generator thread: it must be queued and drained in LoadTarget.poll");
+        }
         if (id < baseId)
         {
             return;
@@ -108,6 +121,7 @@ public final class LoadGenerator
         final String name, final LoadTarget target, final double ratePerSec, final int window, final long warmupNs,
         final long durationNs)
     {
+        generatorThread = Thread.currentThread();
         target.completion(this::onComplete);
         final boolean fixed = ratePerSec > 0;
         final double periodNs = fixed ? 1e9 / ratePerSec : 0;

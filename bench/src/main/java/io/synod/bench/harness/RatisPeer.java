@@ -58,6 +58,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * harness' largest window (256): with 1,024 outstanding, requests queued behind a slow leader for longer than
  * Ratis' client request timeout (3 s), were retried, and the whole window collapsed with nothing completing.
  *
+ * <p><b>Completions.</b> The async futures complete on Ratis' own threads; the callback there only queues the
+ * id in a {@link CompletionQueue} (and releases the outstanding slot), and {@link #poll}, on the generator
+ * thread, drains and timestamps it, as for every other system.
+ *
  * <p><b>Flush.</b> Both modes call {@code FileChannel.force}; with unsafe-flush the flush index (and so the
  * acknowledgement) advances without waiting for it.
  */
@@ -84,7 +88,9 @@ public final class RatisPeer implements LoadTarget
     private final int commandBytes;
     private final String name;
     private final SupportedRpcType rpcType;
-    private volatile Completion completion = id -> {};
+    private Completion completion = id -> {};
+    /** Successful replies, queued on Ratis' threads, drained and timestamped by the generator in {@link #poll}. */
+    private final CompletionQueue completions = new CompletionQueue();
     /** Requests sent and not yet answered. Incremented by the generator thread only. */
     private final AtomicInteger outstanding = new AtomicInteger();
     /** Requests answered with an error (not completed, so they show as unfinished). */
@@ -198,10 +204,17 @@ public final class RatisPeer implements LoadTarget
             }
             else
             {
-                completion.onComplete(id);
+                completions.offer(id);
             }
         });
         return true;
+    }
+
+    /** Hands replies queued by Ratis' threads to the generator's completion, which timestamps them now. */
+    @Override
+    public int poll()
+    {
+        return completions.drain(completion);
     }
 
     /** @return writes answered with an error so far. */

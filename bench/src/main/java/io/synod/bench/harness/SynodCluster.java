@@ -30,8 +30,10 @@ import java.util.function.Supplier;
  * one agent thread per member and, as the {@link HarnessSetup} says, either one embedded media driver
  * ({@code ThreadingMode.SHARED}: one thread) shared by all members, or one per member. Driver and agents use
  * the set-up's idle strategy. The state machine applies a command by adding its first 8 bytes to a sum and
- * answers 8 bytes; the leader's {@link ProposalHandler} reports commits and served reads to a
- * {@link Completion}. Election timeout 300 ms, heartbeat 30 ms, CheckQuorum and lease reads on.
+ * answers 8 bytes. The leader's {@link ProposalHandler}, on the leader's agent thread, only queues the
+ * correlation id of each commit and served read in a {@link CompletionQueue}; the client thread drains it
+ * ({@link #drainCompletions}) and timestamps what it finds, as the other systems' replies are timestamped
+ * when the client polls them. Election timeout 300 ms, heartbeat 30 ms, CheckQuorum and lease reads on.
  *
  * <p>The client proposes straight into the leader's proposal ring (same process): commit latency here has
  * no client-to-leader network hop, unlike the Ratis and Aeron Cluster clients.
@@ -42,7 +44,8 @@ public final class SynodCluster implements AutoCloseable
 
     private final AeronRaftNode[] nodes;
     private final Path root;
-    private volatile Completion completion = id -> {};
+    /** Commits and served reads, queued on the leader's agent thread, drained by the client thread. */
+    private final CompletionQueue completions = new CompletionQueue();
     /** Runtimes this cluster created (one shared, or one per member), closed after the nodes. */
     private final java.util.List<AeronRuntime> runtimes = new java.util.ArrayList<>();
     /** Rejected proposals and reads (leader change under load): never completed, so they show as unfinished. */
@@ -74,7 +77,7 @@ public final class SynodCluster implements AutoCloseable
                     final int groupId, final long correlationId, final long index, final DirectBuffer response, final int offset,
                     final int length)
                 {
-                    completion.onComplete(correlationId);
+                    completions.offer(correlationId);
                 }
 
                 @Override
@@ -86,7 +89,7 @@ public final class SynodCluster implements AutoCloseable
                 @Override
                 public void onReadReady(final int groupId, final long correlationId, final long readIndex)
                 {
-                    completion.onComplete(correlationId);
+                    completions.offer(correlationId);
                 }
 
                 @Override
@@ -192,10 +195,15 @@ public final class SynodCluster implements AutoCloseable
         runtimes.clear();
     }
 
-    /** Where completions go; set before offering load. */
-    public void completion(final Completion completion)
+    /**
+     * Hands the commits and served reads queued since the last call (up to {@link CompletionQueue#DRAIN_LIMIT})
+     * to {@code completion} on the calling thread. One client thread only.
+     *
+     * @return how many were handed over.
+     */
+    public int drainCompletions(final Completion completion)
     {
-        this.completion = completion;
+        return completions.drain(completion);
     }
 
     /** Waits for a leader that every member follows and that has committed its no-op. */

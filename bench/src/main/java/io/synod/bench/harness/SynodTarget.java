@@ -7,7 +7,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * Load on a {@link SynodCluster}'s leader: proposals of {@code commandBytes} (write latency = propose to
  * applied on the leader and acknowledged), or reads in a {@link ReadMode} (request to
- * {@code onReadReady} on the leader).
+ * {@code onReadReady} on the leader). Either completion is timestamped when {@link #poll}, on the generator
+ * thread, finds it in the cluster's {@link CompletionQueue}, not on the leader's agent thread.
  */
 public final class SynodTarget implements LoadTarget
 {
@@ -16,6 +17,7 @@ public final class SynodTarget implements LoadTarget
     private AeronRaftNode leader;
     private final UnsafeBuffer command;
     private final ReadMode readMode;
+    private Completion completion = id -> {};
 
     private SynodTarget(final String name, final SynodCluster cluster, final int commandBytes, final ReadMode readMode)
     {
@@ -45,7 +47,7 @@ public final class SynodTarget implements LoadTarget
     @Override
     public void completion(final Completion completion)
     {
-        cluster.completion(completion);
+        this.completion = completion;
     }
 
     @Override
@@ -70,7 +72,7 @@ public final class SynodTarget implements LoadTarget
         {
             leader = cluster.awaitLeader(20_000_000_000L);
         }
-        return 0;
+        return cluster.drainCompletions(completion);
     }
 
     @Override
