@@ -1,15 +1,12 @@
 package io.synod.lock.process;
 
 import io.synod.raft.ProposalHandler;
+import io.synod.raft.testkit.ChildJvm;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +18,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -66,79 +62,62 @@ class LockMultiProcessTest
     private final class Child
     {
         final int member;
-        final Process process;
-        final PrintStream in;
+        final ChildJvm jvm;
         volatile String role = "NONE";
         volatile long term;
-        final LinkedBlockingQueue<String> replies = new LinkedBlockingQueue<>();
 
         Child(final String kind, final int member, final String[] endpoints) throws IOException
         {
             this.member = member;
-            final List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            for (final String arg : ManagementFactory.getRuntimeMXBean().getInputArguments())
-            {
-                if (arg.startsWith("--add-") || arg.startsWith("-Dchronicle"))
-                {
-                    command.add(arg);
-                }
-            }
-            command.add("-Xmx192m");
-            command.add("-cp");
-            command.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
-            command.add(LockNodeProcess.class.getName());
-            command.add(kind);
-            command.add(Integer.toString(member));
-            command.add(dir.toAbsolutePath().toString());
-            command.add(endpoints[1]);
-            command.add(endpoints[2]);
-            command.add(endpoints[3]);
+            final List<String> args = new ArrayList<>(List.of(kind, Integer.toString(member), dir.toAbsolutePath().toString(),
+                endpoints[1], endpoints[2], endpoints[3]));
             if ("client".equals(kind))
             {
-                command.add(endpoints[member]);
+                args.add(endpoints[member]);
             }
-            command.add(Long.toString(member * 7_919L));
-            process = new ProcessBuilder(command).redirectError(dir.resolve("member-" + member + ".err").toFile()).start();
-            in = new PrintStream(process.getOutputStream(), true, StandardCharsets.US_ASCII);
-            final Thread reader = new Thread(this::read, "child-" + member);
-            reader.setDaemon(true);
-            reader.start();
+            args.add(Long.toString(member * 7_919L));
+            jvm = new ChildJvm("member-" + member, LockNodeProcess.class, "192m", dir.resolve("member-" + member + ".err"),
+                this::onLine, args.toArray(new String[0]));
         }
 
-        private void read()
+        /** @return true for an event (collected here), false for a reply. */
+        private boolean onLine(final String line)
         {
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII)))
+            final String[] words = line.split(" ");
+            switch (words[0])
             {
-                String line;
-                while ((line = out.readLine()) != null)
+                case "G", "W", "REL", "RELFAIL", "LOST", "ERR" ->
                 {
-                    final String[] words = line.split(" ");
-                    switch (words[0])
-                    {
-                        case "G", "W", "REL", "RELFAIL", "LOST", "ERR" -> reports.add(member + " " + line);
-                        case "ROLE" ->
-                        {
-                            System.err.println("member " + member + ": " + line);
-                            term = Long.parseLong(words[2]);
-                            role = words[1];
-                        }
-                        default -> replies.add(line);
-                    }
+                    reports.add(member + " " + line);
+                    return true;
                 }
-            }
-            catch (final IOException ignore)
-            {
-                // the process died
+                case "ROLE" ->
+                {
+                    System.err.println("member " + member + ": " + line);
+                    term = Long.parseLong(words[2]);
+                    role = words[1];
+                    return true;
+                }
+                default ->
+                {
+                    return false;
+                }
             }
         }
 
         String ask(final String request) throws InterruptedException
         {
-            in.println(request);
-            final String reply = replies.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            assertNotNull(reply, "member " + member + " did not answer " + request);
-            return reply;
+            return jvm.ask(request, TIMEOUT);
+        }
+
+        String ready() throws InterruptedException
+        {
+            return jvm.nextReply(TIMEOUT);
+        }
+
+        boolean isAlive()
+        {
+            return jvm.isAlive();
         }
     }
 
@@ -149,14 +128,7 @@ class LockMultiProcessTest
         {
             if (child != null)
             {
-                child.process.destroyForcibly();
-            }
-        }
-        for (final Child child : children)
-        {
-            if (child != null)
-            {
-                child.process.waitFor(10, TimeUnit.SECONDS);
+                child.jvm.kill();
             }
         }
         org.agrona.IoUtil.delete(dir.toFile(), true);
@@ -176,20 +148,20 @@ class LockMultiProcessTest
         }
         for (int m = 1; m <= 3; m++)
         {
-            assertEquals("READY", children[m].replies.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS), "server " + m);
+            assertEquals("READY", children[m].ready(), "server " + m);
         }
         await("a leader", () -> leader(0) != null);
         for (int m = 4; m <= 5; m++)
         {
             children[m] = new Child("client", m, endpoints);
-            assertEquals("READY", children[m].replies.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS), "client " + m);
+            assertEquals("READY", children[m].ready(), "client " + m);
             addLearner(m, endpoints[m]);
         }
 
         await("grants to both clients", () -> grants(4) >= GRANTS_PER_PHASE / 2 && grants(5) >= GRANTS_PER_PHASE / 2);
         final Child first = leader(0);
         assertNotNull(first, describe());
-        first.process.destroyForcibly().waitFor();
+        first.jvm.kill();
         final int grants4 = grants(4);
         final int grants5 = grants(5);
         System.err.println("killed leader " + first.member + " at grants " + grants4 + "/" + grants5);
@@ -306,7 +278,7 @@ class LockMultiProcessTest
         for (int m = 1; m <= 3; m++)
         {
             final Child child = children[m];
-            if (child != null && child.process.isAlive() && "LEADER".equals(child.role))
+            if (child != null && child.isAlive() && "LEADER".equals(child.role))
             {
                 if (leader != null || child.term < minTerm)
                 {
@@ -324,7 +296,7 @@ class LockMultiProcessTest
         for (int m = 1; m <= 5; m++)
         {
             final Child c = children[m];
-            sb.append(" [").append(m).append(' ').append(c == null ? "-" : c.role + " " + c.term + " alive=" + c.process.isAlive())
+            sb.append(" [").append(m).append(' ').append(c == null ? "-" : c.role + " " + c.term + " alive=" + c.isAlive())
                 .append(']');
         }
         return sb.toString();

@@ -1,15 +1,11 @@
 package io.synod.transport.aeron;
 
+import io.synod.raft.testkit.ChildJvm;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static io.synod.transport.aeron.TestSupport.await;
@@ -55,104 +50,71 @@ class MultiProcessTest
     private final class Child
     {
         final int member;
-        final Process process;
-        final PrintStream in;
+        final ChildJvm jvm;
         volatile String role = "NONE";
         volatile long term;
-        final LinkedBlockingQueue<String> replies = new LinkedBlockingQueue<>();
 
         Child(final int member, final long idBase, final String[] endpoints) throws IOException
         {
             this.member = member;
-            final List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            for (final String arg : ManagementFactory.getRuntimeMXBean().getInputArguments())
-            {
-                if (arg.startsWith("--add-") || arg.startsWith("-Dchronicle"))
-                {
-                    command.add(arg);
-                }
-            }
-            command.add("-Xmx256m");
-            command.add("-cp");
-            command.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
-            command.add(NodeProcess.class.getName());
-            command.add(Integer.toString(member));
-            command.add(Long.toString(idBase));
-            command.add(endpoints[1]);
-            command.add(endpoints[2]);
-            command.add(endpoints[3]);
-            command.add(dir.toAbsolutePath().toString());
-            process = new ProcessBuilder(command)
-                .redirectError(dir.resolve("member-" + member + "-" + idBase + ".err").toFile())
-                .start();
-            in = new PrintStream(process.getOutputStream(), true, StandardCharsets.US_ASCII);
-            final Thread reader = new Thread(this::read, "child-" + member);
-            reader.setDaemon(true);
-            reader.start();
+            jvm = new ChildJvm("member-" + member, NodeProcess.class, "256m",
+                dir.resolve("member-" + member + "-" + idBase + ".err"), this::onLine,
+                Integer.toString(member), Long.toString(idBase), endpoints[1], endpoints[2], endpoints[3],
+                dir.toAbsolutePath().toString());
         }
 
-        private void read()
+        /** @return true for an event (ACK, ROLE), false for a reply. */
+        private boolean onLine(final String line)
         {
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII)))
+            final String[] words = line.split(" ");
+            if (!"ACK".equals(words[0]))
             {
-                String line;
-                while ((line = out.readLine()) != null)
-                {
-                    final String[] words = line.split(" ");
-                    if (!"ACK".equals(words[0]))
-                    {
-                        System.err.println(System.currentTimeMillis() % 100_000 + " member " + member + ": " + line);
-                    }
-                    switch (words[0])
-                    {
-                        case "ACK" -> acked.add(Long.parseLong(words[1]));
-                        case "ROLE" ->
-                        {
-                            term = Long.parseLong(words[2]);
-                            role = words[1];
-                        }
-                        default -> replies.add(line);
-                    }
-                }
+                System.err.println(System.currentTimeMillis() % 100_000 + " member " + member + ": " + line);
             }
-            catch (final IOException ignore)
+            switch (words[0])
             {
-                // the process died
+                case "ACK" ->
+                {
+                    acked.add(Long.parseLong(words[1]));
+                    return true;
+                }
+                case "ROLE" ->
+                {
+                    term = Long.parseLong(words[2]);
+                    role = words[1];
+                    return true;
+                }
+                default ->
+                {
+                    return false;
+                }
             }
         }
 
         String ask(final String request) throws InterruptedException
         {
-            in.println(request);
-            final String reply = replies.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            assertNotNull(reply, "member " + member + " did not answer " + request);
-            return reply;
+            return jvm.ask(request, TIMEOUT);
+        }
+
+        String ready() throws InterruptedException
+        {
+            return jvm.nextReply(TIMEOUT);
+        }
+
+        boolean isAlive()
+        {
+            return jvm.isAlive();
         }
     }
 
     @AfterEach
-    void killAll()
+    void killAll() throws InterruptedException
     {
         for (final Child child : children)
         {
             if (child != null)
             {
-                child.process.destroyForcibly();
-            }
-        }
-        for (final Child child : children)
-        {
-            if (child != null)
-            {
-                try
-                {
-                    child.process.waitFor(10, TimeUnit.SECONDS);
-                }
-                catch (final InterruptedException ex)
-                {
-                    Thread.currentThread().interrupt();
-                }
+                child.jvm.kill();
             }
         }
         // Killed processes leave their media driver directories behind.
@@ -166,7 +128,7 @@ class MultiProcessTest
         for (int m = 1; m <= 3; m++)
         {
             final Child child = children[m];
-            if (child != null && child.process.isAlive() && "LEADER".equals(child.role))
+            if (child != null && child.isAlive() && "LEADER".equals(child.role))
             {
                 if (leader != null || child.term < minTerm)
                 {
@@ -184,7 +146,7 @@ class MultiProcessTest
         for (int m = 1; m <= 3; m++)
         {
             final Child c = children[m];
-            sb.append(" [").append(m).append(' ').append(c == null ? "-" : c.role + " " + c.term + " alive=" + c.process.isAlive())
+            sb.append(" [").append(m).append(' ').append(c == null ? "-" : c.role + " " + c.term + " alive=" + c.isAlive())
                 .append(']');
         }
         return sb.toString();
@@ -204,22 +166,22 @@ class MultiProcessTest
         }
         for (int m = 1; m <= 3; m++)
         {
-            assertEquals("READY", children[m].replies.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS), describe());
-            children[m].in.println("PROPOSE");
+            assertEquals("READY", children[m].ready(), describe());
+            children[m].jvm.send("PROPOSE");
         }
 
         await(TIMEOUT, this::describe, () -> leader(1) != null);
         final Child first = leader(1);
         await(TIMEOUT, this::describe, () -> acked.size() >= 500 && leader(1) == first);
 
-        first.process.destroyForcibly().waitFor();
+        first.jvm.kill();
         final long ackedAtKill = acked.size();
         await(TIMEOUT, this::describe, () -> leader(first.term + 1) != null);
         await(TIMEOUT, this::describe, () -> acked.size() >= ackedAtKill + 500);
 
         final int killed = first.member;
         children[killed] = new Child(killed, killed * 1_000_000_000L + 500_000_000L, endpoints);
-        assertEquals("READY", children[killed].replies.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS), describe());
+        assertEquals("READY", children[killed].ready(), describe());
         final Child restarted = children[killed];
         final int newLeader = leader(first.term + 1).member;
         await(TIMEOUT, this::describe, () ->
