@@ -34,6 +34,7 @@ class MultiProcessTest
     private final Set<Long> acked = ConcurrentHashMap.newKeySet();
 
     private final Path dir = newDir();
+    private boolean passed;
 
     private static Path newDir()
     {
@@ -117,8 +118,16 @@ class MultiProcessTest
                 child.jvm.kill();
             }
         }
-        // Killed processes leave their media driver directories behind.
-        org.agrona.IoUtil.delete(dir.toFile(), true);
+        // Killed processes leave their media driver directories behind. Kept when the test failed: the
+        // children's stderr is the only trace of a rare failure.
+        if (passed)
+        {
+            org.agrona.IoUtil.delete(dir.toFile(), true);
+        }
+        else
+        {
+            System.err.println("kept " + dir.toAbsolutePath() + " (children's stderr) for diagnosis");
+        }
     }
 
     /** @return the only live child that says it leads, in a term at least {@code minTerm}; null if none or several. */
@@ -234,5 +243,6 @@ class MultiProcessTest
             assertTrue(applied.contains(id), "acknowledged command " + id + " lost");
         }
         assertTrue(acknowledged.size() >= 1_000, describe());
+        passed = true;
     }
 }
