@@ -3,12 +3,15 @@ package io.synod.raft.testkit.linearizability;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.ShrinkingMode;
+import net.jqwik.api.statistics.Statistics;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 /**
  * Properties over one seed each: histories generated from a sequential run are linearizable; one impossible
@@ -26,9 +29,14 @@ class LinearizabilityProperties
         final List<Operation<KvInput<String, String>, KvOutput<String>>> history = RandomKvHistory.generate(
             random, 1 + random.nextInt(150), 1 + random.nextInt(4), 1 + random.nextInt(6), 0.2 * random.nextDouble());
 
-        final CheckResult result = LinearizabilityChecker.check(model, history);
+        // A state budget, not a clock: the verdict depends on the seed alone, never on the machine's load. A few
+        // histories (one key, many concurrent unknown outcomes) need more than any budget (seed -1867184560:
+        // undecided after 1.1 million states); UNKNOWN is not a rejection, and coverage requires it to be rare.
+        final CheckResult result = LinearizabilityChecker.check(model, history, new CheckBudget(100_000, TimeUnit.MINUTES.toNanos(5)));
 
-        assertEquals(Verdict.OK, result.verdict(), () -> "seed " + seed + System.lineSeparator() + result.explanation());
+        Statistics.label("verdict").collect(result.verdict());
+        assertNotEquals(Verdict.ILLEGAL, result.verdict(), () -> "seed " + seed + System.lineSeparator() + result.explanation());
+        Statistics.label("verdict").coverage(coverage -> coverage.check(Verdict.OK).percentage(p -> p >= 95.0));
     }
 
     @Property(tries = 300, shrinking = ShrinkingMode.OFF)
