@@ -30,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -56,6 +57,7 @@ class AeronLockLatencyTest
     private final Path dir = Path.of("target", "aeron-lock-latency", Long.toString(System.nanoTime()));
     private final AeronRaftNode[] nodes = new AeronRaftNode[4];
     private AeronRuntime runtime;
+    private final CountDownLatch elected = new CountDownLatch(1);
 
     /** Drives one client through acquire/release round trips on its home member's agent thread. */
     private static final class RoundTrips implements LockClient.Handler, RaftAgent.Duty
@@ -73,6 +75,8 @@ class AeronLockLatencyTest
         volatile long failures;
         volatile long allocatedAtStart = -1;
         volatile long allocatedAtEnd = -1;
+        /** Counted down by the agent thread once every round trip is done and measured. */
+        final CountDownLatch finished = new CountDownLatch(1);
         private int state = IDLE;
         private long startNs;
         private long correlationId;
@@ -112,6 +116,7 @@ class AeronLockLatencyTest
             else if (state == IDLE && allocatedAtEnd < 0)
             {
                 allocatedAtEnd = allocatedBytes();
+                finished.countDown();
             }
             return work;
         }
@@ -185,7 +190,17 @@ class AeronLockLatencyTest
             final AeronRaftNode.Builder builder = AeronRaftNode.builder()
                 .clusterId(CLUSTER_ID)
                 .memberId(m)
-                .raftConfig(new RaftConfig().electionTimeoutNs(500 * MS).heartbeatIntervalNs(50 * MS).observer(RaftObserver.NONE))
+                .raftConfig(new RaftConfig().electionTimeoutNs(500 * MS).heartbeatIntervalNs(50 * MS).observer(new RaftObserver()
+                {
+                    public void onRoleChange(
+                        final int groupId, final int member, final RaftRole from, final RaftRole to, final long term, final String reason)
+                    {
+                        if (to == RaftRole.LEADER)
+                        {
+                            elected.countDown();
+                        }
+                    }
+                }))
                 .log(ChronicleRaftLog.open(memberDir.resolve("log"), Durability.PAGE_CACHE, CLUSTER_ID, m))
                 .hardState(FileHardState.open(memberDir.resolve("hard-state"), CLUSTER_ID, m))
                 .stateMachine(new LockStateMachine(loops[m].client))
@@ -200,17 +215,13 @@ class AeronLockLatencyTest
             final LockTicker ticker = new LockTicker(100 * MS);
             nodes[m].addDuty(nowNs -> ticker.maybeTick(nowNs, nodes[member].raftNode().role() == RaftRole.LEADER, sender));
         }
-        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        assertTrue(elected.await(30, TimeUnit.SECONDS), "no leader");
         int leader = 0;
-        while (leader == 0 && System.nanoTime() < deadlineNs)
+        for (int m = 1; m <= 3; m++)
         {
-            for (int m = 1; m <= 3; m++)
-            {
-                leader = nodes[m].isLeader() ? m : leader;
-            }
-            Thread.onSpinWait();
+            leader = nodes[m].isLeader() ? m : leader;
         }
-        assertTrue(leader != 0, "no leader");
+        assertTrue(leader != 0, "the elected leader stepped down before the measurement");
         final int follower = leader % 3 + 1;
 
         final String onLeader = run(nodes[leader], loops[leader], "on the leader");
@@ -222,11 +233,7 @@ class AeronLockLatencyTest
     private static String run(final AeronRaftNode home, final RoundTrips loop, final String where) throws InterruptedException
     {
         home.addDuty(loop);
-        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
-        while ((loop.completed < loop.warmUp + loop.latencies.length || loop.allocatedAtEnd < 0) && System.nanoTime() < deadlineNs)
-        {
-            Thread.sleep(5);
-        }
+        loop.finished.await(150, TimeUnit.SECONDS);
         assertEquals(loop.warmUp + loop.latencies.length, loop.completed, where + ": round trips completed");
         assertEquals(0, loop.failures, where + ": failures");
         final long[] sorted = loop.latencies.clone();

@@ -46,6 +46,8 @@ class LockMultiProcessTest
     private final Path dir = newDir();
     private final Child[] children = new Child[6];
     private final ConcurrentLinkedQueue<String> reports = new ConcurrentLinkedQueue<>();
+    /** Notified by the children's reader threads on every line they report. */
+    private final Object progress = new Object();
 
     private static Path newDir()
     {
@@ -63,8 +65,6 @@ class LockMultiProcessTest
     {
         final int member;
         final ChildJvm jvm;
-        volatile String role = "NONE";
-        volatile long term;
 
         Child(final String kind, final int member, final String[] endpoints) throws IOException
         {
@@ -80,8 +80,23 @@ class LockMultiProcessTest
                 this::onLine, args.toArray(new String[0]));
         }
 
-        /** @return true for an event (collected here), false for a reply. */
+        /** @return true for an event (collected here), false for a reply. Wakes {@link #await} either way. */
         private boolean onLine(final String line)
+        {
+            try
+            {
+                return collect(line);
+            }
+            finally
+            {
+                synchronized (progress)
+                {
+                    progress.notifyAll();
+                }
+            }
+        }
+
+        private boolean collect(final String line)
         {
             final String[] words = line.split(" ");
             switch (words[0])
@@ -94,8 +109,6 @@ class LockMultiProcessTest
                 case "ROLE" ->
                 {
                     System.err.println("member " + member + ": " + line);
-                    term = Long.parseLong(words[2]);
-                    role = words[1];
                     return true;
                 }
                 default ->
@@ -165,7 +178,7 @@ class LockMultiProcessTest
         final int grants4 = grants(4);
         final int grants5 = grants(5);
         System.err.println("killed leader " + first.member + " at grants " + grants4 + "/" + grants5);
-        await("a new leader", () -> leader(first.term + 1) != null);
+        await("a new leader", () -> leader(first.jvm.term() + 1) != null);
         await("grants to both clients after the kill",
             () -> grants(4) >= grants4 + GRANTS_PER_PHASE / 2 && grants(5) >= grants5 + GRANTS_PER_PHASE / 2);
 
@@ -193,7 +206,8 @@ class LockMultiProcessTest
             {
                 return;
             }
-            Thread.onSpinWait();
+            // Not committed (no leader, or a change in progress): try again once a leader is known.
+            await("a leader", () -> leader(0) != null);
         }
         fail("could not add learner " + member + ": " + describe());
     }
@@ -278,9 +292,9 @@ class LockMultiProcessTest
         for (int m = 1; m <= 3; m++)
         {
             final Child child = children[m];
-            if (child != null && child.isAlive() && "LEADER".equals(child.role))
+            if (child != null && child.isAlive() && "LEADER".equals(child.jvm.role()))
             {
-                if (leader != null || child.term < minTerm)
+                if (leader != null || child.jvm.term() < minTerm)
                 {
                     return null;
                 }
@@ -296,23 +310,30 @@ class LockMultiProcessTest
         for (int m = 1; m <= 5; m++)
         {
             final Child c = children[m];
-            sb.append(" [").append(m).append(' ').append(c == null ? "-" : c.role + " " + c.term + " alive=" + c.isAlive())
+            sb.append(" [").append(m).append(' ').append(c == null ? "-" : c.jvm.role() + " " + c.jvm.term() + " alive=" + c.isAlive())
                 .append(']');
         }
         return sb.toString();
     }
 
+    /**
+     * Waits until {@code condition} holds, re-checking it whenever a child reports a line (real processes on
+     * real sockets: the wait is driven by their reports, never by a duration).
+     */
     private void await(final String what, final BooleanSupplier condition) throws InterruptedException
     {
         final long deadlineNs = System.nanoTime() + TIMEOUT.toNanos();
-        while (!condition.getAsBoolean())
+        synchronized (progress)
         {
-            if (System.nanoTime() - deadlineNs > 0)
+            while (!condition.getAsBoolean())
             {
-                fail("timed out waiting for " + what + ": " + describe());
+                final long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime());
+                if (remainingMs <= 0)
+                {
+                    fail("timed out waiting for " + what + ": " + describe());
+                }
+                progress.wait(remainingMs);
             }
-            // Real processes on real sockets: wait on the condition, never on a duration.
-            Thread.sleep(10);
         }
     }
 

@@ -20,6 +20,9 @@ import java.util.function.Predicate;
  * stdin, reporting by lines on its stdout. Each stdout line goes to a handler first (events the test
  * collects); lines the handler does not take are replies, read in order by {@link #ask} /
  * {@link #nextReply}. Stderr goes to a file. {@link #kill()} is SIGKILL.
+ *
+ * <p>One line is understood here: {@code ROLE <role> <term>}, which a child prints on every role change,
+ * is kept as {@link #role()} / {@link #term()} (and still offered to the handler).
  */
 public final class ChildJvm
 {
@@ -28,6 +31,8 @@ public final class ChildJvm
     private final LinkedBlockingQueue<String> replies = new LinkedBlockingQueue<>();
     private final Predicate<String> events;
     private final String name;
+    private volatile String role = "NONE";
+    private volatile long term;
 
     /**
      * Starts {@code mainClass} with {@code args}.
@@ -71,6 +76,12 @@ public final class ChildJvm
             String line;
             while ((line = out.readLine()) != null)
             {
+                if (line.startsWith("ROLE "))
+                {
+                    final String[] words = line.split(" ");
+                    term = Long.parseLong(words[2]);
+                    role = words[1];
+                }
                 if (!events.test(line))
                 {
                     replies.add(line);
@@ -109,6 +120,18 @@ public final class ChildJvm
             throw new AssertionError(name + " did not answer " + request + " within " + timeout);
         }
         return reply;
+    }
+
+    /** @return the role of the child's last {@code ROLE} line ({@code "NONE"} before the first). */
+    public String role()
+    {
+        return role;
+    }
+
+    /** @return the term of the child's last {@code ROLE} line. */
+    public long term()
+    {
+        return term;
     }
 
     public boolean isAlive()

@@ -52,8 +52,6 @@ class MultiProcessTest
     {
         final int member;
         final ChildJvm jvm;
-        volatile String role = "NONE";
-        volatile long term;
 
         Child(final int member, final long idBase, final String[] endpoints) throws IOException
         {
@@ -81,8 +79,6 @@ class MultiProcessTest
                 }
                 case "ROLE" ->
                 {
-                    term = Long.parseLong(words[2]);
-                    role = words[1];
                     return true;
                 }
                 default ->
@@ -137,9 +133,9 @@ class MultiProcessTest
         for (int m = 1; m <= 3; m++)
         {
             final Child child = children[m];
-            if (child != null && child.isAlive() && "LEADER".equals(child.role))
+            if (child != null && child.isAlive() && "LEADER".equals(child.jvm.role()))
             {
-                if (leader != null || child.term < minTerm)
+                if (leader != null || child.jvm.term() < minTerm)
                 {
                     return null;
                 }
@@ -155,7 +151,7 @@ class MultiProcessTest
         for (int m = 1; m <= 3; m++)
         {
             final Child c = children[m];
-            sb.append(" [").append(m).append(' ').append(c == null ? "-" : c.role + " " + c.term + " alive=" + c.isAlive())
+            sb.append(" [").append(m).append(' ').append(c == null ? "-" : c.jvm.role() + " " + c.jvm.term() + " alive=" + c.isAlive())
                 .append(']');
         }
         return sb.toString();
@@ -185,14 +181,14 @@ class MultiProcessTest
 
         first.jvm.kill();
         final long ackedAtKill = acked.size();
-        await(TIMEOUT, this::describe, () -> leader(first.term + 1) != null);
+        await(TIMEOUT, this::describe, () -> leader(first.jvm.term() + 1) != null);
         await(TIMEOUT, this::describe, () -> acked.size() >= ackedAtKill + 500);
 
         final int killed = first.member;
         children[killed] = new Child(killed, killed * 1_000_000_000L + 500_000_000L, endpoints);
         assertEquals("READY", children[killed].ready(), describe());
         final Child restarted = children[killed];
-        final int newLeader = leader(first.term + 1).member;
+        final int newLeader = leader(first.jvm.term() + 1).member;
         await(TIMEOUT, this::describe, () ->
         {
             try
@@ -213,7 +209,7 @@ class MultiProcessTest
                 assertEquals("STOPPED 0", children[m].ask("STOP"), "every proposal of member " + m + " has its outcome");
             }
         }
-        final Child leader = leader(first.term + 1);
+        final Child leader = leader(first.jvm.term() + 1);
         assertNotNull(leader, describe());
         final long commit = Long.parseLong(leader.ask("STATUS").split(" ")[3]);
 
