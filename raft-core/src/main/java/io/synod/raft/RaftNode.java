@@ -1169,6 +1169,7 @@ public final class RaftNode
                 break;
             case LEADER:
                 leaderId = memberId;
+                abandonInstall(); // nobody sends a leader a snapshot; let it take its own again
                 final long lastIndex = log.lastIndex();
                 for (final Peer peer : peers)
                 {
@@ -1457,13 +1458,6 @@ public final class RaftNode
         {
             return;
         }
-        if (installIndex != 0)
-        {
-            // The leader is sending entries again: whatever transfer we were in the middle of is over.
-            installIndex = 0;
-            snapshotStore.abort();
-        }
-
         final long prevLogIndex = appendRequest.prevLogIndex();
         final long prevLogTerm = appendRequest.prevLogTerm();
         final int entryCount = appendRequest.entryCount();
@@ -1486,6 +1480,11 @@ public final class RaftNode
                 return;
             }
         }
+
+        // Our log matches the leader's at prevLogIndex, so replication goes on from the log: a snapshot
+        // we were receiving is no longer needed. A refused AppendEntries (a new leader's first probe)
+        // keeps it, and the transfer resumes where it stopped.
+        abandonInstall();
 
         long index = prevLogIndex;
         int entryOffset = appendRequest.firstEntryOffset();
@@ -1992,6 +1991,16 @@ public final class RaftNode
         }
         installFromStore();
         queueSnapshotResponse(from, index, total, SnapshotResponse.DONE);
+    }
+
+    /** Discards a snapshot being received from a leader, if any. */
+    private void abandonInstall()
+    {
+        if (installIndex != 0)
+        {
+            installIndex = 0;
+            snapshotStore.abort();
+        }
     }
 
     /** The store now holds a snapshot beyond our commit index: make the log and state machine match it. */

@@ -9,6 +9,7 @@ import io.synod.raft.RaftNode;
 import io.synod.raft.RaftObserver;
 import io.synod.raft.RaftRole;
 import io.synod.raft.ReadMode;
+import io.synod.raft.SnapshotStore;
 import io.synod.raft.StateMachine;
 import io.synod.raft.Transport;
 import io.synod.raft.log.InMemoryHardState;
@@ -266,6 +267,13 @@ public final class LoopbackCluster
         return members[memberId - 1].hardState;
     }
 
+    /** @return the member's snapshot store (kept across restarts; a crash discards an unfinished snapshot). */
+    public SnapshotStore snapshotStore(final int memberId)
+    {
+        return members[memberId - 1].snapshotStore;
+    }
+
+    /** @return the member's state machine (a new one after each restart). */
     public StateMachine stateMachine(final int memberId)
     {
         return members[memberId - 1].stateMachine;

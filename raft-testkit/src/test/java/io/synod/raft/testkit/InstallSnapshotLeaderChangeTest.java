@@ -1,0 +1,95 @@
+package io.synod.raft.testkit;
+
+import io.synod.raft.RaftRole;
+import io.synod.raft.SnapshotStore;
+import io.synod.raft.kv.KeyValueStateMachine;
+import io.synod.raft.kv.KvClientCodec;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+
+import static io.synod.raft.testkit.RaftScenariosTest.awaitTrue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * §7 InstallSnapshot across a change of leader. Leader L streams its snapshot to follower F, which
+ * missed everything the snapshot covers; L crashes half-way through. The other follower O, whose
+ * snapshot is the same, wins the next term. Its first AppendEntries to F is a probe that F must refuse
+ * (F's log is short); the refusal must not throw away the half F already holds, so O's transfer
+ * resumes at F's offset instead of starting again from zero.
+ *
+ * <p>Before this was so, every leader change restarted the transfer, and a cluster whose leaders
+ * lasted less than one transfer (a removed member deposing them, simulator seed 1092315) never got
+ * the lagging member back and could livelock.
+ */
+class InstallSnapshotLeaderChangeTest
+{
+    private static final long MS = 1_000_000L;
+
+    @Test
+    void shouldResumeAPartlyReceivedSnapshotFromTheNextLeader()
+    {
+        final LoopbackCluster cluster = new LoopbackCluster(3, 42, true, id -> new KeyValueStateMachine(),
+            config -> config.snapshotEntriesThreshold(20).snapshotTrailingEntries(0).snapshotChunkBytes(64).inflightAppendsMax(1));
+        cluster.recordOutcomes(true);
+        final int l = cluster.awaitLeader(2_000 * MS);
+        final int f = l % 3 + 1;
+        final int o = f % 3 + 1;
+
+        // F misses 200 commands; L and O snapshot them and compact their logs.
+        cluster.isolate(f);
+        for (int i = 1; i <= 200; i++)
+        {
+            final long correlationId = i;
+            assertTrue(cluster.propose(l, correlationId, put("key-" + i, "value-" + i)));
+            awaitTrue(cluster, 2_000 * MS, () -> cluster.committedIndex(correlationId) != 0);
+        }
+        cluster.runFor(100 * MS);
+        final SnapshotStore leaderSnapshot = cluster.snapshotStore(l);
+        assertTrue(cluster.log(l).firstIndex() > cluster.log(f).lastIndex() + 1, "L compacted what F lacks");
+        assertEquals(leaderSnapshot.index(), cluster.snapshotStore(o).index(), "O holds the snapshot L is sending");
+        assertEquals(leaderSnapshot.checksum(), cluster.snapshotStore(o).checksum());
+
+        // F comes back; L streams its snapshot in 64-byte chunks. Half-way through, L crashes.
+        cluster.heal();
+        final SnapshotStore receiving = cluster.snapshotStore(f);
+        final long total = leaderSnapshot.length();
+        awaitTrue(cluster, 2_000 * MS, () -> receiving.isWriting() && receiving.writtenLength() >= total / 2);
+        cluster.crash(l);
+        final long receivedFromL = receiving.writtenLength();
+        assertTrue(receivedFromL < total, "the transfer is unfinished when L crashes");
+
+        // O wins the next term (F votes for it), probes F and resumes the transfer where L left it.
+        awaitTrue(cluster, 3_000 * MS, () -> cluster.node(o).role() == RaftRole.LEADER);
+        final long snapshotIndex = leaderSnapshot.index();
+        long written = receivedFromL;
+        final long deadline = cluster.clock().nanoTime() + 3_000 * MS;
+        while (cluster.node(f).lastSnapshotIndex() < snapshotIndex)
+        {
+            assertTrue(receiving.isWriting() && receiving.writtenLength() >= written,
+                "F discarded the " + written + " of " + total + " bytes it had received" + cluster.describe());
+            written = receiving.writtenLength();
+            assertTrue(cluster.clock().nanoTime() < deadline, "F did not install the snapshot within 3 s" + cluster.describe());
+            cluster.tick();
+        }
+        assertEquals(snapshotIndex, cluster.node(f).lastSnapshotIndex());
+
+        // The two survivors form a quorum again: O's term commits, and so do new commands.
+        assertTrue(cluster.propose(o, 1000, put("after", "change")));
+        awaitTrue(cluster, 2_000 * MS, () -> cluster.committedIndex(1000) != 0);
+        awaitTrue(cluster, 2_000 * MS, () -> cluster.node(f).lastApplied() >= cluster.committedIndex(1000));
+        assertTrue(((KeyValueStateMachine)cluster.stateMachine(f)).contentEquals((KeyValueStateMachine)cluster.stateMachine(o)));
+    }
+
+    static byte[] put(final String key, final String value)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
+        final int length = KvClientCodec.encodePut(buffer, 0,
+            key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8));
+        final byte[] bytes = new byte[length];
+        buffer.getBytes(0, bytes);
+        return bytes;
+    }
+}
