@@ -136,10 +136,15 @@ public final class Simulation
         }
     }
 
-    /** What a run did, for reports. */
+    /**
+     * What a run did, for reports. {@code digest} hashes the end state of every member (term, vote, role,
+     * commit and applied indexes, every log entry, the state machine, the frame counters): two runs of
+     * one seed on the same code have the same digest, and a refactoring that changes no behaviour keeps it.
+     */
     public record Result(
         long seed, int clusterSize, long steps, long virtualTimeNs, long acknowledged, long committed,
-        long crashes, long partitions, long maxTerm, long invariantChecks, long snapshotChunks, long snapshotsInstalled)
+        long crashes, long partitions, long maxTerm, long invariantChecks, long snapshotChunks, long snapshotsInstalled,
+        long digest)
     {
     }
 
@@ -252,7 +257,64 @@ public final class Simulation
             maxTerm = Math.max(maxTerm, node.hardState.term());
         }
         return new Result(parameters.seed, parameters.clusterSize, stepsRun, clock.nanoTime(), acknowledged,
-            invariants.committedCount(), crashes, partitions, maxTerm, invariants.checks(), snapshotChunks, snapshotsInstalled);
+            invariants.committedCount(), crashes, partitions, maxTerm, invariants.checks(), snapshotChunks, snapshotsInstalled,
+            digest());
+    }
+
+    private long digest()
+    {
+        final long[] hash = {clock.nanoTime() * 31 + stepsRun};
+        for (final SimNode node : nodes)
+        {
+            mix(hash, node.memberId);
+            mix(hash, node.hardState.term());
+            mix(hash, node.hardState.votedFor());
+            if (!node.alive)
+            {
+                continue;
+            }
+            final RaftNode raft = node.raft;
+            mix(hash, raft.role().ordinal());
+            mix(hash, raft.leaderId());
+            mix(hash, raft.commitIndex());
+            mix(hash, raft.lastApplied());
+            mix(hash, raft.lastSnapshotIndex());
+            mix(hash, node.smIndex);
+            mix(hash, node.smDigest);
+            final io.synod.raft.RaftCounters counters = raft.counters();
+            mix(hash, counters.framesReceived());
+            mix(hash, counters.framesSent());
+            mix(hash, counters.sendFailures());
+            mix(hash, counters.forwardsSent());
+            mix(hash, counters.forwardsAppended());
+            mix(hash, counters.forwardsDropped());
+            for (int reason = 0; reason < FrameCheck.REASON_COUNT; reason++)
+            {
+                mix(hash, counters.framesDropped(reason));
+            }
+            final io.synod.raft.RaftLog log = raft.log();
+            mix(hash, log.snapshotIndex());
+            mix(hash, log.snapshotTerm());
+            mix(hash, log.lastIndex());
+            if (log.lastIndex() >= log.firstIndex())
+            {
+                log.read(log.firstIndex(), log.lastIndex(), (index, term, type, buffer, offset, length) ->
+                {
+                    mix(hash, index);
+                    mix(hash, term);
+                    mix(hash, Hashing.hash(type, buffer, offset, length));
+                    return true;
+                });
+            }
+        }
+        return hash[0];
+    }
+
+    private static void mix(final long[] hash, final long value)
+    {
+        long h = (hash[0] ^ value) * 0x9E3779B97F4A7C15L;
+        h ^= h >>> 29;
+        hash[0] = h;
     }
 
     private void livenessPhase()
