@@ -1018,7 +1018,7 @@ public final class RaftNode
                 matchScratch[n++] = peer.ackedRound;
             }
         }
-        final long quorumRound = quorumValue(matchScratch, n);
+        final long quorumRound = Quorum.value(matchScratch, n, quorum);
         if (quorumRound > confirmedRound)
         {
             confirmedRound = quorumRound;
@@ -2216,33 +2216,11 @@ public final class RaftNode
                 matchScratch[n++] = peer.matchIndex;
             }
         }
-        final long quorumIndex = quorumValue(matchScratch, n);
+        final long quorumIndex = Quorum.value(matchScratch, n, quorum);
         if (quorumIndex > commitIndex && log.termAt(quorumIndex) == currentTerm)
         {
             commitIndex = quorumIndex;
         }
-    }
-
-    /** @return the largest value that a quorum of the first {@code n} values reach (sorts them in place, descending). */
-    private long quorumValue(final long[] values, final int n)
-    {
-        if (n < quorum)
-        {
-            return 0;
-        }
-        // Insertion sort, descending: member counts are small.
-        for (int i = 1; i < n; i++)
-        {
-            final long value = values[i];
-            int j = i - 1;
-            while (j >= 0 && values[j] < value)
-            {
-                values[j + 1] = values[j];
-                j--;
-            }
-            values[j + 1] = value;
-        }
-        return values[quorum - 1];
     }
 
     // ------------------------------------------------------------------------------------------
