@@ -7,6 +7,7 @@ import io.synod.raft.codec.InstallSnapshot;
 import io.synod.raft.codec.MessageHeader;
 import io.synod.raft.codec.MessageType;
 import io.synod.raft.codec.ReadIndexMessage;
+import io.synod.raft.codec.SessionEntry;
 import io.synod.raft.codec.SnapshotResponse;
 import io.synod.raft.codec.VoteRequest;
 import io.synod.raft.codec.VoteResponse;
@@ -77,7 +78,7 @@ public final class RaftNode
     private long transferDeadlineNs;
     private boolean timeoutNowSent;
     private boolean transferSucceeded;
-    private final ProposalTracker proposals;
+    private final Applier applier;
     private final Outbox outbox;
     private final RaftCounters counters = new RaftCounters();
 
@@ -91,8 +92,8 @@ public final class RaftNode
     private final UnsafeBuffer snapshotBuffer;
     private final StoreReader storeReader = new StoreReader();
     private final ReadIndexMessage readIndexMessage = new ReadIndexMessage();
-    private final SessionTable sessions;
     private final ExpandableArrayBuffer sessionScratch = new ExpandableArrayBuffer(256);
+    private final SessionEntry sessionEntry = new SessionEntry();
     /** Node part of a snapshot: [length i32][session table], written before the state machine's stream. */
     private final ExpandableArrayBuffer snapshotHeader = new ExpandableArrayBuffer(256);
     private int snapshotHeaderLength;
@@ -107,9 +108,10 @@ public final class RaftNode
     private long incomingRound;
     private final MessageHeader outHeader = new MessageHeader();
     private final UnsafeBuffer appendBuffer;
-    private final ExpandableArrayBuffer responseBuffer = new ExpandableArrayBuffer(256);
+    /** Zero-length payload: the leader's no-op, an empty response. */
+    private final UnsafeBuffer empty = new UnsafeBuffer(new byte[0]);
     private final RaftLog.EntryReader appendEncoder = this::encodeEntry;
-    private final RaftLog.EntryReader applier = this::applyEntry;
+    private final RaftLog.EntryReader entryApplier = this::applyEntry;
 
     private volatile RaftRole role = RaftRole.FOLLOWER;
     /** Invariant: equals {@code hardState.term()}; never decreases. */
@@ -209,12 +211,11 @@ public final class RaftNode
         this.electionTimeoutNs = config.electionTimeoutNs();
         this.heartbeatIntervalNs = config.heartbeatIntervalNs();
 
-        this.proposals = new ProposalTracker(groupId, config.pendingProposalsMax(), handler);
+        this.applier = new Applier(config, stateMachine, handler);
         this.outbox = new Outbox(config.outboxBytes());
         this.appendBuffer = new UnsafeBuffer(new byte[MessageHeader.LENGTH + InstallSnapshot.FIXED_LENGTH + config.appendBytesMax()]);
         this.snapshotBuffer = new UnsafeBuffer(new byte[config.snapshotChunkBytes()]);
         this.reads = new ReadTracker(config.pendingReadsMax());
-        this.sessions = new SessionTable(config.sessionSweepIntervalNs());
 
         this.currentTerm = hardState.term();
         this.votedFor = hardState.votedFor();
@@ -426,14 +427,14 @@ public final class RaftNode
             handler.onRejected(groupId, correlationId, ProposalHandler.TOO_LARGE, leaderId);
             return;
         }
-        if (proposals.isFull())
+        if (applier.isFull())
         {
             handler.onRejected(groupId, correlationId, ProposalHandler.BACK_PRESSURE, leaderId);
             return;
         }
         final long index = log.lastIndex() + 1;
         appendToLog(index, currentTerm, EntryType.COMMAND, buffer, offset, length);
-        proposals.add(index, currentTerm, correlationId);
+        applier.track(index, currentTerm, correlationId);
     }
 
     /**
@@ -510,47 +511,45 @@ public final class RaftNode
             handler.onRejected(groupId, correlationId, ProposalHandler.TRANSFER_IN_PROGRESS, leaderId);
             return;
         }
-        if (length > config.maxCommandBytes() - 24)
+        if (length > config.maxCommandBytes() - SessionEntry.COMMAND_HEADER_LENGTH)
         {
             handler.onRejected(groupId, correlationId, ProposalHandler.TOO_LARGE, leaderId);
             return;
         }
-        if (proposals.isFull())
+        if (applier.isFull())
         {
             handler.onRejected(groupId, correlationId, ProposalHandler.BACK_PRESSURE, leaderId);
             return;
         }
-        sessionScratch.putLong(0, nowNs, java.nio.ByteOrder.LITTLE_ENDIAN);
-        int payloadLength;
+        sessionEntry.wrap(sessionScratch, 0).logTimeNs(nowNs);
+        final int payloadLength;
         switch (type)
         {
             case EntryType.SESSION_OPEN:
-                sessionScratch.putLong(8, argument, java.nio.ByteOrder.LITTLE_ENDIAN);
-                payloadLength = 16;
+                sessionEntry.argument(argument);
+                payloadLength = SessionEntry.FIXED_LENGTH;
                 break;
             case EntryType.SESSION_COMMAND:
-                sessionScratch.putLong(8, sessionId, java.nio.ByteOrder.LITTLE_ENDIAN);
-                sessionScratch.putLong(16, argument, java.nio.ByteOrder.LITTLE_ENDIAN);
-                sessionScratch.putBytes(24, command, offset, length);
-                payloadLength = 24 + length;
+                sessionEntry.argument(sessionId).sequence(argument).command(command, offset, length);
+                payloadLength = SessionEntry.COMMAND_HEADER_LENGTH + length;
                 break;
             case EntryType.SESSION_KEEPALIVE:
             case EntryType.SESSION_CLOSE:
-                sessionScratch.putLong(8, sessionId, java.nio.ByteOrder.LITTLE_ENDIAN);
-                payloadLength = 16;
+                sessionEntry.argument(sessionId);
+                payloadLength = SessionEntry.FIXED_LENGTH;
                 break;
             default:
                 throw new IllegalArgumentException("not a session entry type: " + type);
         }
         final long index = log.lastIndex() + 1;
         appendToLog(index, currentTerm, type, sessionScratch, 0, payloadLength);
-        proposals.add(index, currentTerm, correlationId);
+        applier.track(index, currentTerm, correlationId);
     }
 
     /** @return client sessions open in the replicated state. */
     public int sessionCount()
     {
-        return sessions.size();
+        return applier.sessionCount();
     }
 
     /**
@@ -580,7 +579,7 @@ public final class RaftNode
         final int length = next.encode(membershipScratch, 0);
         final long index = log.lastIndex() + 1;
         appendToLog(index, currentTerm, EntryType.CONFIGURATION, membershipScratch, 0, length);
-        proposals.add(index, currentTerm, correlationId);
+        applier.track(index, currentTerm, correlationId);
     }
 
     private int membershipChangeRejection(final int change, final int member)
@@ -601,7 +600,7 @@ public final class RaftNode
         {
             return ProposalHandler.CHANGE_IN_PROGRESS;
         }
-        if (proposals.isFull())
+        if (applier.isFull())
         {
             return ProposalHandler.BACK_PRESSURE;
         }
@@ -800,7 +799,7 @@ public final class RaftNode
         int work = 0;
         if (lastApplied < last)
         {
-            work = log.read(lastApplied + 1, last, applier);
+            work = log.read(lastApplied + 1, last, entryApplier);
         }
         if (reads.count(ReadTracker.APPLY) > 0)
         {
@@ -818,7 +817,7 @@ public final class RaftNode
     /** Rejects every pending proposal with {@link ProposalHandler#CLOSED}. The node must not be driven after. */
     public void close()
     {
-        proposals.rejectAll(ProposalHandler.CLOSED);
+        applier.rejectAll(ProposalHandler.CLOSED);
     }
 
     /**
@@ -1149,7 +1148,7 @@ public final class RaftNode
             transferSucceeded = false;
             if (handedOver)
             {
-                proposalHandler().onCommitted(groupId, correlationId, commitIndex, responseBuffer, 0, 0);
+                proposalHandler().onCommitted(groupId, correlationId, commitIndex, empty, 0, 0);
             }
             else
             {
@@ -1245,7 +1244,7 @@ public final class RaftNode
         transition(RaftRole.LEADER, reason);
         // Figure 8 / §5.4.2: entries of earlier terms commit only once an entry of this term does;
         // the no-op makes that happen without waiting for a client.
-        appendToLog(log.lastIndex() + 1, currentTerm, EntryType.NOOP, responseBuffer, 0, 0);
+        appendToLog(log.lastIndex() + 1, currentTerm, EntryType.NOOP, empty, 0, 0);
     }
 
     /**
@@ -2015,11 +2014,11 @@ public final class RaftNode
         }
         else
         {
-            proposals.onTruncated(index + 1);
+            applier.onTruncated(index + 1);
             log.resetTo(index, term);
         }
         logDirty = true;
-        proposals.onSnapshotInstalled(index);
+        applier.onSnapshotInstalled(index);
         restoreFromStore();
     }
 
@@ -2038,7 +2037,7 @@ public final class RaftNode
             throw new IllegalStateException("snapshot " + snapshotStore.index() + ": bad session table length " + tableLength);
         }
         storeReader.readFully(snapshotHeader, 0, tableLength);
-        sessions.decode(snapshotHeader, 0, tableLength);
+        applier.decodeSessions(snapshotHeader, 0, tableLength);
         storeReader.readFully(snapshotHeader, 0, 12);
         final long configIndex = snapshotHeader.getLong(0, java.nio.ByteOrder.LITTLE_ENDIAN);
         final int configLength = snapshotHeader.getInt(8, java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -2100,7 +2099,7 @@ public final class RaftNode
         snapshotWriteIndex = lastApplied;
         snapshotStore.begin(lastApplied, log.termAt(lastApplied));
         // The node's own replicated state (client sessions) goes first in the stream.
-        final int tableLength = sessions.encode(snapshotHeader, 4);
+        final int tableLength = applier.encodeSessions(snapshotHeader, 4);
         snapshotHeader.putInt(0, tableLength, java.nio.ByteOrder.LITTLE_ENDIAN);
         // Then the configuration in force at the snapshot's index, and the index of its entry.
         final Membership snapshotMembership = configurations.at(lastApplied);
@@ -2252,7 +2251,7 @@ public final class RaftNode
         }
         log.truncateSuffix(fromIndex);
         logDirty = true;
-        proposals.onTruncated(fromIndex);
+        applier.onTruncated(fromIndex);
         if (configurations.truncate(fromIndex))
         {
             applyMembership(configurations.latest());
@@ -2266,79 +2265,15 @@ public final class RaftNode
         {
             throw new IllegalStateException("apply index=" + index + " after lastApplied=" + lastApplied);
         }
-        int responseLength = 0;
-        int rejectReason = 0;
-        if (type == EntryType.COMMAND)
-        {
-            responseLength = stateMachine.apply(index, term, buffer, offset, length, responseBuffer);
-            appliedBytesSinceSnapshot += length;
-        }
-        else if (type >= EntryType.SESSION_OPEN && type <= EntryType.SESSION_CLOSE)
-        {
-            rejectReason = applySessionEntry(index, term, type, buffer, offset, length);
-            responseLength = rejectReason == 0 ? sessionResponseLength : 0;
-        }
+        appliedBytesSinceSnapshot += applier.apply(index, term, type, buffer, offset, length);
         lastApplied = index;
-        proposals.onApplied(index, term, rejectReason, responseBuffer, responseLength);
+        applier.complete(index, term);
         return true;
-    }
-
-    private int sessionResponseLength;
-
-    /**
-     * Applies a session entry against the replicated session table.
-     *
-     * @return 0 with the response in {@code responseBuffer} ({@code sessionResponseLength} bytes), or the
-     * rejection reason.
-     */
-    private int applySessionEntry(
-        final long index, final long term, final int type, final DirectBuffer buffer, final int offset, final int length)
-    {
-        final java.nio.ByteOrder order = java.nio.ByteOrder.LITTLE_ENDIAN;
-        final int fixed = type == EntryType.SESSION_COMMAND ? 24 : 16;
-        sessionResponseLength = 0;
-        if (length < fixed)
-        {
-            return ProposalHandler.SESSION_EXPIRED; // malformed: no correct leader writes this; refuse it the same everywhere
-        }
-        sessions.onLogTime(buffer.getLong(offset, order));
-        final long argument = buffer.getLong(offset + 8, order);
-        switch (type)
-        {
-            case EntryType.SESSION_OPEN:
-                sessions.open(index, argument);
-                responseBuffer.putLong(0, index, order);
-                sessionResponseLength = 8;
-                return 0;
-            case EntryType.SESSION_COMMAND:
-            {
-                final long sequence = buffer.getLong(offset + 16, order);
-                switch (sessions.check(argument, sequence))
-                {
-                    case SessionTable.APPLY:
-                        sessionResponseLength = stateMachine.apply(index, term, buffer, offset + 24, length - 24, responseBuffer);
-                        appliedBytesSinceSnapshot += length;
-                        sessions.recordResponse(argument, sequence, responseBuffer, sessionResponseLength);
-                        return 0;
-                    case SessionTable.DUPLICATE:
-                        sessionResponseLength = sessions.cachedResponse(argument, responseBuffer);
-                        return 0;
-                    case SessionTable.STALE:
-                        return ProposalHandler.SESSION_STALE;
-                    default:
-                        return ProposalHandler.SESSION_EXPIRED;
-                }
-            }
-            case EntryType.SESSION_KEEPALIVE:
-                return sessions.keepAlive(argument) ? 0 : ProposalHandler.SESSION_EXPIRED;
-            default:
-                return sessions.close(argument) ? 0 : ProposalHandler.SESSION_EXPIRED;
-        }
     }
 
     private ProposalHandler proposalHandler()
     {
-        return proposals.handler();
+        return applier.handler();
     }
 
     // ------------------------------------------------------------------------------------------
@@ -2395,7 +2330,7 @@ public final class RaftNode
     /** @return proposals accepted as leader and not yet resolved. */
     public int pendingProposals()
     {
-        return proposals.size();
+        return applier.pending();
     }
 
     public RaftCounters counters()
