@@ -61,7 +61,6 @@ public final class RaftNode
     private final int clusterId;
     private final int groupId;
     private final int memberId;
-    private int quorum;
     private final long electionTimeoutNs;
     private final long heartbeatIntervalNs;
 
@@ -69,15 +68,8 @@ public final class RaftNode
     private Peer[] peers = new Peer[0];
     private final Int2ObjectHashMap<Peer> peerById = new Int2ObjectHashMap<>();
     private long[] matchScratch = new long[1];
-    private final ConfigurationHistory configurations = new ConfigurationHistory();
-    private Membership membership = Membership.EMPTY;
-    private final ExpandableArrayBuffer membershipScratch = new ExpandableArrayBuffer(64);
-    // Leadership transfer in progress (leader only); transferTarget 0 when none.
-    private int transferTarget;
-    private long transferCorrelationId;
-    private long transferDeadlineNs;
-    private boolean timeoutNowSent;
-    private boolean transferSucceeded;
+    private final Configurations configurations = new Configurations();
+    private final LeadershipTransfer transfer;
     private final Applier applier;
     private final Outbox outbox;
     private final RaftCounters counters = new RaftCounters();
@@ -213,6 +205,7 @@ public final class RaftNode
 
         this.applier = new Applier(config, stateMachine, handler);
         this.outbox = new Outbox(config.outboxBytes());
+        this.transfer = new LeadershipTransfer(config, outbox);
         this.appendBuffer = new UnsafeBuffer(new byte[MessageHeader.LENGTH + InstallSnapshot.FIXED_LENGTH + config.appendBytesMax()]);
         this.snapshotBuffer = new UnsafeBuffer(new byte[config.snapshotChunkBytes()]);
         this.reads = new ReadTracker(config.pendingReadsMax());
@@ -299,7 +292,7 @@ public final class RaftNode
         }
         final long term = header.term();
         final int flags = header.flags();
-        final boolean transfer = (flags & MessageHeader.FLAG_TRANSFER) != 0;
+        final boolean forTransfer = (flags & MessageHeader.FLAG_TRANSFER) != 0;
         final int body = header.bodyOffset();
         if ((type == MessageType.APPEND_REQUEST &&
             (appendRequest.wrap(buffer, body).validate(header.bodyLength(), term, EntryType.MAX) != FrameCheck.OK ||
@@ -316,15 +309,15 @@ public final class RaftNode
         final boolean preVote = (flags & MessageHeader.FLAG_PRE_VOTE) != 0;
         if (term > currentTerm)
         {
-            if (role == RaftRole.LEADER && from == transferTarget && transferTarget != 0)
+            if (role == RaftRole.LEADER)
             {
-                transferSucceeded = true;
+                transfer.onHigherTerm(from);
             }
             if (type == MessageType.VOTE_REQUEST)
             {
                 // §9.6 / §4.2.3: while we believe a leader is alive, a vote request cannot disrupt it
                 // (unless that leader itself handed over leadership: TimeoutNow).
-                if (!transfer && inLeaderLease())
+                if (!forTransfer && inLeaderLease())
                 {
                     return;
                 }
@@ -417,7 +410,7 @@ public final class RaftNode
             handler.onRejected(groupId, correlationId, ProposalHandler.NOT_LEADER, leaderId);
             return;
         }
-        if (transferTarget != 0)
+        if (transfer.isActive())
         {
             handler.onRejected(groupId, correlationId, ProposalHandler.TRANSFER_IN_PROGRESS, leaderId);
             return;
@@ -474,7 +467,7 @@ public final class RaftNode
 
     private void appendForwarded(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (role != RaftRole.LEADER || transferTarget != 0 || length > config.maxCommandBytes())
+        if (role != RaftRole.LEADER || transfer.isActive() || length > config.maxCommandBytes())
         {
             counters.forwardsDropped++;
             return;
@@ -506,7 +499,7 @@ public final class RaftNode
             handler.onRejected(groupId, correlationId, ProposalHandler.NOT_LEADER, leaderId);
             return;
         }
-        if (transferTarget != 0)
+        if (transfer.isActive())
         {
             handler.onRejected(groupId, correlationId, ProposalHandler.TRANSFER_IN_PROGRESS, leaderId);
             return;
@@ -574,11 +567,9 @@ public final class RaftNode
             proposalHandler().onRejected(groupId, correlationId, reason, leaderId);
             return;
         }
-        final Membership next = change == Membership.ADD_LEARNER ? membership.withLearner(member) :
-            change == Membership.PROMOTE ? membership.withPromoted(member) : membership.without(member);
-        final int length = next.encode(membershipScratch, 0);
+        final int length = configurations.encodeChange(change, member);
         final long index = log.lastIndex() + 1;
-        appendToLog(index, currentTerm, EntryType.CONFIGURATION, membershipScratch, 0, length);
+        appendToLog(index, currentTerm, EntryType.CONFIGURATION, configurations.changeBuffer(), 0, length);
         applier.track(index, currentTerm, correlationId);
     }
 
@@ -588,7 +579,7 @@ public final class RaftNode
         {
             return ProposalHandler.NOT_LEADER;
         }
-        if (transferTarget != 0)
+        if (transfer.isActive())
         {
             return ProposalHandler.TRANSFER_IN_PROGRESS;
         }
@@ -596,44 +587,9 @@ public final class RaftNode
         {
             return ProposalHandler.NOT_READY;
         }
-        if (configurations.latestIndex() > commitIndex)
-        {
-            return ProposalHandler.CHANGE_IN_PROGRESS;
-        }
-        if (applier.isFull())
-        {
-            return ProposalHandler.BACK_PRESSURE;
-        }
-        switch (change)
-        {
-            case Membership.ADD_LEARNER:
-                return member <= 0 ? ProposalHandler.UNKNOWN_MEMBER_ID :
-                    membership.isMember(member) ? ProposalHandler.ALREADY_MEMBER : 0;
-            case Membership.PROMOTE:
-            {
-                if (membership.isVoter(member))
-                {
-                    return ProposalHandler.ALREADY_MEMBER;
-                }
-                final Peer peer = peerById.get(member);
-                if (!membership.isLearner(member) || peer == null)
-                {
-                    return ProposalHandler.UNKNOWN_MEMBER_ID;
-                }
-                // Caught up, and it holds the configuration in force: a voter that does not know it is one
-                // (it acknowledged nothing yet, in a short log) could stall elections until it learns it.
-                return log.lastIndex() - peer.matchIndex > config.promotionLagMax() || peer.matchIndex < configurations.latestIndex() ?
-                    ProposalHandler.LEARNER_BEHIND : 0;
-            }
-            case Membership.REMOVE:
-                if (!membership.isMember(member))
-                {
-                    return ProposalHandler.UNKNOWN_MEMBER_ID;
-                }
-                return membership.isVoter(member) && membership.voterCount() == 1 ? ProposalHandler.LAST_VOTER : 0;
-            default:
-                throw new IllegalArgumentException("unknown membership change " + change);
-        }
+        final Peer peer = change == Membership.PROMOTE ? peerById.get(member) : null;
+        return configurations.changeRejection(change, member, commitIndex, applier.isFull(),
+            peer == null ? -1 : peer.matchIndex, log.lastIndex(), config.promotionLagMax());
     }
 
     /**
@@ -646,23 +602,20 @@ public final class RaftNode
     public void transferLeadership(final long correlationId, final int target)
     {
         final int reason = role != RaftRole.LEADER ? ProposalHandler.NOT_LEADER :
-            transferTarget != 0 ? ProposalHandler.TRANSFER_IN_PROGRESS :
-            target == memberId || !membership.isVoter(target) ? ProposalHandler.UNKNOWN_MEMBER_ID : 0;
+            transfer.isActive() ? ProposalHandler.TRANSFER_IN_PROGRESS :
+            target == memberId || !configurations.membership().isVoter(target) ? ProposalHandler.UNKNOWN_MEMBER_ID : 0;
         if (reason != 0)
         {
             proposalHandler().onRejected(groupId, correlationId, reason, leaderId);
             return;
         }
-        transferTarget = target;
-        transferCorrelationId = correlationId;
-        transferDeadlineNs = nowNs + electionTimeoutNs;
-        timeoutNowSent = false;
+        transfer.start(target, correlationId, nowNs + electionTimeoutNs);
     }
 
     /** @return the configuration in force (the latest in the log, committed or not). */
     public Membership membership()
     {
-        return membership;
+        return configurations.membership();
     }
 
     /**
@@ -679,10 +632,10 @@ public final class RaftNode
         if (role == RaftRole.LEADER)
         {
             int work = 0;
-            if (transferTarget != 0 && nowNs - transferDeadlineNs >= 0)
+            if (transfer.isDue(nowNs))
             {
-                final long correlationId = transferCorrelationId;
-                transferTarget = 0;
+                final long correlationId = transfer.correlationId();
+                transfer.finish();
                 proposalHandler().onRejected(groupId, correlationId, ProposalHandler.TIMEOUT, memberId);
                 work = 1;
             }
@@ -746,20 +699,10 @@ public final class RaftNode
                 roundSentNs[(int)(round & 63)] = nowNs;
             }
         }
-        if (role == RaftRole.LEADER && transferTarget != 0 && !timeoutNowSent)
+        if (role == RaftRole.LEADER && transfer.isActive())
         {
-            final Peer target = peerById.get(transferTarget);
-            if (target != null && target.matchIndex == log.lastIndex())
-            {
-                final int offset = outbox.reserve(transferTarget, MessageHeader.LENGTH + 8);
-                if (offset >= 0)
-                {
-                    outHeader.wrap(outbox.buffer, offset).encode(
-                        MessageType.TIMEOUT_NOW, 0, clusterId, groupId, memberId, transferTarget, currentTerm, 8);
-                    outbox.buffer.putLong(offset + MessageHeader.LENGTH, 0);
-                    timeoutNowSent = true;
-                }
-            }
+            final Peer target = peerById.get(transfer.target());
+            transfer.maybeSendTimeoutNow(target == null ? -1 : target.matchIndex, log.lastIndex(), currentTerm);
         }
         int sent = outbox.drainTo(transport, counters);
         if (role == RaftRole.LEADER)
@@ -879,8 +822,7 @@ public final class RaftNode
     /** Makes {@code next} the configuration in force: quorum size, and a peer for every other member. */
     private void applyMembership(final Membership next)
     {
-        membership = next;
-        quorum = next.quorum();
+        configurations.inForce(next);
         final int[] voters = next.voters();
         final int[] learners = next.learners();
         final Peer[] nextPeers = new Peer[voters.length + learners.length];
@@ -939,7 +881,7 @@ public final class RaftNode
     /** A leader that is no longer a voter keeps leading until the change commits, then steps down (§4.2.2). */
     private void maybeStepDownAfterRemoval()
     {
-        if (role == RaftRole.LEADER && !membership.isVoter(memberId) && commitIndex >= configurations.latestIndex())
+        if (role == RaftRole.LEADER && !configurations.membership().isVoter(memberId) && commitIndex >= configurations.latestIndex())
         {
             becomeFollower(currentTerm, 0, "removed from the voters");
         }
@@ -1006,7 +948,7 @@ public final class RaftNode
     private void maybeConfirmReads()
     {
         int n = 0;
-        if (membership.isVoter(memberId))
+        if (configurations.membership().isVoter(memberId))
         {
             matchScratch[n++] = round;
         }
@@ -1017,7 +959,7 @@ public final class RaftNode
                 matchScratch[n++] = peer.ackedRound;
             }
         }
-        final long quorumRound = Quorum.value(matchScratch, n, quorum);
+        final long quorumRound = Quorum.value(matchScratch, n, configurations.quorum());
         if (quorumRound > confirmedRound)
         {
             confirmedRound = quorumRound;
@@ -1140,12 +1082,10 @@ public final class RaftNode
         {
             rejectUnconfirmedReads();
         }
-        if (previous == RaftRole.LEADER && next != RaftRole.LEADER && transferTarget != 0)
+        if (previous == RaftRole.LEADER && next != RaftRole.LEADER && transfer.isActive())
         {
-            final long correlationId = transferCorrelationId;
-            final boolean handedOver = transferSucceeded;
-            transferTarget = 0;
-            transferSucceeded = false;
+            final long correlationId = transfer.correlationId();
+            final boolean handedOver = transfer.finish();
             if (handedOver)
             {
                 proposalHandler().onCommitted(groupId, correlationId, commitIndex, empty, 0, 0);
@@ -1211,8 +1151,8 @@ public final class RaftNode
         if (config.preVote())
         {
             transition(RaftRole.PRE_CANDIDATE, "election timeout");
-            votesGranted = membership.isVoter(memberId) ? 1 : 0;
-            if (votesGranted >= quorum)
+            votesGranted = configurations.membership().isVoter(memberId) ? 1 : 0;
+            if (votesGranted >= configurations.quorum())
             {
                 becomeCandidate("pre-vote won", false);
                 return;
@@ -1230,8 +1170,8 @@ public final class RaftNode
         // §5.2: increment the term and vote for self, durably, before asking anyone.
         storeTermAndVote(currentTerm + 1, memberId);
         transition(RaftRole.CANDIDATE, reason);
-        votesGranted = membership.isVoter(memberId) ? 1 : 0;
-        if (votesGranted >= quorum)
+        votesGranted = configurations.membership().isVoter(memberId) ? 1 : 0;
+        if (votesGranted >= configurations.quorum())
         {
             becomeLeader("election won");
             return;
@@ -1247,24 +1187,14 @@ public final class RaftNode
         appendToLog(log.lastIndex() + 1, currentTerm, EntryType.NOOP, empty, 0, 0);
     }
 
-    /**
-     * Voters campaign. So does a member that an uncommitted configuration is removing: it may hold the
-     * only up-to-date log, and, as a leader that does not count itself (§4.2.2), it commits its own
-     * removal and steps down. Learners, joining and removed members never campaign.
-     */
     private boolean mayCampaign()
     {
-        if (membership.isVoter(memberId))
-        {
-            return true;
-        }
-        final Membership previous = configurations.previous();
-        return configurations.latestIndex() > commitIndex && previous != null && previous.isVoter(memberId);
+        return configurations.mayCampaign(memberId, commitIndex);
     }
 
     private void checkQuorum()
     {
-        int active = membership.isVoter(memberId) ? 1 : 0;
+        int active = configurations.membership().isVoter(memberId) ? 1 : 0;
         for (final Peer peer : peers)
         {
             if (peer.recentActive && peer.voter)
@@ -1274,9 +1204,9 @@ public final class RaftNode
             peer.recentActive = false;
         }
         checkQuorumDeadlineNs = nowNs + electionTimeoutNs;
-        if (active < quorum)
+        if (active < configurations.quorum())
         {
-            becomeFollower(currentTerm, 0, "check quorum: heard from " + active + " of " + membership.voterCount() + " voters");
+            becomeFollower(currentTerm, 0, "check quorum: heard from " + active + " of " + configurations.membership().voterCount() + " voters");
         }
     }
 
@@ -1374,7 +1304,7 @@ public final class RaftNode
         }
         peer.voteResponded = true;
         peer.voteGranted = granted;
-        if (granted && ++votesGranted >= quorum)
+        if (granted && ++votesGranted >= configurations.quorum())
         {
             if (preVote)
             {
@@ -2204,7 +2134,7 @@ public final class RaftNode
     private void maybeAdvanceCommit()
     {
         int n = 0;
-        if (membership.isVoter(memberId))
+        if (configurations.membership().isVoter(memberId))
         {
             matchScratch[n++] = selfMatchIndex;
         }
@@ -2215,7 +2145,7 @@ public final class RaftNode
                 matchScratch[n++] = peer.matchIndex;
             }
         }
-        final long quorumIndex = Quorum.value(matchScratch, n, quorum);
+        final long quorumIndex = Quorum.value(matchScratch, n, configurations.quorum());
         if (quorumIndex > commitIndex && log.termAt(quorumIndex) == currentTerm)
         {
             commitIndex = quorumIndex;
