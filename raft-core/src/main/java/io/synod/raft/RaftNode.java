@@ -84,19 +84,16 @@ public final class RaftNode
     private final UnsafeBuffer snapshotBuffer;
     private final StoreReader storeReader = new StoreReader();
     private final ReadIndexMessage readIndexMessage = new ReadIndexMessage();
+    private final ReadIndex reads;
     private final ExpandableArrayBuffer sessionScratch = new ExpandableArrayBuffer(256);
     private final SessionEntry sessionEntry = new SessionEntry();
     /** Node part of a snapshot: [length i32][session table], written before the state machine's stream. */
     private final ExpandableArrayBuffer snapshotHeader = new ExpandableArrayBuffer(256);
     private int snapshotHeaderLength;
     private int snapshotHeaderPosition;
-    private final ReadTracker reads;
     /** Leader: heartbeat round counter of this term, and when each of the last 64 rounds was sent. */
     private long round;
     private final long[] roundSentNs = new long[64];
-    private long confirmedRound;
-    private long leaseExpiryNs;
-    private long nextRemoteReadId;
     private long incomingRound;
     private final MessageHeader outHeader = new MessageHeader();
     private final UnsafeBuffer appendBuffer;
@@ -208,7 +205,7 @@ public final class RaftNode
         this.transfer = new LeadershipTransfer(config, outbox);
         this.appendBuffer = new UnsafeBuffer(new byte[MessageHeader.LENGTH + InstallSnapshot.FIXED_LENGTH + config.appendBytesMax()]);
         this.snapshotBuffer = new UnsafeBuffer(new byte[config.snapshotChunkBytes()]);
-        this.reads = new ReadTracker(config.pendingReadsMax());
+        this.reads = new ReadIndex(config, outbox, handler);
 
         this.currentTerm = hardState.term();
         this.votedFor = hardState.votedFor();
@@ -380,11 +377,14 @@ public final class RaftNode
                 onSnapshotResponse(from);
                 break;
             case MessageType.READ_INDEX_REQUEST:
-                onReadIndexRequest(from, readIndexMessage.wrap(buffer, body).readId());
+                if (reads.onRequest(from, readIndexMessage.wrap(buffer, body).readId(), role == RaftRole.LEADER, round, currentTerm, nowNs))
+                {
+                    heartbeatDue = true;
+                }
                 break;
             case MessageType.READ_INDEX_RESPONSE:
                 readIndexMessage.wrap(buffer, body);
-                onReadIndexResponse(readIndexMessage.readId(), readIndexMessage.readIndex(), readIndexMessage.status());
+                reads.onResponse(readIndexMessage.readId(), readIndexMessage.readIndex(), readIndexMessage.status(), leaderId);
                 break;
             case MessageType.TIMEOUT_NOW:
                 onTimeoutNow(from);
@@ -625,9 +625,9 @@ public final class RaftNode
      */
     public int onTimers()
     {
-        if (reads.count(ReadTracker.REMOTE) + reads.count(ReadTracker.CONFIRM) > 0)
+        if (reads.hasDeadlines())
         {
-            expireReads();
+            reads.expire(nowNs, leaderId);
         }
         if (role == RaftRole.LEADER)
         {
@@ -744,10 +744,7 @@ public final class RaftNode
         {
             work = log.read(lastApplied + 1, last, entryApplier);
         }
-        if (reads.count(ReadTracker.APPLY) > 0)
-        {
-            work += serveAppliedReads();
-        }
+        work += reads.serveApplied(lastApplied);
         if (work > 0)
         {
             configurations.prune(lastApplied);
@@ -769,41 +766,17 @@ public final class RaftNode
      */
     public void read(final long correlationId, final ReadMode mode)
     {
-        final ProposalHandler handler = proposalHandler();
         if (mode == ReadMode.STALE)
         {
-            handler.onReadReady(groupId, correlationId, lastApplied);
+            proposalHandler().onReadReady(groupId, correlationId, lastApplied);
             return;
         }
-        final int slot = reads.allocate();
-        if (slot < 0)
+        final boolean leading = role == RaftRole.LEADER;
+        if (reads.read(correlationId, mode, leading, leaderId, commitIndex, leading && committedInCurrentTerm(), round,
+            currentTerm, nowNs))
         {
-            handler.onReadRejected(groupId, correlationId, ProposalHandler.BACK_PRESSURE, leaderId);
-            return;
+            heartbeatDue = true;
         }
-        reads.correlationIds[slot] = correlationId;
-        reads.origins[slot] = 0;
-        if (role == RaftRole.LEADER)
-        {
-            if (mode == ReadMode.LEASE && config.leaseReads() && nowNs - leaseExpiryNs < 0 && committedInCurrentTerm())
-            {
-                reads.readIndexes[slot] = commitIndex;
-                reads.move(slot, ReadTracker.APPLY);
-                return;
-            }
-            awaitConfirmation(slot);
-            return;
-        }
-        if (leaderId == 0)
-        {
-            handler.onReadRejected(groupId, correlationId, ProposalHandler.NOT_LEADER, 0);
-            return;
-        }
-        // §6.4: a follower asks the leader for the index, then waits to apply it itself.
-        reads.rounds[slot] = ++nextRemoteReadId;
-        reads.deadlinesNs[slot] = nowNs + electionTimeoutNs;
-        reads.move(slot, ReadTracker.REMOTE);
-        queueReadIndexMessage(leaderId, MessageType.READ_INDEX_REQUEST, nextRemoteReadId, 0, ReadIndexMessage.OK);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -891,60 +864,13 @@ public final class RaftNode
     // Reads (ReadIndex, Raft dissertation §6.4)
     // ------------------------------------------------------------------------------------------
 
-    /** A read registered now needs acknowledgements of a heartbeat round sent after now. */
-    private void awaitConfirmation(final int slot)
-    {
-        reads.rounds[slot] = round + 1;
-        reads.deadlinesNs[slot] = nowNs + electionTimeoutNs;
-        reads.move(slot, ReadTracker.CONFIRM);
-        heartbeatDue = true;
-    }
-
     private boolean committedInCurrentTerm()
     {
         // §6.4 step 1: until an entry of its own term commits, a new leader does not know the commit index.
         return log.termAt(commitIndex) == currentTerm;
     }
 
-    private void onReadIndexRequest(final int from, final long readId)
-    {
-        final int slot = role == RaftRole.LEADER ? reads.allocate() : -1;
-        if (slot < 0)
-        {
-            queueReadIndexMessage(from, MessageType.READ_INDEX_RESPONSE, readId, 0, ReadIndexMessage.NOT_LEADER);
-            return;
-        }
-        reads.correlationIds[slot] = readId;
-        reads.origins[slot] = from;
-        awaitConfirmation(slot);
-    }
-
-    private void onReadIndexResponse(final long readId, final long readIndex, final int status)
-    {
-        if (reads.count(ReadTracker.REMOTE) == 0)
-        {
-            return;
-        }
-        for (int slot = 0; slot < reads.capacity(); slot++)
-        {
-            if (reads.state[slot] == ReadTracker.REMOTE && reads.rounds[slot] == readId)
-            {
-                if (status == ReadIndexMessage.OK && readIndex >= 0)
-                {
-                    reads.readIndexes[slot] = readIndex;
-                    reads.move(slot, ReadTracker.APPLY);
-                }
-                else
-                {
-                    reads.move(slot, ReadTracker.FREE);
-                    proposalHandler().onReadRejected(groupId, reads.correlationIds[slot], ProposalHandler.NOT_LEADER, leaderId);
-                }
-                return;
-            }
-        }
-    }
-
-    /** Leader: reads whose round a quorum has answered take the commit index now. */
+    /** Leader: the heartbeat round a quorum has acknowledged confirms the reads waiting for it. */
     private void maybeConfirmReads()
     {
         int n = 0;
@@ -960,106 +886,8 @@ public final class RaftNode
             }
         }
         final long quorumRound = Quorum.value(matchScratch, n, configurations.quorum());
-        if (quorumRound > confirmedRound)
-        {
-            confirmedRound = quorumRound;
-            if (round - quorumRound < roundSentNs.length)
-            {
-                // Followers that answered round r will not vote for anyone else until an election timeout
-                // after they heard it, which was no earlier than when r was sent.
-                final long expiry = roundSentNs[(int)(quorumRound & 63)] + electionTimeoutNs - config.leaseDriftMarginNs();
-                if (expiry - leaseExpiryNs > 0)
-                {
-                    leaseExpiryNs = expiry;
-                }
-            }
-        }
-        if (reads.count(ReadTracker.CONFIRM) == 0 || !committedInCurrentTerm())
-        {
-            return;
-        }
-        for (int slot = 0; slot < reads.capacity() && reads.count(ReadTracker.CONFIRM) > 0; slot++)
-        {
-            if (reads.state[slot] == ReadTracker.CONFIRM && reads.rounds[slot] <= confirmedRound)
-            {
-                final int origin = reads.origins[slot];
-                if (origin == 0)
-                {
-                    reads.readIndexes[slot] = commitIndex;
-                    reads.move(slot, ReadTracker.APPLY);
-                }
-                else
-                {
-                    reads.move(slot, ReadTracker.FREE);
-                    queueReadIndexMessage(origin, MessageType.READ_INDEX_RESPONSE, reads.correlationIds[slot], commitIndex,
-                        ReadIndexMessage.OK);
-                }
-            }
-        }
-    }
-
-    private int serveAppliedReads()
-    {
-        int served = 0;
-        for (int slot = 0; slot < reads.capacity() && reads.count(ReadTracker.APPLY) > 0; slot++)
-        {
-            if (reads.state[slot] == ReadTracker.APPLY && reads.readIndexes[slot] <= lastApplied)
-            {
-                reads.move(slot, ReadTracker.FREE);
-                proposalHandler().onReadReady(groupId, reads.correlationIds[slot], reads.readIndexes[slot]);
-                served++;
-            }
-        }
-        return served;
-    }
-
-    private void rejectUnconfirmedReads()
-    {
-        for (int slot = 0; slot < reads.capacity(); slot++)
-        {
-            if (reads.state[slot] == ReadTracker.CONFIRM)
-            {
-                reads.move(slot, ReadTracker.FREE);
-                final int origin = reads.origins[slot];
-                if (origin == 0)
-                {
-                    proposalHandler().onReadRejected(groupId, reads.correlationIds[slot], ProposalHandler.NOT_LEADER, 0);
-                }
-                else
-                {
-                    queueReadIndexMessage(origin, MessageType.READ_INDEX_RESPONSE, reads.correlationIds[slot], 0,
-                        ReadIndexMessage.NOT_LEADER);
-                }
-            }
-        }
-    }
-
-    /** Reads not confirmed within an election timeout (no quorum, lost messages) are rejected with TIMEOUT. */
-    private void expireReads()
-    {
-        for (int slot = 0; slot < reads.capacity(); slot++)
-        {
-            final int state = reads.state[slot];
-            if ((state == ReadTracker.REMOTE || state == ReadTracker.CONFIRM) && nowNs - reads.deadlinesNs[slot] >= 0)
-            {
-                reads.move(slot, ReadTracker.FREE);
-                if (reads.origins[slot] == 0)
-                {
-                    proposalHandler().onReadRejected(groupId, reads.correlationIds[slot], ProposalHandler.TIMEOUT, leaderId);
-                }
-            }
-        }
-    }
-
-    private void queueReadIndexMessage(final int to, final int type, final long readId, final long readIndex, final int status)
-    {
-        final int offset = outbox.reserve(to, MessageHeader.LENGTH + ReadIndexMessage.LENGTH);
-        if (offset >= 0)
-        {
-            final int body = outHeader.wrap(outbox.buffer, offset).encode(
-                type, 0, clusterId, groupId, memberId, to, currentTerm, ReadIndexMessage.LENGTH);
-            readIndexMessage.wrap(outbox.buffer, body).readId(readId).readIndex(readIndex).status(status);
-        }
+        final long sentNs = round - quorumRound < roundSentNs.length ? roundSentNs[(int)(quorumRound & 63)] : Long.MIN_VALUE;
+        reads.onQuorumRound(quorumRound, sentNs, commitIndex, committedInCurrentTerm(), currentTerm);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1078,9 +906,9 @@ public final class RaftNode
             throw new IllegalStateException("illegal role change " + previous + " -> " + next + " (" + reason + ")");
         }
         role = next;
-        if (previous == RaftRole.LEADER && next != RaftRole.LEADER && reads.count(ReadTracker.CONFIRM) > 0)
+        if (previous == RaftRole.LEADER && next != RaftRole.LEADER && reads.hasUnconfirmed())
         {
-            rejectUnconfirmedReads();
+            reads.rejectUnconfirmed(currentTerm);
         }
         if (previous == RaftRole.LEADER && next != RaftRole.LEADER && transfer.isActive())
         {
@@ -1116,8 +944,7 @@ public final class RaftNode
                 }
                 selfMatchIndex = 0;
                 round = 0;
-                confirmedRound = 0;
-                leaseExpiryNs = nowNs;
+                reads.onLeadership(nowNs);
                 heartbeatDue = true;
                 heartbeatDeadlineNs = nowNs + heartbeatIntervalNs;
                 checkQuorumDeadlineNs = nowNs + electionTimeoutNs;
