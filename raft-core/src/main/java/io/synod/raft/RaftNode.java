@@ -81,16 +81,11 @@ public final class RaftNode
     private final AppendResponse appendResponse = new AppendResponse();
     private final InstallSnapshot installSnapshot = new InstallSnapshot();
     private final SnapshotResponse snapshotResponse = new SnapshotResponse();
-    private final UnsafeBuffer snapshotBuffer;
-    private final StoreReader storeReader = new StoreReader();
+    private final SnapshotWriter snapshots;
     private final ReadIndexMessage readIndexMessage = new ReadIndexMessage();
     private final ReadIndex reads;
     private final ExpandableArrayBuffer sessionScratch = new ExpandableArrayBuffer(256);
     private final SessionEntry sessionEntry = new SessionEntry();
-    /** Node part of a snapshot: [length i32][session table], written before the state machine's stream. */
-    private final ExpandableArrayBuffer snapshotHeader = new ExpandableArrayBuffer(256);
-    private int snapshotHeaderLength;
-    private int snapshotHeaderPosition;
     /** Leader: heartbeat round counter of this term, and when each of the last 64 rounds was sent. */
     private long round;
     private final long[] roundSentNs = new long[64];
@@ -124,14 +119,6 @@ public final class RaftNode
     private boolean heartbeatDue;
 
     private int votesGranted;
-
-    // Local snapshot being written (apply pauses while it is).
-    private SnapshotSource snapshotSource;
-    private long snapshotWriteIndex;
-    private boolean snapshotsSupported = true;
-    /** Index of the latest durable snapshot of this member. */
-    private long lastSnapshotIndex;
-    private long appliedBytesSinceSnapshot;
 
     // Snapshot being received from the leader; installIndex 0 when none.
     private long installIndex;
@@ -204,7 +191,7 @@ public final class RaftNode
         this.outbox = new Outbox(config.outboxBytes());
         this.transfer = new LeadershipTransfer(config, outbox);
         this.appendBuffer = new UnsafeBuffer(new byte[MessageHeader.LENGTH + InstallSnapshot.FIXED_LENGTH + config.appendBytesMax()]);
-        this.snapshotBuffer = new UnsafeBuffer(new byte[config.snapshotChunkBytes()]);
+        this.snapshots = new SnapshotWriter(config, snapshotStore, stateMachine);
         this.reads = new ReadIndex(config, outbox, handler);
 
         this.currentTerm = hardState.term();
@@ -734,7 +721,7 @@ public final class RaftNode
      */
     public int apply()
     {
-        if (snapshotSource != null)
+        if (snapshots.isWriting())
         {
             return continueSnapshot();
         }
@@ -1719,7 +1706,7 @@ public final class RaftNode
                 queueSnapshotResponse(from, index, 0, SnapshotResponse.GAP);
                 return;
             }
-            abortLocalSnapshot();
+            snapshots.abort();
             snapshotStore.begin(index, installSnapshot.snapshotTerm());
             installIndex = index;
             installTotal = total;
@@ -1781,46 +1768,17 @@ public final class RaftNode
 
     private void restoreFromStore()
     {
-        storeReader.base = 0;
-        storeReader.position = 0;
-        if (snapshotStore.length() < 4)
-        {
-            throw new IllegalStateException("snapshot " + snapshotStore.index() + " too short: " + snapshotStore.length());
-        }
-        storeReader.readFully(snapshotHeader, 0, 4);
-        final int tableLength = snapshotHeader.getInt(0, java.nio.ByteOrder.LITTLE_ENDIAN);
-        if (tableLength < 0 || 4L + tableLength > snapshotStore.length())
-        {
-            throw new IllegalStateException("snapshot " + snapshotStore.index() + ": bad session table length " + tableLength);
-        }
-        storeReader.readFully(snapshotHeader, 0, tableLength);
-        applier.decodeSessions(snapshotHeader, 0, tableLength);
-        storeReader.readFully(snapshotHeader, 0, 12);
-        final long configIndex = snapshotHeader.getLong(0, java.nio.ByteOrder.LITTLE_ENDIAN);
-        final int configLength = snapshotHeader.getInt(8, java.nio.ByteOrder.LITTLE_ENDIAN);
-        if (configLength < 8 || configLength > 8 + 4 * Membership.MEMBERS_MAX)
-        {
-            throw new IllegalStateException("snapshot " + snapshotStore.index() + ": bad configuration length " + configLength);
-        }
-        storeReader.readFully(snapshotHeader, 0, configLength);
-        final Membership snapshotMembership = Membership.decode(snapshotHeader, 0, configLength);
-        if (snapshotMembership == null)
-        {
-            throw new IllegalStateException("snapshot " + snapshotStore.index() + ": unreadable configuration");
-        }
-        configurations.reset(configIndex, snapshotMembership);
+        final int tableLength = snapshots.readSessionTable();
+        applier.decodeSessions(snapshots.header(), 0, tableLength);
+        final Membership snapshotMembership = snapshots.readConfiguration();
+        configurations.reset(snapshots.restoredConfigurationIndex(), snapshotMembership);
         scanLogForConfigurations();
-        storeReader.base = storeReader.position;
-        storeReader.position = 0;
-        stateMachine.restore(storeReader);
-        final long index = snapshotStore.index();
+        final long index = snapshots.restoreStateMachine();
         lastApplied = index;
         if (commitIndex < index)
         {
             commitIndex = index;
         }
-        lastSnapshotIndex = index;
-        appliedBytesSinceSnapshot = 0;
     }
 
     private void queueSnapshotResponse(final int to, final long index, final long received, final int status)
@@ -1840,106 +1798,30 @@ public final class RaftNode
 
     private void maybeStartSnapshot()
     {
-        if (snapshotStore == null || !snapshotsSupported || installIndex != 0 || lastApplied <= lastSnapshotIndex ||
-            (lastApplied - lastSnapshotIndex < config.snapshotEntriesThreshold() &&
-            appliedBytesSinceSnapshot < config.snapshotBytesThreshold()))
+        if (installIndex == 0 && snapshots.isDue(lastApplied) && snapshots.begin(lastApplied, log.termAt(lastApplied)))
         {
-            return;
+            // The node's own replicated state goes first in the stream: client sessions, then the
+            // configuration in force at the snapshot's index and the index of its entry.
+            final int tableLength = applier.encodeSessions(snapshots.header(), 4);
+            snapshots.completeHeader(tableLength, configurations.indexAt(lastApplied), configurations.at(lastApplied));
         }
-        final SnapshotSource source = stateMachine.snapshot();
-        if (source == null)
-        {
-            snapshotsSupported = false;
-            return;
-        }
-        snapshotSource = source;
-        snapshotWriteIndex = lastApplied;
-        snapshotStore.begin(lastApplied, log.termAt(lastApplied));
-        // The node's own replicated state (client sessions) goes first in the stream.
-        final int tableLength = applier.encodeSessions(snapshotHeader, 4);
-        snapshotHeader.putInt(0, tableLength, java.nio.ByteOrder.LITTLE_ENDIAN);
-        // Then the configuration in force at the snapshot's index, and the index of its entry.
-        final Membership snapshotMembership = configurations.at(lastApplied);
-        final int configAt = 4 + tableLength;
-        snapshotHeader.putLong(configAt, configurations.indexAt(lastApplied), java.nio.ByteOrder.LITTLE_ENDIAN);
-        final int configLength = snapshotMembership.encode(snapshotHeader, configAt + 12);
-        snapshotHeader.putInt(configAt + 8, configLength, java.nio.ByteOrder.LITTLE_ENDIAN);
-        snapshotHeaderLength = configAt + 12 + configLength;
-        snapshotHeaderPosition = 0;
     }
 
-    /** Pulls one chunk of the snapshot being written; finishes it (durably) and compacts the log at its end. */
+    /** Writes one chunk of the snapshot in progress; once it is durable, compacts the log prefix it covers. */
     private int continueSnapshot()
     {
-        if (snapshotHeaderPosition < snapshotHeaderLength)
+        final long snapshotIndex = snapshots.continueWriting();
+        if (snapshotIndex > 0)
         {
-            final int length = Math.min(snapshotBuffer.capacity(), snapshotHeaderLength - snapshotHeaderPosition);
-            snapshotStore.write(snapshotHeader, snapshotHeaderPosition, length);
-            snapshotHeaderPosition += length;
-            return 1;
-        }
-        final int read = snapshotSource.read(snapshotBuffer, 0, snapshotBuffer.capacity());
-        if (read > 0)
-        {
-            snapshotStore.write(snapshotBuffer, 0, read);
-            return 1;
-        }
-        if (read == 0)
-        {
-            throw new IllegalStateException("SnapshotSource.read returned 0: it must write at least one byte or return -1");
-        }
-        snapshotSource = null;
-        snapshotStore.commit(SnapshotStore.ANY_CHECKSUM);
-        lastSnapshotIndex = snapshotWriteIndex;
-        appliedBytesSinceSnapshot = 0;
-        // Only now that the snapshot is durable may the prefix it covers go.
-        final long compactTo = snapshotWriteIndex - config.snapshotTrailingEntries();
-        if (compactTo > log.snapshotIndex())
-        {
-            log.compactPrefix(compactTo, log.termAt(compactTo));
-            logDirty = true;
+            // Only now that the snapshot is durable may the prefix it covers go.
+            final long compactTo = snapshotIndex - config.snapshotTrailingEntries();
+            if (compactTo > log.snapshotIndex())
+            {
+                log.compactPrefix(compactTo, log.termAt(compactTo));
+                logDirty = true;
+            }
         }
         return 1;
-    }
-
-    private void abortLocalSnapshot()
-    {
-        if (snapshotSource != null)
-        {
-            snapshotSource = null;
-            snapshotStore.abort();
-        }
-    }
-
-    /** Reads the latest snapshot in the store, for {@link StateMachine#restore}. */
-    private final class StoreReader implements SnapshotReader
-    {
-        /** Where the part being read starts in the stored stream (after the node's header, for the state machine). */
-        long base;
-        long position;
-
-        @Override
-        public long length()
-        {
-            return snapshotStore.length() - base;
-        }
-
-        @Override
-        public long position()
-        {
-            return position;
-        }
-
-        @Override
-        public int read(final MutableDirectBuffer buffer, final int offset, final int maxBytes)
-        {
-            final int read = snapshotStore.read(base + position, buffer, offset, maxBytes);
-            if (read > 0)
-            {
-                position += read;
-            }
-            return read;
-        }
     }
 
     private boolean encodeEntry(
@@ -2022,7 +1904,7 @@ public final class RaftNode
         {
             throw new IllegalStateException("apply index=" + index + " after lastApplied=" + lastApplied);
         }
-        appliedBytesSinceSnapshot += applier.apply(index, term, type, buffer, offset, length);
+        snapshots.onApplied(applier.apply(index, term, type, buffer, offset, length));
         lastApplied = index;
         applier.complete(index, term);
         return true;
@@ -2081,7 +1963,7 @@ public final class RaftNode
     /** @return index of this member's latest durable snapshot, 0 if none. */
     public long lastSnapshotIndex()
     {
-        return lastSnapshotIndex;
+        return snapshots.lastSnapshotIndex();
     }
 
     /** @return proposals accepted as leader and not yet resolved. */
