@@ -79,8 +79,7 @@ public final class RaftNode
     private final VoteResponse voteResponse = new VoteResponse();
     private final AppendRequest appendRequest = new AppendRequest();
     private final AppendResponse appendResponse = new AppendResponse();
-    private final InstallSnapshot installSnapshot = new InstallSnapshot();
-    private final SnapshotResponse snapshotResponse = new SnapshotResponse();
+    private final SnapshotTransfer snapshotTransfer;
     private final SnapshotWriter snapshots;
     private final ReadIndexMessage readIndexMessage = new ReadIndexMessage();
     private final ReadIndex reads;
@@ -119,12 +118,6 @@ public final class RaftNode
     private boolean heartbeatDue;
 
     private int votesGranted;
-
-    // Snapshot being received from the leader; installIndex 0 when none.
-    private long installIndex;
-    private long installTotal;
-    private long installChecksum;
-    private long installReceived;
 
     // Scratch state of the entry encoder while building one AppendEntries.
     private int encodeOffset;
@@ -192,6 +185,7 @@ public final class RaftNode
         this.transfer = new LeadershipTransfer(config, outbox);
         this.appendBuffer = new UnsafeBuffer(new byte[MessageHeader.LENGTH + InstallSnapshot.FIXED_LENGTH + config.appendBytesMax()]);
         this.snapshots = new SnapshotWriter(config, snapshotStore, stateMachine);
+        this.snapshotTransfer = new SnapshotTransfer(config, snapshotStore, transport, outbox, counters);
         this.reads = new ReadIndex(config, outbox, handler);
 
         this.currentTerm = hardState.term();
@@ -282,7 +276,7 @@ public final class RaftNode
             (appendRequest.wrap(buffer, body).validate(header.bodyLength(), term, EntryType.MAX) != FrameCheck.OK ||
             !configurationEntriesParse())) ||
             (type == MessageType.INSTALL_SNAPSHOT &&
-            (snapshotStore == null || installSnapshot.wrap(buffer, body).validate(header.bodyLength(), term) != FrameCheck.OK)))
+            snapshotTransfer.validate(buffer, body, header.bodyLength(), term) != FrameCheck.OK))
         {
             counters.drop(FrameCheck.BAD_FIELD);
             return;
@@ -331,7 +325,7 @@ public final class RaftNode
             }
             else if (type == MessageType.INSTALL_SNAPSHOT)
             {
-                queueSnapshotResponse(from, installSnapshot.snapshotIndex(), 0, SnapshotResponse.FAILED);
+                snapshotTransfer.refuseStale(from, currentTerm);
             }
             else if (type == MessageType.VOTE_REQUEST)
             {
@@ -360,8 +354,7 @@ public final class RaftNode
                 onInstallSnapshot(from);
                 break;
             case MessageType.SNAPSHOT_RESPONSE:
-                snapshotResponse.wrap(buffer, body);
-                onSnapshotResponse(from);
+                onSnapshotResponse(from, buffer, body);
                 break;
             case MessageType.READ_INDEX_REQUEST:
                 if (reads.onRequest(from, readIndexMessage.wrap(buffer, body).readId(), role == RaftRole.LEADER, round, currentTerm, nowNs))
@@ -923,7 +916,7 @@ public final class RaftNode
                 break;
             case LEADER:
                 leaderId = memberId;
-                abandonInstall(); // nobody sends a leader a snapshot; let it take its own again
+                snapshotTransfer.abandon(); // nobody sends a leader a snapshot; let it take its own again
                 final long lastIndex = log.lastIndex();
                 for (final Peer peer : peers)
                 {
@@ -1227,7 +1220,7 @@ public final class RaftNode
         // Our log matches the leader's at prevLogIndex, so replication goes on from the log: a snapshot
         // we were receiving is no longer needed. A refused AppendEntries (a new leader's first probe)
         // keeps it, and the transfer resumes where it stopped.
-        abandonInstall();
+        snapshotTransfer.abandon();
 
         long index = prevLogIndex;
         int entryOffset = appendRequest.firstEntryOffset();
@@ -1460,13 +1453,13 @@ public final class RaftNode
     {
         if (peer.snapshotting)
         {
-            return maybeSendSnapshotChunk(peer);
+            return snapshotTransfer.maybeSendChunk(peer, currentTerm, nowNs);
         }
         if (peer.nextIndex - 1 < log.snapshotIndex())
         {
             // §7: the entries the follower needs are compacted away; send the snapshot instead.
-            peer.becomeSnapshot(snapshotStore.index(), nowNs);
-            return maybeSendSnapshotChunk(peer);
+            snapshotTransfer.begin(peer, nowNs);
+            return snapshotTransfer.maybeSendChunk(peer, currentTerm, nowNs);
         }
         final long lastIndex = log.lastIndex();
         if (peer.replicating)
@@ -1577,57 +1570,7 @@ public final class RaftNode
     // Snapshots: leader side
     // ------------------------------------------------------------------------------------------
 
-    /**
-     * Sends the next chunk of the snapshot a follower needs, within the in-flight window; after two
-     * heartbeat intervals without progress, resends from the last acknowledged byte (lost chunk).
-     *
-     * @return true if a chunk was sent and another may follow.
-     */
-    private boolean maybeSendSnapshotChunk(final Peer peer)
-    {
-        if (snapshotStore.index() != peer.snapshotIndex)
-        {
-            peer.becomeSnapshot(snapshotStore.index(), nowNs); // a newer snapshot replaced the one in transfer
-        }
-        if (nowNs - peer.snapshotProgressNs >= 2 * heartbeatIntervalNs)
-        {
-            peer.snapshotNextOffset = peer.snapshotAckedOffset;
-            peer.snapshotInflight = 0;
-            peer.snapshotProgressNs = nowNs;
-        }
-        final long total = snapshotStore.length();
-        if (peer.snapshotInflight >= config.inflightAppendsMax() ||
-            (peer.snapshotNextOffset >= total && (total > 0 || peer.snapshotInflight > 0)))
-        {
-            return false;
-        }
-        final long chunkOffset = peer.snapshotNextOffset;
-        final int body = MessageHeader.LENGTH;
-        installSnapshot.wrap(appendBuffer, body);
-        final int chunkLength = Math.max(0, snapshotStore.read(
-            chunkOffset, appendBuffer, installSnapshot.chunkOffsetInBuffer(), config.snapshotChunkBytes()));
-        installSnapshot
-            .snapshotIndex(snapshotStore.index())
-            .snapshotTerm(snapshotStore.term())
-            .totalLength(total)
-            .chunkOffset(chunkOffset)
-            .checksum(snapshotStore.checksum())
-            .chunkLength(chunkLength);
-        final int bodyLength = InstallSnapshot.FIXED_LENGTH + chunkLength;
-        outHeader.wrap(appendBuffer, 0).encode(
-            MessageType.INSTALL_SNAPSHOT, 0, clusterId, groupId, memberId, peer.memberId, currentTerm, bodyLength);
-        if (!transport.send(peer.memberId, appendBuffer, 0, MessageHeader.LENGTH + bodyLength))
-        {
-            counters.sendFailures++;
-            return false;
-        }
-        counters.framesSent++;
-        peer.snapshotNextOffset = chunkOffset + chunkLength;
-        peer.snapshotInflight++;
-        return true;
-    }
-
-    private void onSnapshotResponse(final int from)
+    private void onSnapshotResponse(final int from, final DirectBuffer buffer, final int body)
     {
         if (role != RaftRole.LEADER)
         {
@@ -1635,43 +1578,9 @@ public final class RaftNode
         }
         final Peer peer = peerById.get(from);
         peer.recentActive = true;
-        if (!peer.snapshotting || snapshotResponse.snapshotIndex() != peer.snapshotIndex)
+        if (snapshotTransfer.onResponse(peer, buffer, body, nowNs) == SnapshotTransfer.MATCH_ADVANCED)
         {
-            return;
-        }
-        final long received = snapshotResponse.received();
-        switch (snapshotResponse.status())
-        {
-            case SnapshotResponse.DONE:
-                if (peer.snapshotIndex > peer.matchIndex)
-                {
-                    peer.matchIndex = peer.snapshotIndex;
-                    maybeAdvanceCommit();
-                }
-                peer.becomeReplicate(nowNs);
-                break;
-            case SnapshotResponse.CONTINUE:
-                if (received > peer.snapshotAckedOffset && received <= peer.snapshotNextOffset)
-                {
-                    peer.snapshotAckedOffset = received;
-                    peer.snapshotProgressNs = nowNs;
-                }
-                peer.snapshotInflight = Math.max(0, peer.snapshotInflight - 1);
-                break;
-            case SnapshotResponse.GAP:
-                if (received >= 0 && received <= snapshotStore.length())
-                {
-                    peer.snapshotAckedOffset = received;
-                    peer.snapshotNextOffset = received;
-                    peer.snapshotInflight = 0;
-                    peer.snapshotProgressNs = nowNs;
-                }
-                break;
-            case SnapshotResponse.FAILED:
-                peer.becomeSnapshot(snapshotStore.index(), nowNs);
-                break;
-            default:
-                counters.drop(FrameCheck.BAD_FIELD);
+            maybeAdvanceCommit();
         }
     }
 
@@ -1690,59 +1599,16 @@ public final class RaftNode
         {
             return;
         }
-        final long index = installSnapshot.snapshotIndex();
-        final long total = installSnapshot.totalLength();
-        final long chunkOffset = installSnapshot.chunkOffset();
-        final long checksum = installSnapshot.checksum();
-        if (index <= commitIndex)
+        int outcome = snapshotTransfer.onChunk(from, commitIndex, currentTerm);
+        if (outcome == SnapshotTransfer.STARTS)
         {
-            queueSnapshotResponse(from, index, total, SnapshotResponse.DONE); // we already have all it covers
-            return;
+            snapshots.abort(); // the leader's snapshot replaces the one we were taking
+            outcome = snapshotTransfer.begin(from, currentTerm);
         }
-        if (installIndex != index || installTotal != total || installChecksum != checksum)
+        if (outcome == SnapshotTransfer.COMPLETE)
         {
-            if (chunkOffset != 0)
-            {
-                queueSnapshotResponse(from, index, 0, SnapshotResponse.GAP);
-                return;
-            }
-            snapshots.abort();
-            snapshotStore.begin(index, installSnapshot.snapshotTerm());
-            installIndex = index;
-            installTotal = total;
-            installChecksum = checksum;
-            installReceived = 0;
-        }
-        if (chunkOffset != installReceived)
-        {
-            queueSnapshotResponse(from, index, installReceived, SnapshotResponse.GAP);
-            return;
-        }
-        final int chunkLength = installSnapshot.chunkLength();
-        snapshotStore.write(installSnapshot.buffer(), installSnapshot.chunkOffsetInBuffer(), chunkLength);
-        installReceived += chunkLength;
-        if (installReceived < total)
-        {
-            queueSnapshotResponse(from, index, installReceived, SnapshotResponse.CONTINUE);
-            return;
-        }
-        installIndex = 0;
-        if (!snapshotStore.commit(checksum))
-        {
-            queueSnapshotResponse(from, index, 0, SnapshotResponse.FAILED);
-            return;
-        }
-        installFromStore();
-        queueSnapshotResponse(from, index, total, SnapshotResponse.DONE);
-    }
-
-    /** Discards a snapshot being received from a leader, if any. */
-    private void abandonInstall()
-    {
-        if (installIndex != 0)
-        {
-            installIndex = 0;
-            snapshotStore.abort();
+            installFromStore();
+            snapshotTransfer.answerInstalled(from, currentTerm);
         }
     }
 
@@ -1781,24 +1647,13 @@ public final class RaftNode
         }
     }
 
-    private void queueSnapshotResponse(final int to, final long index, final long received, final int status)
-    {
-        final int offset = outbox.reserve(to, MessageHeader.LENGTH + SnapshotResponse.LENGTH);
-        if (offset >= 0)
-        {
-            final int body = outHeader.wrap(outbox.buffer, offset).encode(
-                MessageType.SNAPSHOT_RESPONSE, 0, clusterId, groupId, memberId, to, currentTerm, SnapshotResponse.LENGTH);
-            snapshotResponse.wrap(outbox.buffer, body).snapshotIndex(index).received(received).status(status);
-        }
-    }
-
     // ------------------------------------------------------------------------------------------
     // Snapshots: taking one
     // ------------------------------------------------------------------------------------------
 
     private void maybeStartSnapshot()
     {
-        if (installIndex == 0 && snapshots.isDue(lastApplied) && snapshots.begin(lastApplied, log.termAt(lastApplied)))
+        if (!snapshotTransfer.isReceiving() && snapshots.isDue(lastApplied) && snapshots.begin(lastApplied, log.termAt(lastApplied)))
         {
             // The node's own replicated state goes first in the stream: client sessions, then the
             // configuration in force at the snapshot's index and the index of its entry.
