@@ -2,8 +2,7 @@ package io.synod.raft;
 
 /**
  * What a leader knows about one follower's log (the {@code nextIndex} / {@code matchIndex} of Raft
- * Figure 2, plus the flow control of pipelined AppendEntries). Also holds the follower's vote during
- * an election. One instance per other member, created at start-up and reused.
+ * Figure 2, plus the flow control of pipelined AppendEntries). One instance per other member, created at start-up and reused.
  *
  * <p>Two replication states, as in etcd's {@code Progress}:
  * <ul>
@@ -54,9 +53,6 @@ final class Peer
     long snapshotAckedOffset;
     int snapshotInflight;
     long snapshotProgressNs;
-
-    boolean voteResponded;
-    boolean voteGranted;
 
     Peer(final int memberId, final int inflightAppendsMax)
     {
@@ -150,11 +146,5 @@ final class Peer
     {
         return memberId + ":" + (snapshotting ? "S@" + snapshotIndex + "/" + snapshotAckedOffset : replicating ? "R" : "P") + " next=" + nextIndex + " match=" + matchIndex +
             " inflight=" + inflightCount + (probeInFlight ? " probing" : "") + " progress@" + lastProgressNs / 1_000_000 + "ms";
-    }
-
-    void resetVote()
-    {
-        voteResponded = false;
-        voteGranted = false;
     }
 }

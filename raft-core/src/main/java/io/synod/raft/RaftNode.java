@@ -47,8 +47,6 @@ import java.util.random.RandomGenerator;
  */
 public final class RaftNode
 {
-    private static final long UNSET = Long.MIN_VALUE;
-
     private final RaftConfig config;
     private final RaftLog log;
     private final HardState hardState;
@@ -56,7 +54,7 @@ public final class RaftNode
     private final SnapshotStore snapshotStore;
     private final StateMachine stateMachine;
     private final Transport transport;
-    private final RandomGenerator random;
+    private final Election election;
     private final RaftObserver observer;
     private final int clusterId;
     private final int groupId;
@@ -75,8 +73,6 @@ public final class RaftNode
     private final RaftCounters counters = new RaftCounters();
 
     private final MessageHeader header = new MessageHeader();
-    private final VoteRequest voteRequest = new VoteRequest();
-    private final VoteResponse voteResponse = new VoteResponse();
     private final AppendRequest appendRequest = new AppendRequest();
     private final AppendResponse appendResponse = new AppendResponse();
     private final SnapshotTransfer snapshotTransfer;
@@ -110,14 +106,9 @@ public final class RaftNode
     private boolean logDirty;
 
     private long nowNs;
-    private boolean started;
-    private long electionDeadlineNs = UNSET;
     private long heartbeatDeadlineNs;
-    private long checkQuorumDeadlineNs;
-    private long lastLeaderContactNs = UNSET;
     private boolean heartbeatDue;
 
-    private int votesGranted;
 
     // Scratch state of the entry encoder while building one AppendEntries.
     private int encodeOffset;
@@ -172,7 +163,6 @@ public final class RaftNode
         this.snapshotStore = snapshotStore;
         this.stateMachine = stateMachine;
         this.transport = transport;
-        this.random = random;
         this.observer = config.observer();
         this.clusterId = config.clusterId();
         this.groupId = config.groupId();
@@ -182,6 +172,7 @@ public final class RaftNode
 
         this.applier = new Applier(config, stateMachine, handler);
         this.outbox = new Outbox(config.outboxBytes());
+        this.election = new Election(config, outbox, random);
         this.transfer = new LeadershipTransfer(config, outbox);
         this.appendBuffer = new UnsafeBuffer(new byte[MessageHeader.LENGTH + InstallSnapshot.FIXED_LENGTH + config.appendBytesMax()]);
         this.snapshots = new SnapshotWriter(config, snapshotStore, stateMachine);
@@ -237,11 +228,7 @@ public final class RaftNode
     public void beginCycle(final long nowNs)
     {
         this.nowNs = nowNs;
-        if (!started)
-        {
-            started = true;
-            resetElectionTimer();
-        }
+        election.start(nowNs);
     }
 
     /**
@@ -263,7 +250,8 @@ public final class RaftNode
         final boolean leaderMessage = type == MessageType.APPEND_REQUEST || type == MessageType.INSTALL_SNAPSHOT ||
             type == MessageType.TIMEOUT_NOW;
         if (header.to() != memberId || from == memberId || from <= 0 ||
-            (!leaderMessage && !peerById.containsKey(from) && !(type == MessageType.VOTE_REQUEST && candidateUpToDate(buffer, header.bodyOffset()))))
+            (!leaderMessage && !peerById.containsKey(from) && !(type == MessageType.VOTE_REQUEST &&
+            election.candidateUpToDate(buffer, header.bodyOffset(), log.lastIndex(), log.lastTerm()))))
         {
             counters.drop(FrameCheck.UNKNOWN_MEMBER);
             return;
@@ -295,7 +283,7 @@ public final class RaftNode
             {
                 // §9.6 / §4.2.3: while we believe a leader is alive, a vote request cannot disrupt it
                 // (unless that leader itself handed over leadership: TimeoutNow).
-                if (!forTransfer && inLeaderLease())
+                if (!forTransfer && election.inLeaderLease(role, leaderId, nowNs))
                 {
                     return;
                 }
@@ -304,7 +292,7 @@ public final class RaftNode
                     becomeFollower(term, 0, "vote request with higher term");
                 }
             }
-            else if (type == MessageType.VOTE_RESPONSE && preVote && voteResponse.wrap(buffer, body).granted())
+            else if (type == MessageType.VOTE_RESPONSE && preVote && election.granted(buffer, body))
             {
                 // A granted pre-vote carries the term we would campaign in; it does not move our term.
                 onVoteResponse(from, term, true, true);
@@ -329,7 +317,7 @@ public final class RaftNode
             }
             else if (type == MessageType.VOTE_REQUEST)
             {
-                queueVoteResponse(from, currentTerm, preVote, false);
+                election.answer(from, currentTerm, preVote, false);
             }
             return;
         }
@@ -337,11 +325,10 @@ public final class RaftNode
         switch (type)
         {
             case MessageType.VOTE_REQUEST:
-                voteRequest.wrap(buffer, body);
-                onVoteRequest(from, term, preVote, voteRequest.lastLogIndex(), voteRequest.lastLogTerm());
+                onVoteRequest(from, term, preVote, buffer, body);
                 break;
             case MessageType.VOTE_RESPONSE:
-                onVoteResponse(from, term, preVote, voteResponse.wrap(buffer, body).granted());
+                onVoteResponse(from, term, preVote, election.granted(buffer, body));
                 break;
             case MessageType.APPEND_REQUEST:
                 onAppendRequest(from);
@@ -625,14 +612,14 @@ public final class RaftNode
                 heartbeatDeadlineNs = nowNs + heartbeatIntervalNs;
                 work = 1;
             }
-            if (config.checkQuorum() && nowNs - checkQuorumDeadlineNs >= 0)
+            if (election.isCheckQuorumDue(nowNs))
             {
                 checkQuorum();
                 work = 1;
             }
             return work;
         }
-        if (nowNs - electionDeadlineNs >= 0)
+        if (election.isElectionDue(nowNs))
         {
             campaign();
             return 1;
@@ -906,13 +893,13 @@ public final class RaftNode
         switch (next)
         {
             case FOLLOWER:
-                resetElectionTimer();
+                election.resetTimer(nowNs);
                 break;
             case PRE_CANDIDATE:
             case CANDIDATE:
                 leaderId = 0;
-                resetVotes();
-                resetElectionTimer();
+                election.resetVotes();
+                election.resetTimer(nowNs);
                 break;
             case LEADER:
                 leaderId = memberId;
@@ -927,7 +914,7 @@ public final class RaftNode
                 reads.onLeadership(nowNs);
                 heartbeatDue = true;
                 heartbeatDeadlineNs = nowNs + heartbeatIntervalNs;
-                checkQuorumDeadlineNs = nowNs + electionTimeoutNs;
+                election.onLeadership(nowNs);
                 break;
             default:
                 break;
@@ -958,13 +945,12 @@ public final class RaftNode
         if (config.preVote())
         {
             transition(RaftRole.PRE_CANDIDATE, "election timeout");
-            votesGranted = configurations.membership().isVoter(memberId) ? 1 : 0;
-            if (votesGranted >= configurations.quorum())
+            if (election.voteForSelf(configurations.membership().isVoter(memberId), configurations.quorum()) == Election.WON)
             {
                 becomeCandidate("pre-vote won", false);
                 return;
             }
-            broadcastVoteRequest(currentTerm + 1, true, false);
+            election.requestVotes(peers, currentTerm + 1, true, false, log.lastIndex(), log.lastTerm());
         }
         else
         {
@@ -977,13 +963,12 @@ public final class RaftNode
         // §5.2: increment the term and vote for self, durably, before asking anyone.
         storeTermAndVote(currentTerm + 1, memberId);
         transition(RaftRole.CANDIDATE, reason);
-        votesGranted = configurations.membership().isVoter(memberId) ? 1 : 0;
-        if (votesGranted >= configurations.quorum())
+        if (election.voteForSelf(configurations.membership().isVoter(memberId), configurations.quorum()) == Election.WON)
         {
             becomeLeader("election won");
             return;
         }
-        broadcastVoteRequest(currentTerm, false, transfer);
+        election.requestVotes(peers, currentTerm, false, transfer, log.lastIndex(), log.lastTerm());
     }
 
     private void becomeLeader(final String reason)
@@ -1010,33 +995,10 @@ public final class RaftNode
             }
             peer.recentActive = false;
         }
-        checkQuorumDeadlineNs = nowNs + electionTimeoutNs;
+        election.onCheckQuorum(nowNs);
         if (active < configurations.quorum())
         {
             becomeFollower(currentTerm, 0, "check quorum: heard from " + active + " of " + configurations.membership().voterCount() + " voters");
-        }
-    }
-
-    private boolean inLeaderLease()
-    {
-        if (!config.checkQuorum() || leaderId == 0 || (role != RaftRole.LEADER && lastLeaderContactNs == UNSET))
-        {
-            return false;
-        }
-        return role == RaftRole.LEADER || nowNs - lastLeaderContactNs < electionTimeoutNs;
-    }
-
-    private void resetElectionTimer()
-    {
-        electionDeadlineNs = nowNs + electionTimeoutNs + random.nextLong(electionTimeoutNs);
-    }
-
-    private void resetVotes()
-    {
-        votesGranted = 0;
-        for (final Peer peer : peers)
-        {
-            peer.resetVote();
         }
     }
 
@@ -1051,48 +1013,24 @@ public final class RaftNode
     // Votes
     // ------------------------------------------------------------------------------------------
 
-    /**
-     * A vote request from a member our configuration does not list is still heard when the candidate's
-     * log is at least as up to date as ours (§4.2.1: servers process requests without consulting their
-     * configurations). Our configuration may lag behind the one that made the candidate, or us, a voter:
-     * a joining member that has received nothing yet may already be a voter in the candidate's
-     * configuration, and without its vote no one could be elected. A removed member lags behind the log
-     * that removed it, so it is still dropped.
-     */
-    private boolean candidateUpToDate(final DirectBuffer buffer, final int body)
+    private void onVoteRequest(final int from, final long term, final boolean preVote, final DirectBuffer buffer, final int body)
     {
-        voteRequest.wrap(buffer, body);
-        final long lastLogTerm = voteRequest.lastLogTerm();
-        final long ourLastTerm = log.lastTerm();
-        return lastLogTerm > ourLastTerm || (lastLogTerm == ourLastTerm && voteRequest.lastLogIndex() >= log.lastIndex());
-    }
-
-    private void onVoteRequest(final int from, final long term, final boolean preVote, final long lastLogIndex, final long lastLogTerm)
-    {
-        // §5.4.1: grant only to a candidate whose log is at least as up to date as ours.
-        final long ourLastTerm = log.lastTerm();
-        final boolean upToDate = lastLogTerm > ourLastTerm || (lastLogTerm == ourLastTerm && lastLogIndex >= log.lastIndex());
         if (preVote)
         {
-            // A pre-vote changes nothing here; it only says whether a real vote would be granted.
-            final boolean grant = term > currentTerm && upToDate;
-            queueVoteResponse(from, grant ? term : currentTerm, true, grant);
+            election.onPreVoteRequest(from, term, buffer, body, currentTerm, log.lastIndex(), log.lastTerm());
             return;
         }
         // term == currentTerm here: a higher term was adopted before dispatch.
-        final boolean canVote = votedFor == from || (votedFor == HardState.NO_VOTE && leaderId == 0);
-        // Votes depend on the candidate's log, not on our configuration, which may lag behind the one that
-        // made the candidate (or us) a voter (§4.2.3); senders outside it get here only with an up-to-date log.
-        final boolean grant = canVote && upToDate;
+        final boolean grant = election.grantsVote(from, buffer, body, votedFor, leaderId, log.lastIndex(), log.lastTerm());
         if (grant)
         {
             if (votedFor != from)
             {
                 storeTermAndVote(currentTerm, from);
             }
-            resetElectionTimer();
+            election.resetTimer(nowNs);
         }
-        queueVoteResponse(from, currentTerm, false, grant);
+        election.answer(from, currentTerm, false, grant);
     }
 
     private void onVoteResponse(final int from, final long term, final boolean preVote, final boolean granted)
@@ -1105,13 +1043,7 @@ public final class RaftNode
             return;
         }
         final Peer peer = peerById.get(from);
-        if (peer == null || !peer.voter || peer.voteResponded)
-        {
-            return;
-        }
-        peer.voteResponded = true;
-        peer.voteGranted = granted;
-        if (granted && ++votesGranted >= configurations.quorum())
+        if (election.onVoteResponse(from, peer != null && peer.voter, granted, configurations.quorum()) == Election.WON)
         {
             if (preVote)
             {
@@ -1121,39 +1053,6 @@ public final class RaftNode
             {
                 becomeLeader("election won");
             }
-        }
-    }
-
-    private void broadcastVoteRequest(final long term, final boolean preVote, final boolean transfer)
-    {
-        final long lastIndex = log.lastIndex();
-        final long lastTerm = log.lastTerm();
-        final int flags = (preVote ? MessageHeader.FLAG_PRE_VOTE : 0) | (transfer ? MessageHeader.FLAG_TRANSFER : 0);
-        for (final Peer peer : peers)
-        {
-            if (!peer.voter)
-            {
-                continue;
-            }
-            final int offset = outbox.reserve(peer.memberId, MessageHeader.LENGTH + VoteRequest.LENGTH);
-            if (offset >= 0)
-            {
-                final int body = outHeader.wrap(outbox.buffer, offset).encode(
-                    MessageType.VOTE_REQUEST, flags, clusterId, groupId, memberId, peer.memberId, term, VoteRequest.LENGTH);
-                voteRequest.wrap(outbox.buffer, body).lastLogIndex(lastIndex).lastLogTerm(lastTerm);
-            }
-        }
-    }
-
-    private void queueVoteResponse(final int to, final long term, final boolean preVote, final boolean granted)
-    {
-        final int offset = outbox.reserve(to, MessageHeader.LENGTH + VoteResponse.LENGTH);
-        if (offset >= 0)
-        {
-            final int body = outHeader.wrap(outbox.buffer, offset).encode(
-                MessageType.VOTE_RESPONSE, preVote ? MessageHeader.FLAG_PRE_VOTE : 0,
-                clusterId, groupId, memberId, to, term, VoteResponse.LENGTH);
-            voteResponse.wrap(outbox.buffer, body).granted(granted);
         }
     }
 
@@ -1176,14 +1075,14 @@ public final class RaftNode
             return false;
         }
         leaderId = from;
-        lastLeaderContactNs = nowNs;
+        election.onLeaderContact(nowNs);
         if (role != RaftRole.FOLLOWER)
         {
             transition(RaftRole.FOLLOWER, "message from leader");
         }
         else
         {
-            resetElectionTimer();
+            election.resetTimer(nowNs);
         }
         return true;
     }
