@@ -62,10 +62,7 @@ public final class RaftNode
     private final long electionTimeoutNs;
     private final long heartbeatIntervalNs;
 
-    /** Every other member of the configuration in force, voters and learners. Rebuilt when it changes. */
-    private Peer[] peers = new Peer[0];
-    private final Int2ObjectHashMap<Peer> peerById = new Int2ObjectHashMap<>();
-    private long[] matchScratch = new long[1];
+    private final Replicator replicator;
     private final Configurations configurations = new Configurations();
     private final LeadershipTransfer transfer;
     private final Applier applier;
@@ -81,15 +78,10 @@ public final class RaftNode
     private final ReadIndex reads;
     private final ExpandableArrayBuffer sessionScratch = new ExpandableArrayBuffer(256);
     private final SessionEntry sessionEntry = new SessionEntry();
-    /** Leader: heartbeat round counter of this term, and when each of the last 64 rounds was sent. */
-    private long round;
-    private final long[] roundSentNs = new long[64];
     private long incomingRound;
     private final MessageHeader outHeader = new MessageHeader();
-    private final UnsafeBuffer appendBuffer;
     /** Zero-length payload: the leader's no-op, an empty response. */
     private final UnsafeBuffer empty = new UnsafeBuffer(new byte[0]);
-    private final RaftLog.EntryReader appendEncoder = this::encodeEntry;
     private final RaftLog.EntryReader entryApplier = this::applyEntry;
 
     private volatile RaftRole role = RaftRole.FOLLOWER;
@@ -101,19 +93,10 @@ public final class RaftNode
     /** Invariant: never decreases while the node lives; {@code lastApplied <= commitIndex <= log.lastIndex()}. */
     private volatile long commitIndex;
     private volatile long lastApplied;
-    /** Leader only: last index known durable in our own log. */
-    private long selfMatchIndex;
     private boolean logDirty;
 
     private long nowNs;
-    private long heartbeatDeadlineNs;
-    private boolean heartbeatDue;
 
-
-    // Scratch state of the entry encoder while building one AppendEntries.
-    private int encodeOffset;
-    private int encodeLimit;
-    private int encodeCount;
 
     /**
      * @param config       concluded here if it was not already.
@@ -174,7 +157,7 @@ public final class RaftNode
         this.outbox = new Outbox(config.outboxBytes());
         this.election = new Election(config, outbox, random);
         this.transfer = new LeadershipTransfer(config, outbox);
-        this.appendBuffer = new UnsafeBuffer(new byte[MessageHeader.LENGTH + InstallSnapshot.FIXED_LENGTH + config.appendBytesMax()]);
+        this.replicator = new Replicator(config, log, transport, counters);
         this.snapshots = new SnapshotWriter(config, snapshotStore, stateMachine);
         this.snapshotTransfer = new SnapshotTransfer(config, snapshotStore, transport, outbox, counters);
         this.reads = new ReadIndex(config, outbox, handler);
@@ -250,7 +233,7 @@ public final class RaftNode
         final boolean leaderMessage = type == MessageType.APPEND_REQUEST || type == MessageType.INSTALL_SNAPSHOT ||
             type == MessageType.TIMEOUT_NOW;
         if (header.to() != memberId || from == memberId || from <= 0 ||
-            (!leaderMessage && !peerById.containsKey(from) && !(type == MessageType.VOTE_REQUEST &&
+            (!leaderMessage && replicator.peer(from) == null && !(type == MessageType.VOTE_REQUEST &&
             election.candidateUpToDate(buffer, header.bodyOffset(), log.lastIndex(), log.lastTerm()))))
         {
             counters.drop(FrameCheck.UNKNOWN_MEMBER);
@@ -334,8 +317,11 @@ public final class RaftNode
                 onAppendRequest(from);
                 break;
             case MessageType.APPEND_RESPONSE:
-                appendResponse.wrap(buffer, body);
-                onAppendResponse(from);
+                if (role == RaftRole.LEADER &&
+                    replicator.onAppendResponse(from, buffer, body, nowNs) == Replicator.MATCH_ADVANCED)
+                {
+                    maybeAdvanceCommit();
+                }
                 break;
             case MessageType.INSTALL_SNAPSHOT:
                 onInstallSnapshot(from);
@@ -344,9 +330,10 @@ public final class RaftNode
                 onSnapshotResponse(from, buffer, body);
                 break;
             case MessageType.READ_INDEX_REQUEST:
-                if (reads.onRequest(from, readIndexMessage.wrap(buffer, body).readId(), role == RaftRole.LEADER, round, currentTerm, nowNs))
+                if (reads.onRequest(from, readIndexMessage.wrap(buffer, body).readId(), role == RaftRole.LEADER,
+                    replicator.round(), currentTerm, nowNs))
                 {
-                    heartbeatDue = true;
+                    replicator.requestHeartbeat();
                 }
                 break;
             case MessageType.READ_INDEX_RESPONSE:
@@ -554,7 +541,7 @@ public final class RaftNode
         {
             return ProposalHandler.NOT_READY;
         }
-        final Peer peer = change == Membership.PROMOTE ? peerById.get(member) : null;
+        final Peer peer = change == Membership.PROMOTE ? replicator.peer(member) : null;
         return configurations.changeRejection(change, member, commitIndex, applier.isFull(),
             peer == null ? -1 : peer.matchIndex, log.lastIndex(), config.promotionLagMax());
     }
@@ -606,10 +593,8 @@ public final class RaftNode
                 proposalHandler().onRejected(groupId, correlationId, ProposalHandler.TIMEOUT, memberId);
                 work = 1;
             }
-            if (nowNs - heartbeatDeadlineNs >= 0)
+            if (replicator.onHeartbeatTimer(nowNs))
             {
-                heartbeatDue = true;
-                heartbeatDeadlineNs = nowNs + heartbeatIntervalNs;
                 work = 1;
             }
             if (election.isCheckQuorumDue(nowNs))
@@ -638,9 +623,8 @@ public final class RaftNode
             log.flush();
             logDirty = false;
         }
-        if (role == RaftRole.LEADER && selfMatchIndex != log.lastIndex())
+        if (role == RaftRole.LEADER && replicator.onPersisted(log.lastIndex()))
         {
-            selfMatchIndex = log.lastIndex();
             maybeAdvanceCommit();
         }
     }
@@ -660,36 +644,33 @@ public final class RaftNode
         if (role == RaftRole.LEADER)
         {
             maybeConfirmReads();
-            if (heartbeatDue)
-            {
-                round++;
-                roundSentNs[(int)(round & 63)] = nowNs;
-            }
+            replicator.maybeStartRound(nowNs);
         }
         if (role == RaftRole.LEADER && transfer.isActive())
         {
-            final Peer target = peerById.get(transfer.target());
+            final Peer target = replicator.peer(transfer.target());
             transfer.maybeSendTimeoutNow(target == null ? -1 : target.matchIndex, log.lastIndex(), currentTerm);
         }
         int sent = outbox.drainTo(transport, counters);
         if (role == RaftRole.LEADER)
         {
-            for (final Peer peer : peers)
+            final boolean heartbeat = replicator.isHeartbeatDue();
+            for (final Peer peer : replicator.peers())
             {
-                if (heartbeatDue)
+                if (heartbeat)
                 {
-                    sent += sendHeartbeat(peer);
+                    sent += replicator.sendHeartbeat(peer, commitIndex, currentTerm, nowNs);
                 }
                 for (int i = 0; i < config.inflightAppendsMax() && maybeSendAppend(peer); i++)
                 {
                     sent++;
                 }
-                if (maybeSendCommit(peer))
+                if (replicator.maybeSendCommit(peer, commitIndex, currentTerm))
                 {
                     sent++;
                 }
             }
-            heartbeatDue = false;
+            replicator.onHeartbeatsSent();
         }
         return sent;
     }
@@ -739,10 +720,10 @@ public final class RaftNode
             return;
         }
         final boolean leading = role == RaftRole.LEADER;
-        if (reads.read(correlationId, mode, leading, leaderId, commitIndex, leading && committedInCurrentTerm(), round,
-            currentTerm, nowNs))
+        if (reads.read(correlationId, mode, leading, leaderId, commitIndex, leading && committedInCurrentTerm(),
+            replicator.round(), currentTerm, nowNs))
         {
-            heartbeatDue = true;
+            replicator.requestHeartbeat();
         }
     }
 
@@ -763,36 +744,7 @@ public final class RaftNode
     private void applyMembership(final Membership next)
     {
         configurations.inForce(next);
-        final int[] voters = next.voters();
-        final int[] learners = next.learners();
-        final Peer[] nextPeers = new Peer[voters.length + learners.length];
-        int count = 0;
-        for (int i = 0; i < voters.length + learners.length; i++)
-        {
-            final int id = i < voters.length ? voters[i] : learners[i - voters.length];
-            if (id == memberId)
-            {
-                continue;
-            }
-            Peer peer = peerById.get(id);
-            if (peer == null)
-            {
-                peer = new Peer(id, config.inflightAppendsMax());
-                peer.resetForLeadership(log.lastIndex(), nowNs);
-                peerById.put(id, peer);
-            }
-            peer.voter = i < voters.length;
-            nextPeers[count++] = peer;
-        }
-        peers = java.util.Arrays.copyOf(nextPeers, count);
-        for (final int id : peerById.keySet().stream().mapToInt(Integer::intValue).toArray())
-        {
-            if (id == memberId || !next.isMember(id))
-            {
-                peerById.remove(id);
-            }
-        }
-        matchScratch = new long[count + 1];
+        replicator.onMembership(next, log.lastIndex(), nowNs);
     }
 
     /** Adds the configuration entries in the log after the latest known one, and applies the newest. */
@@ -840,21 +792,8 @@ public final class RaftNode
     /** Leader: the heartbeat round a quorum has acknowledged confirms the reads waiting for it. */
     private void maybeConfirmReads()
     {
-        int n = 0;
-        if (configurations.membership().isVoter(memberId))
-        {
-            matchScratch[n++] = round;
-        }
-        for (final Peer peer : peers)
-        {
-            if (peer.voter)
-            {
-                matchScratch[n++] = peer.ackedRound;
-            }
-        }
-        final long quorumRound = Quorum.value(matchScratch, n, configurations.quorum());
-        final long sentNs = round - quorumRound < roundSentNs.length ? roundSentNs[(int)(quorumRound & 63)] : Long.MIN_VALUE;
-        reads.onQuorumRound(quorumRound, sentNs, commitIndex, committedInCurrentTerm(), currentTerm);
+        final long quorumRound = replicator.quorumAckedRound(configurations.membership().isVoter(memberId), configurations.quorum());
+        reads.onQuorumRound(quorumRound, replicator.roundSentNs(quorumRound), commitIndex, committedInCurrentTerm(), currentTerm);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -904,16 +843,8 @@ public final class RaftNode
             case LEADER:
                 leaderId = memberId;
                 snapshotTransfer.abandon(); // nobody sends a leader a snapshot; let it take its own again
-                final long lastIndex = log.lastIndex();
-                for (final Peer peer : peers)
-                {
-                    peer.resetForLeadership(lastIndex, nowNs);
-                }
-                selfMatchIndex = 0;
-                round = 0;
+                replicator.onLeadership(log.lastIndex(), nowNs);
                 reads.onLeadership(nowNs);
-                heartbeatDue = true;
-                heartbeatDeadlineNs = nowNs + heartbeatIntervalNs;
                 election.onLeadership(nowNs);
                 break;
             default:
@@ -950,7 +881,7 @@ public final class RaftNode
                 becomeCandidate("pre-vote won", false);
                 return;
             }
-            election.requestVotes(peers, currentTerm + 1, true, false, log.lastIndex(), log.lastTerm());
+            election.requestVotes(replicator.peers(), currentTerm + 1, true, false, log.lastIndex(), log.lastTerm());
         }
         else
         {
@@ -968,7 +899,7 @@ public final class RaftNode
             becomeLeader("election won");
             return;
         }
-        election.requestVotes(peers, currentTerm, false, transfer, log.lastIndex(), log.lastTerm());
+        election.requestVotes(replicator.peers(), currentTerm, false, transfer, log.lastIndex(), log.lastTerm());
     }
 
     private void becomeLeader(final String reason)
@@ -986,15 +917,7 @@ public final class RaftNode
 
     private void checkQuorum()
     {
-        int active = configurations.membership().isVoter(memberId) ? 1 : 0;
-        for (final Peer peer : peers)
-        {
-            if (peer.recentActive && peer.voter)
-            {
-                active++;
-            }
-            peer.recentActive = false;
-        }
+        final int active = replicator.countRecentlyActive(configurations.membership().isVoter(memberId));
         election.onCheckQuorum(nowNs);
         if (active < configurations.quorum())
         {
@@ -1042,7 +965,7 @@ public final class RaftNode
         {
             return;
         }
-        final Peer peer = peerById.get(from);
+        final Peer peer = replicator.peer(from);
         if (election.onVoteResponse(from, peer != null && peer.voter, granted, configurations.quorum()) == Election.WON)
         {
             if (preVote)
@@ -1195,30 +1118,6 @@ public final class RaftNode
         return low;
     }
 
-    /** Largest index in [snapshotIndex, upTo] whose term is at most {@code term}, by binary search. */
-    private long lastIndexWithTermAtMost(final long term, final long upTo)
-    {
-        long low = log.snapshotIndex();
-        long high = Math.min(upTo, log.lastIndex());
-        if (log.termAt(low) > term)
-        {
-            return low;
-        }
-        while (low < high)
-        {
-            final long mid = (low + high + 1) >>> 1;
-            if (log.termAt(mid) <= term)
-            {
-                low = mid;
-            }
-            else
-            {
-                high = mid - 1;
-            }
-        }
-        return low;
-    }
-
     private void queueAppendResponse(
         final int to, final boolean success, final long index, final long conflictTerm, final long conflictIndex)
     {
@@ -1241,228 +1140,20 @@ public final class RaftNode
     // Replication: leader side
     // ------------------------------------------------------------------------------------------
 
-    private void onAppendResponse(final int from)
-    {
-        if (role != RaftRole.LEADER)
-        {
-            return;
-        }
-        final Peer peer = peerById.get(from);
-        peer.recentActive = true;
-        final long ackedRound = appendResponse.round() & 0xFFFF_FFFFL;
-        if (ackedRound > peer.ackedRound && ackedRound <= round)
-        {
-            peer.ackedRound = ackedRound;
-        }
-        if (peer.snapshotting)
-        {
-            return; // a reply to a message sent before the transfer started
-        }
-        final long index = appendResponse.index();
-        if (appendResponse.success())
-        {
-            if (index > log.lastIndex())
-            {
-                counters.drop(FrameCheck.BAD_FIELD);
-                return;
-            }
-            if (index > peer.matchIndex)
-            {
-                peer.matchIndex = index;
-                peer.lastProgressNs = nowNs;
-                maybeAdvanceCommit();
-            }
-            if (peer.replicating)
-            {
-                peer.freeInflightUpTo(index);
-                if (peer.nextIndex <= index)
-                {
-                    peer.nextIndex = index + 1;
-                }
-            }
-            else if (index >= peer.nextIndex - 1)
-            {
-                // The probe point matched: switch to pipelining from there.
-                peer.becomeReplicate(nowNs);
-            }
-            else
-            {
-                peer.probeInFlight = false;
-            }
-            return;
-        }
-
-        if (index <= peer.matchIndex)
-        {
-            final long followerLastIndex = appendResponse.lastLogIndex();
-            if (followerLastIndex >= peer.matchIndex || followerLastIndex < 0)
-            {
-                return; // stale rejection: the follower has since matched beyond it
-            }
-            // The follower no longer holds entries it acknowledged (its disk was lost or replaced; or this
-            // is a reordered old reply). Lowering matchIndex only delays commits, never undoes one, and a
-            // probe from its real end repairs it (by InstallSnapshot if that is compacted here).
-            peer.matchIndex = followerLastIndex;
-            peer.becomeProbe(followerLastIndex + 1);
-            return;
-        }
-        if (index > log.lastIndex())
-        {
-            counters.drop(FrameCheck.BAD_FIELD); // we never sent a prevLogIndex beyond our log
-            return;
-        }
-        // §5.3 fast backtracking with the (conflict term, first index of it) hint.
-        final long conflictTerm = appendResponse.conflictTerm();
-        long next = appendResponse.conflictIndex();
-        if (conflictTerm >= 0)
-        {
-            final long candidate = lastIndexWithTermAtMost(conflictTerm, index);
-            if (log.termAt(candidate) == conflictTerm)
-            {
-                next = candidate + 1;
-            }
-        }
-        next = Math.max(Math.min(next, index), peer.matchIndex + 1);
-        peer.becomeProbe(next);
-    }
-
-    private int sendHeartbeat(final Peer peer)
-    {
-        if (peer.replicating && peer.inflightCount() > 0 && nowNs - peer.lastProgressNs > electionTimeoutNs / 2)
-        {
-            // Pipelined messages were lost: fall back to probing from what is known to match.
-            peer.becomeProbe(peer.matchIndex + 1);
-        }
-        if (peer.snapshotting)
-        {
-            return 0; // the snapshot chunks keep the follower's lease
-        }
-        // A heartbeat is AppendEntries with no entries at the known match point: it never fails the
-        // consistency check, carries the commit index and refreshes the follower's leader lease.
-        // (Below the compacted prefix it may fail; the rejection then starts a snapshot transfer.)
-        return sendAppend(peer, Math.max(peer.matchIndex, log.snapshotIndex()), 0L) ? 1 : 0;
-    }
-
-    /**
-     * Sends the next AppendEntries the follower's flow control allows.
-     *
-     * @return true if one was sent and another may follow.
-     */
+    /** Sends the next AppendEntries, or snapshot chunk, the follower's flow control allows. @return true if another may follow. */
     private boolean maybeSendAppend(final Peer peer)
     {
         if (peer.snapshotting)
         {
             return snapshotTransfer.maybeSendChunk(peer, currentTerm, nowNs);
         }
-        if (peer.nextIndex - 1 < log.snapshotIndex())
+        if (replicator.needsSnapshot(peer))
         {
             // §7: the entries the follower needs are compacted away; send the snapshot instead.
             snapshotTransfer.begin(peer, nowNs);
             return snapshotTransfer.maybeSendChunk(peer, currentTerm, nowNs);
         }
-        final long lastIndex = log.lastIndex();
-        if (peer.replicating)
-        {
-            if (peer.inflightFull() || peer.nextIndex > lastIndex)
-            {
-                return false;
-            }
-        }
-        else if (peer.probeInFlight && nowNs - peer.probeSentNs < heartbeatIntervalNs)
-        {
-            return false;
-        }
-        if (!sendAppend(peer, peer.nextIndex - 1, lastIndex))
-        {
-            return false;
-        }
-        if (peer.replicating)
-        {
-            final long sentUpTo = peer.nextIndex - 1 + encodeCount;
-            peer.nextIndex = sentUpTo + 1;
-            peer.addInflight(sentUpTo);
-            return true;
-        }
-        peer.probeInFlight = true;
-        peer.probeSentNs = nowNs;
-        return false;
-    }
-
-    /**
-     * Tells a replicating follower a commit index that nothing sent to it so far carried: an AppendEntries
-     * with no entries at its match point, that is, a heartbeat sent early because it has news. Without it
-     * an idle follower learns of a commit only with its next heartbeat, up to {@code heartbeatIntervalNs}
-     * later, and so does a client waiting on that follower's state machine. Called once per follower per
-     * cycle after its other appends, so a commit index that they carried costs nothing more, and several
-     * commits in one cycle cost one message.
-     *
-     * <p>It carries min(commitIndex, matchIndex) (see {@link #sendAppend}): the follower holds that prefix, so
-     * however the network reorders the message it is not refused (unless the follower lost its log). A
-     * follower that had acknowledged the new entries learns the commit one hop after the leader, a slower
-     * one one hop after its acknowledgement arrives. (Sending at {@code nextIndex - 1} would also tell a
-     * follower about entries still in flight to it, but a message that overtakes them is refused and sends
-     * the follower back to probe; in the simulator, which reorders, fewer proposals were acknowledged that
-     * way.) Below the compacted prefix there is no term to send at the match point; heartbeats cover that.
-     *
-     * <p>Not in probe state (the probe carries the commit index; a second message would be a second probe)
-     * nor with a full in-flight window (acknowledgements are due, and the appends they release carry it).
-     * It takes no window slot and leaves {@code nextIndex} alone: the window is there to bound the entries in
-     * flight to a follower, this message carries none, and counting it would let commit notices crowd out
-     * entries under load (etcd's raft does not count empty appends either).
-     *
-     * @return true if one was sent.
-     */
-    private boolean maybeSendCommit(final Peer peer)
-    {
-        final long matchIndex = peer.matchIndex;
-        if (!peer.replicating || peer.inflightFull() || commitIndex <= peer.commitSent || matchIndex <= peer.commitSent ||
-            matchIndex < log.snapshotIndex())
-        {
-            return false;
-        }
-        return sendAppend(peer, matchIndex, 0L);
-    }
-
-    /**
-     * Encodes and sends AppendEntries after {@code prevLogIndex} with entries up to {@code upTo}. The commit
-     * index it carries is capped at its last entry: that is as far as the follower's log is known to match
-     * ours once it accepts the message, and the follower caps it there too (Figure 2, min(leaderCommit,
-     * index of last new entry)), so the cap changes nothing it does and {@link Peer#commitSent} records what
-     * the follower learns if the message arrives.
-     */
-    private boolean sendAppend(final Peer peer, final long prevLogIndex, final long upTo)
-    {
-        final long prevLogTerm = log.termAt(prevLogIndex);
-        if (!(prevLogTerm >= 0))
-        {
-            throw new IllegalStateException("no term for prevLogIndex=" + prevLogIndex + " (snapshot transfer not available)");
-        }
-        final int body = MessageHeader.LENGTH;
-        appendRequest.wrap(appendBuffer, body)
-            .prevLogIndex(prevLogIndex)
-            .prevLogTerm(prevLogTerm);
-        encodeOffset = appendRequest.firstEntryOffset();
-        encodeLimit = appendBuffer.capacity();
-        encodeCount = 0;
-        if (upTo > prevLogIndex)
-        {
-            log.read(prevLogIndex + 1, Math.min(upTo, prevLogIndex + config.appendEntriesMax()), appendEncoder);
-        }
-        final long leaderCommit = Math.min(commitIndex, prevLogIndex + encodeCount);
-        appendRequest.entryCount(encodeCount).round((int)round).leaderCommit(leaderCommit);
-        final int bodyLength = encodeOffset - body;
-        outHeader.wrap(appendBuffer, 0).encode(
-            MessageType.APPEND_REQUEST, 0, clusterId, groupId, memberId, peer.memberId, currentTerm, bodyLength);
-        // Counted as told even if the transport refuses the frame: that is a loss, which the next append or
-        // heartbeat repairs, and it keeps an unreachable follower from drawing a commit-only try every cycle.
-        peer.commitSent = Math.max(peer.commitSent, leaderCommit);
-        if (transport.send(peer.memberId, appendBuffer, 0, encodeOffset))
-        {
-            counters.framesSent++;
-            return true;
-        }
-        counters.sendFailures++;
-        return false;
+        return replicator.maybeSendAppend(peer, commitIndex, currentTerm, nowNs);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1475,7 +1166,7 @@ public final class RaftNode
         {
             return;
         }
-        final Peer peer = peerById.get(from);
+        final Peer peer = replicator.peer(from);
         peer.recentActive = true;
         if (snapshotTransfer.onResponse(peer, buffer, body, nowNs) == SnapshotTransfer.MATCH_ADVANCED)
         {
@@ -1578,37 +1269,13 @@ public final class RaftNode
         return 1;
     }
 
-    private boolean encodeEntry(
-        final long index, final long term, final int type, final DirectBuffer buffer, final int offset, final int length)
-    {
-        if (encodeOffset + AppendRequest.ENTRY_HEADER_LENGTH + length > encodeLimit)
-        {
-            return false;
-        }
-        encodeOffset = AppendRequest.putEntry(appendBuffer, encodeOffset, term, type, buffer, offset, length);
-        encodeCount++;
-        return true;
-    }
-
     /**
      * §5.3 / §5.4.2: commitIndex becomes the highest index durable on a quorum, but only if that entry
      * is of the current term (Figure 8: never commit an earlier term's entry by counting replicas).
      */
     private void maybeAdvanceCommit()
     {
-        int n = 0;
-        if (configurations.membership().isVoter(memberId))
-        {
-            matchScratch[n++] = selfMatchIndex;
-        }
-        for (final Peer peer : peers)
-        {
-            if (peer.voter)
-            {
-                matchScratch[n++] = peer.matchIndex;
-            }
-        }
-        final long quorumIndex = Quorum.value(matchScratch, n, configurations.quorum());
+        final long quorumIndex = replicator.quorumMatchIndex(configurations.membership().isVoter(memberId), configurations.quorum());
         if (quorumIndex > commitIndex && log.termAt(quorumIndex) == currentTerm)
         {
             commitIndex = quorumIndex;
@@ -1753,6 +1420,6 @@ public final class RaftNode
     {
         return "RaftNode{group=" + groupId + ", member=" + memberId + ", role=" + role + ", term=" + currentTerm +
             ", leader=" + leaderId + ", commit=" + commitIndex + ", applied=" + lastApplied +
-            ", last=" + log.lastIndex() + "/" + log.lastTerm() + ", " + membership() + (role == RaftRole.LEADER ? ", peers=" + java.util.Arrays.toString(peers) : "") + "}";
+            ", last=" + log.lastIndex() + "/" + log.lastTerm() + ", " + membership() + (role == RaftRole.LEADER ? ", peers=" + replicator : "") + "}";
     }
 }
