@@ -20,6 +20,8 @@ final class Applier
     private final ProposalTracker proposals;
     private final ExpandableArrayBuffer responseBuffer = new ExpandableArrayBuffer(256);
     private final SessionEntry sessionEntry = new SessionEntry();
+    private final SessionEntry outEntry = new SessionEntry();
+    private final ExpandableArrayBuffer sessionScratch = new ExpandableArrayBuffer(256);
     /** Outcome of the entry applied last, for {@link #complete}. */
     private int rejectReason;
     private int responseLength;
@@ -107,6 +109,40 @@ final class Applier
                 rejectReason = sessions.close(argument) ? 0 : ProposalHandler.SESSION_EXPIRED;
                 return 0;
         }
+    }
+
+    /**
+     * Encodes a session entry for the leader to append, stamped with its clock (the log time sessions
+     * expire by): OPEN carries the TTL ({@code argument}), COMMAND the session, the sequence
+     * ({@code argument}) and the command, KEEPALIVE and CLOSE the session.
+     *
+     * @return its length, in {@link #sessionEntryBuffer()}.
+     */
+    int encodeSessionEntry(
+        final int type, final long nowNs, final long sessionId, final long argument,
+        final DirectBuffer command, final int offset, final int length)
+    {
+        outEntry.wrap(sessionScratch, 0).logTimeNs(nowNs);
+        switch (type)
+        {
+            case EntryType.SESSION_OPEN:
+                outEntry.argument(argument);
+                return SessionEntry.FIXED_LENGTH;
+            case EntryType.SESSION_COMMAND:
+                outEntry.argument(sessionId).sequence(argument).command(command, offset, length);
+                return SessionEntry.COMMAND_HEADER_LENGTH + length;
+            case EntryType.SESSION_KEEPALIVE:
+            case EntryType.SESSION_CLOSE:
+                outEntry.argument(sessionId);
+                return SessionEntry.FIXED_LENGTH;
+            default:
+                throw new IllegalArgumentException("not a session entry type: " + type);
+        }
+    }
+
+    DirectBuffer sessionEntryBuffer()
+    {
+        return sessionScratch;
     }
 
     /** Writes the session table at {@code offset} (the node's part of a snapshot). @return its length. */

@@ -1,5 +1,6 @@
 package io.synod.raft;
 
+import io.synod.raft.codec.AppendRequest;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 
@@ -106,6 +107,22 @@ final class Configurations
             default:
                 throw new IllegalArgumentException("unknown membership change " + change);
         }
+    }
+
+    /** @return false if a configuration entry in the wrapped AppendEntries does not parse (checked before anything is appended). */
+    static boolean entriesParse(final AppendRequest request)
+    {
+        int entryOffset = request.firstEntryOffset();
+        for (int i = 0, count = request.entryCount(); i < count; i++)
+        {
+            if (request.entryType(entryOffset) == EntryType.CONFIGURATION && Membership.decode(
+                request.buffer(), AppendRequest.entryPayloadOffset(entryOffset), request.entryLength(entryOffset)) == null)
+            {
+                return false;
+            }
+            entryOffset = request.nextEntryOffset(entryOffset);
+        }
+        return true;
     }
 
     /** Encodes the configuration in force with {@code change} of {@code member} applied. @return its length. */

@@ -76,8 +76,6 @@ public final class RaftNode
     private final SnapshotWriter snapshots;
     private final ReadIndexMessage readIndexMessage = new ReadIndexMessage();
     private final ReadIndex reads;
-    private final ExpandableArrayBuffer sessionScratch = new ExpandableArrayBuffer(256);
-    private final SessionEntry sessionEntry = new SessionEntry();
     private long incomingRound;
     private final MessageHeader outHeader = new MessageHeader();
     /** Zero-length payload: the leader's no-op, an empty response. */
@@ -245,7 +243,7 @@ public final class RaftNode
         final int body = header.bodyOffset();
         if ((type == MessageType.APPEND_REQUEST &&
             (appendRequest.wrap(buffer, body).validate(header.bodyLength(), term, EntryType.MAX) != FrameCheck.OK ||
-            !configurationEntriesParse())) ||
+            !Configurations.entriesParse(appendRequest))) ||
             (type == MessageType.INSTALL_SNAPSHOT &&
             snapshotTransfer.validate(buffer, body, header.bodyLength(), term) != FrameCheck.OK))
         {
@@ -358,29 +356,29 @@ public final class RaftNode
      */
     public void propose(final long correlationId, final DirectBuffer buffer, final int offset, final int length)
     {
-        final ProposalHandler handler = proposalHandler();
-        if (role != RaftRole.LEADER)
+        final int reason = proposalRejection(length, config.maxCommandBytes());
+        if (reason != 0)
         {
-            handler.onRejected(groupId, correlationId, ProposalHandler.NOT_LEADER, leaderId);
+            proposalHandler().onRejected(groupId, correlationId, reason, leaderId);
             return;
         }
-        if (transfer.isActive())
-        {
-            handler.onRejected(groupId, correlationId, ProposalHandler.TRANSFER_IN_PROGRESS, leaderId);
-            return;
-        }
-        if (length > config.maxCommandBytes())
-        {
-            handler.onRejected(groupId, correlationId, ProposalHandler.TOO_LARGE, leaderId);
-            return;
-        }
-        if (applier.isFull())
-        {
-            handler.onRejected(groupId, correlationId, ProposalHandler.BACK_PRESSURE, leaderId);
-            return;
-        }
+        appendProposal(correlationId, EntryType.COMMAND, buffer, offset, length);
+    }
+
+    /** @return why a proposal of {@code length} bytes (at most {@code maxLength}) is refused now, or 0. */
+    private int proposalRejection(final int length, final int maxLength)
+    {
+        return role != RaftRole.LEADER ? ProposalHandler.NOT_LEADER :
+            transfer.isActive() ? ProposalHandler.TRANSFER_IN_PROGRESS :
+            length > maxLength ? ProposalHandler.TOO_LARGE :
+            applier.isFull() ? ProposalHandler.BACK_PRESSURE : 0;
+    }
+
+    /** Appends an accepted proposal at the end of the log; its outcome is reported when it is applied. */
+    private void appendProposal(final long correlationId, final int type, final DirectBuffer buffer, final int offset, final int length)
+    {
         final long index = log.lastIndex() + 1;
-        appendToLog(index, currentTerm, EntryType.COMMAND, buffer, offset, length);
+        appendToLog(index, currentTerm, type, buffer, offset, length);
         applier.track(index, currentTerm, correlationId);
     }
 
@@ -447,50 +445,14 @@ public final class RaftNode
         final int offset,
         final int length)
     {
-        final ProposalHandler handler = proposalHandler();
-        if (role != RaftRole.LEADER)
+        final int reason = proposalRejection(length, config.maxCommandBytes() - SessionEntry.COMMAND_HEADER_LENGTH);
+        if (reason != 0)
         {
-            handler.onRejected(groupId, correlationId, ProposalHandler.NOT_LEADER, leaderId);
+            proposalHandler().onRejected(groupId, correlationId, reason, leaderId);
             return;
         }
-        if (transfer.isActive())
-        {
-            handler.onRejected(groupId, correlationId, ProposalHandler.TRANSFER_IN_PROGRESS, leaderId);
-            return;
-        }
-        if (length > config.maxCommandBytes() - SessionEntry.COMMAND_HEADER_LENGTH)
-        {
-            handler.onRejected(groupId, correlationId, ProposalHandler.TOO_LARGE, leaderId);
-            return;
-        }
-        if (applier.isFull())
-        {
-            handler.onRejected(groupId, correlationId, ProposalHandler.BACK_PRESSURE, leaderId);
-            return;
-        }
-        sessionEntry.wrap(sessionScratch, 0).logTimeNs(nowNs);
-        final int payloadLength;
-        switch (type)
-        {
-            case EntryType.SESSION_OPEN:
-                sessionEntry.argument(argument);
-                payloadLength = SessionEntry.FIXED_LENGTH;
-                break;
-            case EntryType.SESSION_COMMAND:
-                sessionEntry.argument(sessionId).sequence(argument).command(command, offset, length);
-                payloadLength = SessionEntry.COMMAND_HEADER_LENGTH + length;
-                break;
-            case EntryType.SESSION_KEEPALIVE:
-            case EntryType.SESSION_CLOSE:
-                sessionEntry.argument(sessionId);
-                payloadLength = SessionEntry.FIXED_LENGTH;
-                break;
-            default:
-                throw new IllegalArgumentException("not a session entry type: " + type);
-        }
-        final long index = log.lastIndex() + 1;
-        appendToLog(index, currentTerm, type, sessionScratch, 0, payloadLength);
-        applier.track(index, currentTerm, correlationId);
+        final int payloadLength = applier.encodeSessionEntry(type, nowNs, sessionId, argument, command, offset, length);
+        appendProposal(correlationId, type, applier.sessionEntryBuffer(), 0, payloadLength);
     }
 
     /** @return client sessions open in the replicated state. */
@@ -522,9 +484,7 @@ public final class RaftNode
             return;
         }
         final int length = configurations.encodeChange(change, member);
-        final long index = log.lastIndex() + 1;
-        appendToLog(index, currentTerm, EntryType.CONFIGURATION, configurations.changeBuffer(), 0, length);
-        applier.track(index, currentTerm, correlationId);
+        appendProposal(correlationId, EntryType.CONFIGURATION, configurations.changeBuffer(), 0, length);
     }
 
     private int membershipChangeRejection(final int change, final int member)
@@ -1034,7 +994,7 @@ public final class RaftNode
             if (ourTerm != prevLogTerm)
             {
                 // §5.3 with the conflict hint: our term there and the first index we hold of that term.
-                queueAppendResponse(from, false, prevLogIndex, ourTerm, firstIndexOfTerm(ourTerm, prevLogIndex));
+                queueAppendResponse(from, false, prevLogIndex, ourTerm, LogTerms.firstIndexOfTerm(log, ourTerm, prevLogIndex));
                 return;
             }
         }
@@ -1080,42 +1040,6 @@ public final class RaftNode
             commitIndex = Math.min(leaderCommit, lastNewIndex);
         }
         queueAppendResponse(from, true, lastNewIndex, 0, 0);
-    }
-
-    /** @return false if a configuration entry in the wrapped AppendEntries does not parse (checked before anything is appended). */
-    private boolean configurationEntriesParse()
-    {
-        int entryOffset = appendRequest.firstEntryOffset();
-        for (int i = 0, count = appendRequest.entryCount(); i < count; i++)
-        {
-            if (appendRequest.entryType(entryOffset) == EntryType.CONFIGURATION && Membership.decode(
-                appendRequest.buffer(), AppendRequest.entryPayloadOffset(entryOffset), appendRequest.entryLength(entryOffset)) == null)
-            {
-                return false;
-            }
-            entryOffset = appendRequest.nextEntryOffset(entryOffset);
-        }
-        return true;
-    }
-
-    /** Smallest index in [snapshotIndex + 1, upTo] whose term is {@code term}; terms are monotonic, so binary search. */
-    private long firstIndexOfTerm(final long term, final long upTo)
-    {
-        long low = log.firstIndex();
-        long high = upTo;
-        while (low < high)
-        {
-            final long mid = (low + high) >>> 1;
-            if (log.termAt(mid) < term)
-            {
-                low = mid + 1;
-            }
-            else
-            {
-                high = mid;
-            }
-        }
-        return low;
     }
 
     private void queueAppendResponse(

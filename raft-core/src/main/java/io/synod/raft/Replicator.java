@@ -257,30 +257,6 @@ final class Replicator
         return peer.nextIndex - 1 < log.snapshotIndex();
     }
 
-    /** Largest index in [snapshotIndex, upTo] whose term is at most {@code term}, by binary search. */
-    private long lastIndexWithTermAtMost(final long term, final long upTo)
-    {
-        long low = log.snapshotIndex();
-        long high = Math.min(upTo, log.lastIndex());
-        if (log.termAt(low) > term)
-        {
-            return low;
-        }
-        while (low < high)
-        {
-            final long mid = (low + high + 1) >>> 1;
-            if (log.termAt(mid) <= term)
-            {
-                low = mid;
-            }
-            else
-            {
-                high = mid - 1;
-            }
-        }
-        return low;
-    }
-
     /**
      * A follower's answer to an AppendEntries (leader only).
      *
@@ -359,7 +335,7 @@ final class Replicator
         long next = appendResponse.conflictIndex();
         if (conflictTerm >= 0)
         {
-            final long candidate = lastIndexWithTermAtMost(conflictTerm, index);
+            final long candidate = LogTerms.lastIndexWithTermAtMost(log, conflictTerm, index);
             if (log.termAt(candidate) == conflictTerm)
             {
                 next = candidate + 1;
