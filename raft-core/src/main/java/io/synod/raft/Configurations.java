@@ -109,6 +109,28 @@ final class Configurations
         }
     }
 
+    /** Adds the configuration entries in {@code log} after the latest one known here (start-up, restore). */
+    void addFrom(final RaftLog log)
+    {
+        final long from = Math.max(log.firstIndex(), latestIndex() + 1);
+        if (from <= log.lastIndex())
+        {
+            log.read(from, log.lastIndex(), (index, term, type, buffer, offset, length) ->
+            {
+                if (type == EntryType.CONFIGURATION)
+                {
+                    final Membership found = Membership.decode(buffer, offset, length);
+                    if (found == null)
+                    {
+                        throw new IllegalStateException("unreadable configuration entry at index " + index);
+                    }
+                    add(index, found);
+                }
+                return true;
+            });
+        }
+    }
+
     /** @return false if a configuration entry in the wrapped AppendEntries does not parse (checked before anything is appended). */
     static boolean entriesParse(final AppendRequest request)
     {

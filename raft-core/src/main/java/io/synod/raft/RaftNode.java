@@ -710,23 +710,7 @@ public final class RaftNode
     /** Adds the configuration entries in the log after the latest known one, and applies the newest. */
     private void scanLogForConfigurations()
     {
-        final long from = Math.max(log.firstIndex(), configurations.latestIndex() + 1);
-        if (from <= log.lastIndex())
-        {
-            log.read(from, log.lastIndex(), (index, term, type, buffer, offset, length) ->
-            {
-                if (type == EntryType.CONFIGURATION)
-                {
-                    final Membership found = Membership.decode(buffer, offset, length);
-                    if (found == null)
-                    {
-                        throw new IllegalStateException("unreadable configuration entry at index " + index);
-                    }
-                    configurations.add(index, found);
-                }
-                return true;
-            });
-        }
+        configurations.addFrom(log);
         applyMembership(configurations.latest());
     }
 
