@@ -14,9 +14,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-
 import java.util.Iterator;
-import java.util.zip.CRC32;
 
 /**
  * Fenced locks, semaphores and read-write locks with sessions, as a replicated {@link StateMachine}.
@@ -222,27 +220,27 @@ public final class LockStateMachine implements StateMachine
     }
 
     private final LockCommand command = new LockCommand();
-    private final Long2ObjectHashMap<Session> sessions = new Long2ObjectHashMap<>();
-    private final Long2LongHashMap sessionByNonce = new Long2LongHashMap(0);
-    private final Long2ObjectHashMap<Resource> resources = new Long2ObjectHashMap<>();
+    final Long2ObjectHashMap<Session> sessions = new Long2ObjectHashMap<>();
+    final Long2LongHashMap sessionByNonce = new Long2LongHashMap(0);
+    final Long2ObjectHashMap<Resource> resources = new Long2ObjectHashMap<>();
     /** Resources in creation order (never removed): every event-producing walk uses it, so event order
      * does not depend on hash-map layout and is the same on a replica restored from a snapshot. */
-    private final ArrayList<Resource> resourceList = new ArrayList<>();
+    final ArrayList<Resource> resourceList = new ArrayList<>();
     private final ExpandableArrayBuffer snapshotBuffer = new ExpandableArrayBuffer(1024);
-    private final SnapshotStream snapshotStream = new SnapshotStream();
-    private final ArrayDeque<Hold> freeHolds = new ArrayDeque<>();
-    private final ArrayDeque<Wait> freeWaits = new ArrayDeque<>();
-    private final LongArrayList scratchIds = new LongArrayList();
+    private final LockSnapshotCodec.Stream snapshotStream = new LockSnapshotCodec.Stream(snapshotBuffer);
+    final ArrayDeque<Hold> freeHolds = new ArrayDeque<>();
+    final ArrayDeque<Wait> freeWaits = new ArrayDeque<>();
+    final LongArrayList scratchIds = new LongArrayList();
     private final int maxHoldCount;
-    private final int maxSessions;
-    private final int maxWaiters;
-    private final int maxResources;
+    final int maxSessions;
+    final int maxWaiters;
+    final int maxResources;
     private LockEvents events;
-    private long logTimeNs;
+    long logTimeNs;
     /** Invariant: the term of the last TICK applied; a TICK of a higher term renews every session. */
-    private long tickTerm;
-    private long lastAppliedIndex;
-    private long malformedCommands;
+    long tickTerm;
+    long lastAppliedIndex;
+    long malformedCommands;
     private int responseStatus;
     private long responseFence;
 
@@ -490,7 +488,7 @@ public final class LockStateMachine implements StateMachine
         // Remove every expired session before granting anything, so that one entry grants a resource
         // at most once and fences stay strictly increasing.
         // Session ids are open indexes: ascending id order is a replica-independent order.
-        sortScratchIds();
+        LockSnapshotCodec.sortAscending(scratchIds);
         for (int i = 0, size = scratchIds.size(); i < size; i++)
         {
             endSession(index, sessions.get(scratchIds.getLong(i)), true, false);
@@ -916,23 +914,10 @@ public final class LockStateMachine implements StateMachine
 
     // ------------------------------------------------------------------------------------ snapshots
 
-    static final int SNAPSHOT_MAGIC = 0x4B434F4C; // "LOCK"
-    static final int SNAPSHOT_VERSION = 2;
-
     /**
-     * Snapshot format (little-endian), followed by a CRC32 of everything before it:
-     * <pre>
-     * magic:int version:int lastAppliedIndex:long logTimeNs:long tickTerm:long malformedCommands:long
-     * sessionCount:int { id nonce ttlNs lastActiveNs requestBase requestBits : long,
- *   { outcome:long }* (one per bit set in requestBits, lowest bit first) }*
-     * resourceCount:int { hash:long kind:int capacity:int used:int nameLength:int name:bytes
-     *   holdCount:int { sessionId thread fence : long, permits count valueLength : int, value:bytes }*
-     *   waitCount:int { sessionId thread requestId deadlineNs : long, permits valueLength : int, value:bytes }* }*
-     * crc:int
-     * </pre>
-     * Sessions are written in id order, resources in creation order and waits in queue order. The
-     * state is encoded into a reused buffer when the snapshot starts (the node applies nothing until
-     * the stream ends) and then handed out in chunks of at most {@code maxBytes}.
+     * The whole state in {@link LockSnapshotCodec}'s format, encoded into a reused buffer when the
+     * snapshot starts (the node applies nothing until the stream ends), then handed out in chunks of at
+     * most {@code maxBytes}.
      */
     @Override
     public SnapshotSource snapshot()
@@ -941,105 +926,9 @@ public final class LockStateMachine implements StateMachine
         return snapshotStream.reset(length);
     }
 
-    private final class SnapshotStream implements SnapshotSource
-    {
-        private int length;
-        private int position;
-
-        SnapshotStream reset(final int length)
-        {
-            this.length = length;
-            this.position = 0;
-            return this;
-        }
-
-        @Override
-        public int read(final MutableDirectBuffer buffer, final int offset, final int maxBytes)
-        {
-            if (position >= length)
-            {
-                return -1;
-            }
-            final int n = Math.min(maxBytes, length - position);
-            buffer.putBytes(offset, snapshotBuffer, position, n);
-            position += n;
-            return n;
-        }
-    }
-
     int encodeSnapshot(final ExpandableArrayBuffer out)
     {
-        int p = 0;
-        out.putInt(p, SNAPSHOT_MAGIC, ORDER); p += 4;
-        out.putInt(p, SNAPSHOT_VERSION, ORDER); p += 4;
-        out.putLong(p, lastAppliedIndex, ORDER); p += 8;
-        out.putLong(p, logTimeNs, ORDER); p += 8;
-        out.putLong(p, tickTerm, ORDER); p += 8;
-        out.putLong(p, malformedCommands, ORDER); p += 8;
-        scratchIds.clear();
-        for (final Session session : sessions.values())
-        {
-            scratchIds.addLong(session.id);
-        }
-        sortScratchIds();
-        out.putInt(p, scratchIds.size(), ORDER); p += 4;
-        for (int i = 0, size = scratchIds.size(); i < size; i++)
-        {
-            final Session session = sessions.get(scratchIds.getLong(i));
-            out.putLong(p, session.id, ORDER); p += 8;
-            out.putLong(p, session.nonce, ORDER); p += 8;
-            out.putLong(p, session.ttlNs, ORDER); p += 8;
-            out.putLong(p, session.lastActiveNs, ORDER); p += 8;
-            out.putLong(p, session.requestBase, ORDER); p += 8;
-            out.putLong(p, session.requestBits, ORDER); p += 8;
-            for (long bits = session.requestBits; bits != 0; bits &= bits - 1)
-            {
-                out.putLong(p, session.outcome(session.requestBase + Long.numberOfTrailingZeros(bits)), ORDER); p += 8;
-            }
-        }
-        out.putInt(p, resourceList.size(), ORDER); p += 4;
-        for (int r = 0, count = resourceList.size(); r < count; r++)
-        {
-            final Resource resource = resourceList.get(r);
-            out.putLong(p, LockNames.hash(resource.nameBuffer, 0, resource.name.length), ORDER); p += 8;
-            out.putInt(p, resource.kind, ORDER); p += 4;
-            out.putInt(p, resource.capacity, ORDER); p += 4;
-            out.putInt(p, resource.used, ORDER); p += 4;
-            out.putInt(p, resource.name.length, ORDER); p += 4;
-            out.putBytes(p, resource.name); p += resource.name.length;
-            out.putInt(p, resource.holds.size(), ORDER); p += 4;
-            for (int i = 0, size = resource.holds.size(); i < size; i++)
-            {
-                final Hold hold = resource.holds.get(i);
-                out.putLong(p, hold.sessionId, ORDER); p += 8;
-                out.putLong(p, hold.thread, ORDER); p += 8;
-                out.putLong(p, hold.fence, ORDER); p += 8;
-                out.putInt(p, hold.permits, ORDER); p += 4;
-                out.putInt(p, hold.count, ORDER); p += 4;
-                out.putInt(p, hold.valueLength, ORDER); p += 4;
-                out.putBytes(p, hold.value, 0, hold.valueLength); p += hold.valueLength;
-            }
-            out.putInt(p, resource.waits.size(), ORDER); p += 4;
-            for (final Wait wait : resource.waits)
-            {
-                out.putLong(p, wait.sessionId, ORDER); p += 8;
-                out.putLong(p, wait.thread, ORDER); p += 8;
-                out.putLong(p, wait.requestId, ORDER); p += 8;
-                out.putLong(p, wait.deadlineNs, ORDER); p += 8;
-                out.putInt(p, wait.permits, ORDER); p += 4;
-                out.putInt(p, wait.valueLength, ORDER); p += 4;
-                out.putBytes(p, wait.value, 0, wait.valueLength); p += wait.valueLength;
-            }
-        }
-        out.putInt(p, crc(out, p), ORDER); p += 4;
-        return p;
-    }
-
-    private static int crc(final DirectBuffer buffer, final int length)
-    {
-        final CRC32 crc = new CRC32();
-        crc.update(buffer.byteArray(), 0, length);
-        return (int)crc.getValue();
+        return LockSnapshotCodec.encode(this, out);
     }
 
     /**
@@ -1055,25 +944,9 @@ public final class LockStateMachine implements StateMachine
     public void restore(final SnapshotReader reader)
     {
         clear();
-        final ExpandableArrayBuffer in = new ExpandableArrayBuffer(
-            (int)Math.max(64, Math.min(reader.length() - reader.position(), 1 << 20)));
-        int length = 0;
-        while (true)
-        {
-            if (in.capacity() - length < 4096)
-            {
-                in.checkLimit(length + 4096);
-            }
-            final int read = reader.read(in, length, in.capacity() - length);
-            if (read < 0)
-            {
-                break;
-            }
-            length += read;
-        }
         try
         {
-            decode(in, length);
+            LockSnapshotCodec.decode(this, reader);
         }
         catch (final RuntimeException ex)
         {
@@ -1093,170 +966,6 @@ public final class LockStateMachine implements StateMachine
         tickTerm = 0;
         lastAppliedIndex = 0;
         malformedCommands = 0;
-    }
-
-    private static void check(final boolean condition, final String message)
-    {
-        if (!condition)
-        {
-            throw new IllegalStateException("corrupt lock snapshot: " + message);
-        }
-    }
-
-    private static final class Cursor
-    {
-        final DirectBuffer buffer;
-        final int limit;
-        int p;
-
-        Cursor(final DirectBuffer buffer, final int limit)
-        {
-            this.buffer = buffer;
-            this.limit = limit;
-        }
-
-        void need(final int n)
-        {
-            check(n >= 0 && p + (long)n <= limit, "truncated at " + p);
-        }
-
-        long getLong()
-        {
-            need(8);
-            final long v = buffer.getLong(p, ORDER);
-            p += 8;
-            return v;
-        }
-
-        int getInt()
-        {
-            need(4);
-            final int v = buffer.getInt(p, ORDER);
-            p += 4;
-            return v;
-        }
-
-        byte[] getBytes(final int n, final byte[] reuse)
-        {
-            need(n);
-            final byte[] bytes = reuse != null && reuse.length >= n ? reuse : new byte[n];
-            buffer.getBytes(p, bytes, 0, n);
-            p += n;
-            return bytes;
-        }
-    }
-
-    private void decode(final DirectBuffer in, final int total)
-    {
-        check(total >= 12, "too short: " + total);
-        check(in.getInt(total - 4, ORDER) == crc(in, total - 4), "checksum mismatch");
-        final Cursor c = new Cursor(in, total - 4);
-        check(c.getInt() == SNAPSHOT_MAGIC, "bad magic");
-        check(c.getInt() == SNAPSHOT_VERSION, "unsupported version");
-        lastAppliedIndex = c.getLong();
-        logTimeNs = c.getLong();
-        tickTerm = c.getLong();
-        malformedCommands = c.getLong();
-        check(lastAppliedIndex >= 0 && tickTerm >= 0 && malformedCommands >= 0, "negative header field");
-        final int sessionCount = c.getInt();
-        check(sessionCount >= 0 && sessionCount <= maxSessions, "bad session count " + sessionCount);
-        for (int i = 0; i < sessionCount; i++)
-        {
-            final Session session = new Session();
-            session.id = c.getLong();
-            session.nonce = c.getLong();
-            session.ttlNs = c.getLong();
-            session.lastActiveNs = c.getLong();
-            session.requestBase = c.getLong();
-            session.requestBits = c.getLong();
-            check(session.id > 0 && session.id <= lastAppliedIndex && session.ttlNs > 0 && session.requestBase >= 0,
-                "bad session " + session.id);
-            for (long bits = session.requestBits; bits != 0; bits &= bits - 1)
-            {
-                final long requestId = session.requestBase + Long.numberOfTrailingZeros(bits);
-                final long outcome = c.getLong();
-                check(outcome == OUTCOME_NONE || (outcome >= 0 && outcomeStatus(outcome) <= LockStatus.DUPLICATE &&
-                    outcomeFence(outcome) <= lastAppliedIndex), "bad outcome of request " + requestId);
-                session.outcomes[(int)(requestId & (WINDOW - 1))] = outcome;
-            }
-            check(!sessions.containsKey(session.id) && sessionByNonce.get(session.nonce) == 0, "duplicate session " + session.id);
-            sessions.put(session.id, session);
-            sessionByNonce.put(session.nonce, session.id);
-        }
-        final int resourceCount = c.getInt();
-        check(resourceCount >= 0 && resourceCount <= maxResources, "bad resource count " + resourceCount);
-        for (int r = 0; r < resourceCount; r++)
-        {
-            final long hash = c.getLong();
-            final int kind = c.getInt();
-            final int capacity = c.getInt();
-            final int used = c.getInt();
-            final int nameLength = c.getInt();
-            check(kind == LockCommand.MUTEX || kind == LockCommand.SEMAPHORE || kind == LockCommand.RW_LOCK, "bad kind " + kind);
-            check(capacity >= 1 && used >= 0 && used <= capacity, "bad permits " + used + "/" + capacity);
-            c.need(nameLength);
-            final Resource resource = new Resource(in, c.p, nameLength, kind, capacity);
-            c.p += nameLength;
-            check(LockNames.hash(resource.nameBuffer, 0, nameLength) == hash, "name hash mismatch");
-            check(!resources.containsKey(hash), "duplicate resource");
-            resource.used = used;
-            final int holdCount = c.getInt();
-            check(holdCount >= 0 && holdCount <= capacity, "bad hold count " + holdCount);
-            int sum = 0;
-            for (int i = 0; i < holdCount; i++)
-            {
-                final Hold hold = freeHolds.isEmpty() ? new Hold() : freeHolds.pollFirst();
-                hold.sessionId = c.getLong();
-                hold.thread = c.getLong();
-                hold.fence = c.getLong();
-                hold.permits = c.getInt();
-                hold.count = c.getInt();
-                hold.valueLength = c.getInt();
-                check(sessions.containsKey(hold.sessionId), "hold of unknown session " + hold.sessionId);
-                check(hold.permits >= 1 && hold.permits <= capacity && hold.count >= 1, "bad hold");
-                check(hold.fence > 0 && hold.fence <= lastAppliedIndex, "bad fence " + hold.fence);
-                check(resource.find(hold.sessionId, hold.thread) == null, "duplicate hold");
-                hold.value = c.getBytes(hold.valueLength, hold.value);
-                sum += hold.permits;
-                resource.holds.add(hold);
-            }
-            check(sum == used, "used " + used + " != held " + sum);
-            final int waitCount = c.getInt();
-            check(waitCount >= 0 && waitCount <= maxWaiters, "bad wait count " + waitCount);
-            for (int i = 0; i < waitCount; i++)
-            {
-                final Wait wait = freeWaits.isEmpty() ? new Wait() : freeWaits.pollFirst();
-                wait.sessionId = c.getLong();
-                wait.thread = c.getLong();
-                wait.requestId = c.getLong();
-                wait.deadlineNs = c.getLong();
-                wait.permits = c.getInt();
-                wait.valueLength = c.getInt();
-                check(sessions.containsKey(wait.sessionId), "wait of unknown session " + wait.sessionId);
-                check(wait.permits >= 1 && wait.permits <= capacity, "bad wait permits");
-                wait.value = c.getBytes(wait.valueLength, wait.value);
-                resource.waits.addLast(wait);
-            }
-            resources.put(hash, resource);
-            resourceList.add(resource);
-        }
-        check(c.p == c.limit, "trailing bytes: " + (c.limit - c.p));
-    }
-
-    /** Insertion sort of {@link #scratchIds}, ascending (allocation-free; the list is short and mostly sorted). */
-    private void sortScratchIds()
-    {
-        for (int i = 1, size = scratchIds.size(); i < size; i++)
-        {
-            final long v = scratchIds.getLong(i);
-            int j = i - 1;
-            while (j >= 0 && scratchIds.getLong(j) > v)
-            {
-                scratchIds.setLong(j + 1, scratchIds.getLong(j));
-                j--;
-            }
-            scratchIds.setLong(j + 1, v);
-        }
     }
 
     private static long saturatedAdd(final long a, final long b)
