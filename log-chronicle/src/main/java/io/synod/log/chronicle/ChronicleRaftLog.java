@@ -98,7 +98,7 @@ public final class ChronicleRaftLog implements RaftLog
     private static final int META_LAST_CYCLE_OFFSET = 28;
     private static final int META_PAYLOAD_LENGTH = 32;
     /** Bit of a Chronicle header word set while the document (or file header) is being written. */
-    private static final int CHRONICLE_NOT_COMPLETE = 0x80000000;
+    static final int CHRONICLE_NOT_COMPLETE = 0x80000000;
     /** Chronicle's header word in front of each document, counted towards the segment size. */
     private static final int DOCUMENT_OVERHEAD = 4;
 
@@ -117,7 +117,7 @@ public final class ChronicleRaftLog implements RaftLog
     private final CycleClock clock = new CycleClock(ROLL_CYCLE.lengthInMillis());
     private final CRC32C crc = new CRC32C();
     /** Holds one record while it is encoded or verified: header then payload. */
-    private final UnsafeBuffer scratch;
+    final UnsafeBuffer scratch;
     /** The payload part of {@link #scratch}, handed to readers. */
     private final UnsafeBuffer payloadView = new UnsafeBuffer(0, 0);
 
@@ -131,19 +131,19 @@ public final class ChronicleRaftLog implements RaftLog
     private int syncCycle = Integer.MIN_VALUE;
 
     /** Chronicle index of each live entry. Invariant: slot {@code startSlot + k} holds index {@code snapshotIndex + 1 + k}. */
-    private long[] positions;
-    private long[] terms;
-    private int startSlot;
+    long[] positions;
+    long[] terms;
+    int startSlot;
     /** Live entries. Invariant: {@code startSlot + count <= terms.length}. */
-    private int count;
+    int count;
 
-    private long snapshotIndex;
-    private long snapshotTerm;
+    long snapshotIndex;
+    long snapshotTerm;
     /** Highest index the owner declared committed; truncation at or below it is refused. */
     private long commitIndex;
 
     /** Meta state last written. Invariant: every cycle in {@code [metaFirstCycle, metaLastCycle]} has a file. */
-    private int metaFirstCycle;
+    int metaFirstCycle;
     private int metaLastCycle;
     /** Bytes written to the cycle of {@link #clock} so far. */
     private long cycleBytes;
@@ -611,7 +611,7 @@ public final class ChronicleRaftLog implements RaftLog
         return LogRecord.verify(scratch, crc, (int)documentLength);
     }
 
-    private void ensureCapacity()
+    void ensureCapacity()
     {
         if (startSlot + count < terms.length)
         {
@@ -694,7 +694,7 @@ public final class ChronicleRaftLog implements RaftLog
         return cycles;
     }
 
-    private LogCorruptionException corruption(final int cycle, final long index, final String reason)
+    LogCorruptionException corruption(final int cycle, final long index, final String reason)
     {
         return new LogCorruptionException(cycleFile(cycle).toString(), index, reason);
     }
@@ -759,7 +759,7 @@ public final class ChronicleRaftLog implements RaftLog
         }
 
         NavigableSet<Long> cycles = cyclesOnDisk();
-        if (!cycles.isEmpty() && cycles.last() > metaLastCycle && !hasCompleteFirstHeader(cycleFile(cycles.last().intValue())))
+        if (!cycles.isEmpty() && cycles.last() > metaLastCycle && !RecoveryScan.hasCompleteFirstHeader(cycleFile(cycles.last().intValue())))
         {
             // A roll killed before Chronicle finished the new file's header: the file holds no record, and
             // Chronicle would wait for the header forever. log.meta never covered it.
@@ -819,28 +819,6 @@ public final class ChronicleRaftLog implements RaftLog
         recover();
     }
 
-    /** @return whether the cycle file starts with a complete Chronicle header (non-zero, not-complete bit clear). */
-    private static boolean hasCompleteFirstHeader(final Path file)
-    {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
-        {
-            final ByteBuffer header = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
-            while (header.hasRemaining())
-            {
-                if (channel.read(header, header.position()) < 0)
-                {
-                    return false;
-                }
-            }
-            final int word = header.getInt(0);
-            return 0 != word && (word & CHRONICLE_NOT_COMPLETE) == 0;
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException("cannot read " + file, ex);
-        }
-    }
-
     private void deleteFile(final Path file)
     {
         try
@@ -859,7 +837,7 @@ public final class ChronicleRaftLog implements RaftLog
      */
     private void recover()
     {
-        final RecoveryScan scan = new RecoveryScan();
+        final RecoveryScan scan = new RecoveryScan(this);
         int cycle = Integer.MIN_VALUE;
         long lastPosition = -1;
         long lastHeaderOffset = -1;
@@ -979,173 +957,6 @@ public final class ChronicleRaftLog implements RaftLog
         finally
         {
             queue.closeStore(store);
-        }
-    }
-
-    /**
-     * State of the recovery scan. Entries go straight into the index arrays; {@code base} plays the part of
-     * {@code snapshotIndex} until {@link #finish()} reconciles it with {@code log.meta}.
-     */
-    private final class RecoveryScan
-    {
-        /** Whether {@code base} is known: set by the first entry or a RESET; cleared by a TRUNCATE below it. */
-        boolean anchored;
-        boolean anchoredByReset;
-        long base;
-        long baseTerm;
-        int resetCycle;
-        long badPosition = -1;
-        long badHeaderOffset;
-        int badCycle;
-        long badExpectedIndex;
-        String badReason;
-        boolean metaNeedsUpdate;
-        int firstCycleNeeded = Integer.MIN_VALUE;
-
-        long expectedIndex()
-        {
-            return anchored ? base + count + 1 : LogCorruptionException.UNKNOWN_INDEX;
-        }
-
-        void onRecord(final long position, final int cycle, final long headerOffset, final String failure)
-        {
-            if (-1 != badPosition)
-            {
-                if (null == failure &&
-                    LogRecord.TYPE_VOID == scratch.getInt(LogRecord.TYPE_OFFSET, LogRecord.ORDER) &&
-                    scratch.getLong(LogRecord.INDEX_OFFSET, LogRecord.ORDER) == badPosition)
-                {
-                    badPosition = -1; // voided by an earlier recovery
-                    return;
-                }
-                throw corruption(badCycle, badExpectedIndex, "record fails verification: " + badReason);
-            }
-            if (null != failure)
-            {
-                badPosition = position;
-                badHeaderOffset = headerOffset;
-                badCycle = cycle;
-                badExpectedIndex = expectedIndex();
-                badReason = failure;
-                return;
-            }
-            final long index = scratch.getLong(LogRecord.INDEX_OFFSET, LogRecord.ORDER);
-            final long term = scratch.getLong(LogRecord.TERM_OFFSET, LogRecord.ORDER);
-            final int type = scratch.getInt(LogRecord.TYPE_OFFSET, LogRecord.ORDER);
-            switch (type)
-            {
-                case LogRecord.TYPE_TRUNCATE:
-                    if (anchored)
-                    {
-                        if (index > base + count + 1)
-                        {
-                            throw corruption(cycle, index, "TRUNCATE beyond the last index " + (base + count));
-                        }
-                        if (anchoredByReset && index <= base)
-                        {
-                            throw corruption(cycle, index, "TRUNCATE at or below the RESET snapshot " + base);
-                        }
-                        if (!anchoredByReset && index <= base + 1)
-                        {
-                            anchored = false; // every entry seen so far is gone; the next entry anchors again
-                            count = 0;
-                        }
-                        else
-                        {
-                            count = (int)(index - base - 1);
-                        }
-                    }
-                    break;
-
-                case LogRecord.TYPE_RESET:
-                    anchored = true;
-                    anchoredByReset = true;
-                    base = index;
-                    baseTerm = term;
-                    resetCycle = cycle;
-                    startSlot = 0;
-                    count = 0;
-                    break;
-
-                case LogRecord.TYPE_VOID:
-                    break; // voids nothing that is still here (the voided record was compacted away)
-
-                default:
-                    if (!anchored)
-                    {
-                        anchored = true;
-                        anchoredByReset = false;
-                        base = index - 1;
-                        baseTerm = -1;
-                        startSlot = 0;
-                        count = 0;
-                    }
-                    if (index != base + count + 1)
-                    {
-                        throw corruption(cycle, index, "expected index " + (base + count + 1));
-                    }
-                    final long previousTerm = count > 0 ? terms[startSlot + count - 1] : baseTerm;
-                    if (term < previousTerm)
-                    {
-                        throw corruption(cycle, index, "term " + term + " below previous term " + previousTerm);
-                    }
-                    ensureCapacity();
-                    positions[startSlot + count] = position;
-                    terms[startSlot + count] = term;
-                    count++;
-                    break;
-            }
-        }
-
-        /** Reconciles the scanned entries with the snapshot recorded in {@code log.meta}. */
-        void finish()
-        {
-            final long metaIndex = snapshotIndex;
-            final long metaTerm = snapshotTerm;
-            if (!anchored)
-            {
-                count = 0;
-                startSlot = 0;
-                return;
-            }
-            if (anchoredByReset && base > metaIndex)
-            {
-                // A reset whose log.meta update did not happen before the process stopped.
-                snapshotIndex = base;
-                snapshotTerm = baseTerm;
-                metaNeedsUpdate = true;
-                firstCycleNeeded = resetCycle;
-                return;
-            }
-            if (base > metaIndex)
-            {
-                throw corruption(metaFirstCycle, metaIndex + 1,
-                    "entries " + (metaIndex + 1) + " to " + base + " are missing (first entry found is " + (base + 1) + ")");
-            }
-            final long lastScanned = base + count;
-            if (metaIndex >= lastScanned)
-            {
-                // Everything scanned is covered by the snapshot.
-                startSlot = 0;
-                count = 0;
-                return;
-            }
-            if (metaIndex > base)
-            {
-                final int metaSlot = startSlot + (int)(metaIndex - base - 1);
-                if (terms[metaSlot] != metaTerm)
-                {
-                    throw corruption(ROLL_CYCLE.toCycle(positions[metaSlot]), metaIndex,
-                        "snapshot term " + metaTerm + " but the entry has term " + terms[metaSlot]);
-                }
-                startSlot = metaSlot + 1;
-                count = (int)(lastScanned - metaIndex);
-            }
-            else if (anchoredByReset)
-            {
-                snapshotIndex = base;
-                snapshotTerm = baseTerm;
-            }
         }
     }
 
