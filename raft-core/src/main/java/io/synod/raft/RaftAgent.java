@@ -40,23 +40,16 @@ public final class RaftAgent implements Agent
     /** Default proposals drained per cycle. */
     public static final int PROPOSAL_LIMIT_DEFAULT = 256;
 
-    private static final int PROPOSE_MSG_TYPE = 1;
-    private static final int READ_MSG_TYPE = 2;
-    private static final int SESSION_MSG_TYPE = 3;
-    private static final int SESSION_HEADER = 20;
-    private static final int MEMBERSHIP_MSG_TYPE = 4;
-    private static final int TRANSFER_MSG_TYPE = 5;
-    private static final int FORWARD_MSG_TYPE = 6;
     private static final ReadMode[] READ_MODES = ReadMode.values();
-    private static final int GROUP_ID_OFFSET = 0;
-    private static final int CORRELATION_ID_OFFSET = 4;
-    private static final int COMMAND_OFFSET = 12;
+    private static final int BODY = ProposalRecord.BODY_OFFSET;
 
     private final NanoClock clock;
     private final Transport transport;
     private final RaftNode[] groups;
     private final Int2ObjectHashMap<RaftNode> groupById = new Int2ObjectHashMap<>();
     private final ManyToOneRingBuffer proposals;
+    /** Reads proposal records on the agent thread. */
+    private final ProposalRecord proposalRecord = new ProposalRecord();
     private final int fragmentLimit;
     private final int proposalLimit;
     private final MessageHeader header = new MessageHeader();
@@ -121,7 +114,7 @@ public final class RaftAgent implements Agent
     public boolean propose(
         final int groupId, final long correlationId, final DirectBuffer command, final int offset, final int length)
     {
-        return offerCommand(PROPOSE_MSG_TYPE, groupId, correlationId, command, offset, length);
+        return offerCommand(ProposalRecord.PROPOSE, groupId, correlationId, command, offset, length);
     }
 
     private boolean offerCommand(
@@ -132,15 +125,14 @@ public final class RaftAgent implements Agent
         {
             throw new IllegalArgumentException("unknown group " + groupId);
         }
-        final int claimIndex = proposals.tryClaim(msgTypeId, COMMAND_OFFSET + length);
+        final int claimIndex = proposals.tryClaim(msgTypeId, BODY + length);
         if (claimIndex <= 0)
         {
             return false;
         }
         final MutableDirectBuffer buffer = proposals.buffer();
-        buffer.putInt(claimIndex + GROUP_ID_OFFSET, groupId);
-        buffer.putLong(claimIndex + CORRELATION_ID_OFFSET, correlationId);
-        buffer.putBytes(claimIndex + COMMAND_OFFSET, command, offset, length);
+        ProposalRecord.header(buffer, claimIndex, groupId, correlationId);
+        buffer.putBytes(claimIndex + BODY, command, offset, length);
         proposals.commit(claimIndex);
         return true;
     }
@@ -155,7 +147,7 @@ public final class RaftAgent implements Agent
      */
     public boolean forward(final int groupId, final DirectBuffer command, final int offset, final int length)
     {
-        return offerCommand(FORWARD_MSG_TYPE, groupId, 0, command, offset, length);
+        return offerCommand(ProposalRecord.FORWARD, groupId, 0, command, offset, length);
     }
 
     /**
@@ -196,15 +188,14 @@ public final class RaftAgent implements Agent
         {
             throw new IllegalArgumentException("unknown group " + groupId);
         }
-        final int claimIndex = proposals.tryClaim(READ_MSG_TYPE, COMMAND_OFFSET + 4);
+        final int claimIndex = proposals.tryClaim(ProposalRecord.READ, BODY + 4);
         if (claimIndex <= 0)
         {
             return false;
         }
         final MutableDirectBuffer buffer = proposals.buffer();
-        buffer.putInt(claimIndex + GROUP_ID_OFFSET, groupId);
-        buffer.putLong(claimIndex + CORRELATION_ID_OFFSET, correlationId);
-        buffer.putInt(claimIndex + COMMAND_OFFSET, mode.ordinal());
+        ProposalRecord.header(buffer, claimIndex, groupId, correlationId);
+        buffer.putInt(claimIndex + BODY, mode.ordinal());
         proposals.commit(claimIndex);
         return true;
     }
@@ -235,20 +226,17 @@ public final class RaftAgent implements Agent
         {
             throw new IllegalArgumentException("not a session entry type: " + type);
         }
-        final int claimIndex = proposals.tryClaim(SESSION_MSG_TYPE, COMMAND_OFFSET + SESSION_HEADER + length);
+        final int claimIndex = proposals.tryClaim(ProposalRecord.SESSION, BODY + ProposalRecord.SESSION_HEADER_LENGTH + length);
         if (claimIndex <= 0)
         {
             return false;
         }
         final MutableDirectBuffer buffer = proposals.buffer();
-        buffer.putInt(claimIndex + GROUP_ID_OFFSET, groupId);
-        buffer.putLong(claimIndex + CORRELATION_ID_OFFSET, correlationId);
-        buffer.putInt(claimIndex + COMMAND_OFFSET, type);
-        buffer.putLong(claimIndex + COMMAND_OFFSET + 4, sessionId);
-        buffer.putLong(claimIndex + COMMAND_OFFSET + 12, argument);
+        ProposalRecord.header(buffer, claimIndex, groupId, correlationId);
+        ProposalRecord.session(buffer, claimIndex, type, sessionId, argument);
         if (length > 0)
         {
-            buffer.putBytes(claimIndex + COMMAND_OFFSET + SESSION_HEADER, command, offset, length);
+            buffer.putBytes(claimIndex + BODY + ProposalRecord.SESSION_HEADER_LENGTH, command, offset, length);
         }
         proposals.commit(claimIndex);
         return true;
@@ -262,7 +250,7 @@ public final class RaftAgent implements Agent
      */
     public boolean proposeMembershipChange(final int groupId, final long correlationId, final int change, final int member)
     {
-        return offerControl(MEMBERSHIP_MSG_TYPE, groupId, correlationId, change, member);
+        return offerControl(ProposalRecord.MEMBERSHIP, groupId, correlationId, change, member);
     }
 
     /**
@@ -273,7 +261,7 @@ public final class RaftAgent implements Agent
      */
     public boolean transferLeadership(final int groupId, final long correlationId, final int target)
     {
-        return offerControl(TRANSFER_MSG_TYPE, groupId, correlationId, target, 0);
+        return offerControl(ProposalRecord.TRANSFER, groupId, correlationId, target, 0);
     }
 
     private boolean offerControl(final int msgTypeId, final int groupId, final long correlationId, final int first, final int second)
@@ -282,16 +270,15 @@ public final class RaftAgent implements Agent
         {
             throw new IllegalArgumentException("unknown group " + groupId);
         }
-        final int claimIndex = proposals.tryClaim(msgTypeId, COMMAND_OFFSET + 8);
+        final int claimIndex = proposals.tryClaim(msgTypeId, BODY + 8);
         if (claimIndex <= 0)
         {
             return false;
         }
         final MutableDirectBuffer buffer = proposals.buffer();
-        buffer.putInt(claimIndex + GROUP_ID_OFFSET, groupId);
-        buffer.putLong(claimIndex + CORRELATION_ID_OFFSET, correlationId);
-        buffer.putInt(claimIndex + COMMAND_OFFSET, first);
-        buffer.putInt(claimIndex + COMMAND_OFFSET + 4, second);
+        ProposalRecord.header(buffer, claimIndex, groupId, correlationId);
+        buffer.putInt(claimIndex + BODY, first);
+        buffer.putInt(claimIndex + BODY + 4, second);
         proposals.commit(claimIndex);
         return true;
     }
@@ -299,7 +286,7 @@ public final class RaftAgent implements Agent
     /** @return the largest command {@link #propose} can carry through the ring buffer. */
     public int maxProposalLength()
     {
-        return proposals.maxMsgLength() - COMMAND_OFFSET;
+        return proposals.maxMsgLength() - BODY;
     }
 
     @Override
@@ -392,37 +379,30 @@ public final class RaftAgent implements Agent
 
     private void onProposal(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
     {
-        final int groupId = buffer.getInt(index + GROUP_ID_OFFSET);
-        final long correlationId = buffer.getLong(index + CORRELATION_ID_OFFSET);
-        final RaftNode group = groupById.get(groupId);
-        if (msgTypeId == READ_MSG_TYPE)
+        final ProposalRecord record = proposalRecord.wrap(buffer, index, length);
+        final long correlationId = record.correlationId();
+        final RaftNode group = groupById.get(record.groupId());
+        switch (msgTypeId)
         {
-            group.read(correlationId, READ_MODES[buffer.getInt(index + COMMAND_OFFSET)]);
-            return;
+            case ProposalRecord.READ:
+                group.read(correlationId, READ_MODES[record.first()]);
+                break;
+            case ProposalRecord.MEMBERSHIP:
+                group.proposeMembershipChange(correlationId, record.first(), record.second());
+                break;
+            case ProposalRecord.TRANSFER:
+                group.transferLeadership(correlationId, record.first());
+                break;
+            case ProposalRecord.FORWARD:
+                group.forward(buffer, record.commandOffset(), record.commandLength());
+                break;
+            case ProposalRecord.SESSION:
+                group.proposeSession(record.first(), correlationId, record.sessionId(), record.sessionArgument(),
+                    buffer, record.sessionCommandOffset(), record.sessionCommandLength());
+                break;
+            default:
+                group.propose(correlationId, buffer, record.commandOffset(), record.commandLength());
         }
-        if (msgTypeId == MEMBERSHIP_MSG_TYPE)
-        {
-            group.proposeMembershipChange(correlationId, buffer.getInt(index + COMMAND_OFFSET), buffer.getInt(index + COMMAND_OFFSET + 4));
-            return;
-        }
-        if (msgTypeId == TRANSFER_MSG_TYPE)
-        {
-            group.transferLeadership(correlationId, buffer.getInt(index + COMMAND_OFFSET));
-            return;
-        }
-        if (msgTypeId == FORWARD_MSG_TYPE)
-        {
-            group.forward(buffer, index + COMMAND_OFFSET, length - COMMAND_OFFSET);
-            return;
-        }
-        if (msgTypeId == SESSION_MSG_TYPE)
-        {
-            final int at = index + COMMAND_OFFSET;
-            group.proposeSession(buffer.getInt(at), correlationId, buffer.getLong(at + 4), buffer.getLong(at + 12),
-                buffer, at + SESSION_HEADER, length - COMMAND_OFFSET - SESSION_HEADER);
-            return;
-        }
-        group.propose(correlationId, buffer, index + COMMAND_OFFSET, length - COMMAND_OFFSET);
     }
 
     /** @return the proposal ring buffer (for tests and monitoring). */
