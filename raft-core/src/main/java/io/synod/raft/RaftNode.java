@@ -3,18 +3,11 @@ package io.synod.raft;
 import io.synod.raft.codec.AppendRequest;
 import io.synod.raft.codec.AppendResponse;
 import io.synod.raft.codec.FrameCheck;
-import io.synod.raft.codec.InstallSnapshot;
 import io.synod.raft.codec.MessageHeader;
 import io.synod.raft.codec.MessageType;
 import io.synod.raft.codec.ReadIndexMessage;
 import io.synod.raft.codec.SessionEntry;
-import io.synod.raft.codec.SnapshotResponse;
-import io.synod.raft.codec.VoteRequest;
-import io.synod.raft.codec.VoteResponse;
 import org.agrona.DirectBuffer;
-import org.agrona.ExpandableArrayBuffer;
-import org.agrona.MutableDirectBuffer;
-import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.random.RandomGenerator;
@@ -52,7 +45,6 @@ public final class RaftNode
     private final HardState hardState;
     /** Null when snapshots are off: the log is then never compacted. */
     private final SnapshotStore snapshotStore;
-    private final StateMachine stateMachine;
     private final Transport transport;
     private final Election election;
     private final RaftObserver observer;
@@ -60,7 +52,6 @@ public final class RaftNode
     private final int groupId;
     private final int memberId;
     private final long electionTimeoutNs;
-    private final long heartbeatIntervalNs;
 
     private final Replicator replicator;
     private final Configurations configurations = new Configurations();
@@ -142,14 +133,12 @@ public final class RaftNode
         this.log = log;
         this.hardState = hardState;
         this.snapshotStore = snapshotStore;
-        this.stateMachine = stateMachine;
         this.transport = transport;
         this.observer = config.observer();
         this.clusterId = config.clusterId();
         this.groupId = config.groupId();
         this.memberId = config.memberId();
         this.electionTimeoutNs = config.electionTimeoutNs();
-        this.heartbeatIntervalNs = config.heartbeatIntervalNs();
 
         this.applier = new Applier(config, stateMachine, handler);
         this.outbox = new Outbox(config.outboxBytes());
