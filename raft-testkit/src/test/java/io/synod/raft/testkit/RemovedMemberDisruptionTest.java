@@ -2,12 +2,10 @@ package io.synod.raft.testkit;
 
 import io.synod.raft.Membership;
 import io.synod.raft.RaftRole;
-import io.synod.raft.kv.KeyValueStateMachine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import static io.synod.raft.testkit.InstallSnapshotLeaderChangeTest.put;
 import static io.synod.raft.testkit.RaftScenariosTest.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -36,8 +34,6 @@ class RemovedMemberDisruptionTest
 {
     private static final long MS = 1_000_000L;
     private static final long ELECTION_TIMEOUT_MS = 100;
-    /** Values long enough that G's snapshot (about 20 KB in 64-byte chunks) outlasts a disrupted leader. */
-    private static final String VALUE = "v".repeat(80);
 
     enum Protection
     {
@@ -57,7 +53,7 @@ class RemovedMemberDisruptionTest
     @EnumSource(Protection.class)
     void shouldKeepMakingProgressWhileARemovedMemberCampaigns(final Protection protection)
     {
-        final LoopbackCluster cluster = new LoopbackCluster(5, 23, true, id -> new KeyValueStateMachine(),
+        final LoopbackCluster cluster = new LoopbackCluster(5, 23, true, id -> new JournalStateMachine(),
             config -> config.preVote(protection.preVote).checkQuorum(protection.checkQuorum)
                 .snapshotEntriesThreshold(20).snapshotTrailingEntries(0).snapshotChunkBytes(64).inflightAppendsMax(1));
         cluster.recordOutcomes(true);
@@ -72,10 +68,11 @@ class RemovedMemberDisruptionTest
         cluster.isolate(r);
         assertTrue(cluster.proposeMembershipChange(l, 1, Membership.REMOVE, r));
         awaitTrue(cluster, 1_000 * MS, () -> cluster.committedIndex(1) != 0);
+        // 200 commands of 96 bytes: G's snapshot (about 20 KB in 64-byte chunks) outlasts a disrupted leader.
         for (int i = 1; i <= 200; i++)
         {
             final long correlationId = 100 + i;
-            assertTrue(cluster.propose(l, correlationId, put("key-" + i, VALUE + i)));
+            assertTrue(cluster.propose(l, correlationId, JournalStateMachine.command(i, 96)));
             awaitTrue(cluster, 2_000 * MS, () -> cluster.committedIndex(correlationId) != 0);
         }
         assertTrue(cluster.log(l).firstIndex() > cluster.log(g).lastIndex() + 1, "G will need a snapshot");
@@ -103,7 +100,7 @@ class RemovedMemberDisruptionTest
             {
                 final int leader = cluster.awaitLeader(deadline - cluster.clock().nanoTime());
                 final long attempt = correlationId++;
-                assertTrue(cluster.propose(leader, attempt, put("after-" + i, "v")));
+                assertTrue(cluster.propose(leader, attempt, JournalStateMachine.command(1000 + i, 16)));
                 awaitTrue(cluster, deadline - cluster.clock().nanoTime(),
                     () -> cluster.committedIndex(attempt) != 0 || cluster.rejectedReason(attempt) != 0 || cluster.leader() != leader);
                 if (cluster.committedIndex(attempt) != 0)
@@ -151,7 +148,7 @@ class RemovedMemberDisruptionTest
     @Test
     void shouldRecoverFromAnAsymmetricPartitionWithoutTheLease()
     {
-        final LoopbackCluster cluster = new LoopbackCluster(5, 5, true, id -> new KeyValueStateMachine(),
+        final LoopbackCluster cluster = new LoopbackCluster(5, 5, true, id -> new JournalStateMachine(),
             config -> config.preVote(false).checkQuorum(false));
         cluster.recordOutcomes(true);
         final int l = cluster.awaitLeader(2_000 * MS);
@@ -169,7 +166,7 @@ class RemovedMemberDisruptionTest
         awaitTrue(cluster, 3_000 * MS, () -> cluster.leader() != 0 && cluster.leader() != l &&
             cluster.node(cluster.leader()).term() > term);
         final int next = cluster.leader();
-        assertTrue(cluster.propose(next, 1, put("moved", "on")));
+        assertTrue(cluster.propose(next, 1, JournalStateMachine.command(1, 16)));
         awaitTrue(cluster, 2_000 * MS, () -> cluster.committedIndex(1) != 0);
         assertEquals(RaftRole.LEADER, cluster.node(l).role(), "the old leader cannot tell, and still believes it leads");
     }
