@@ -5,17 +5,17 @@ import io.synod.raft.codec.FrameCheck;
 import io.synod.raft.codec.Frames;
 import io.synod.raft.codec.MessageHeader;
 import io.synod.raft.codec.MessageType;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.statistics.Statistics;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.LongStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,21 +23,39 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A real {@link RaftAgent} driving a follower of a three-member group swallows any byte sequence the
  * network delivers: {@code doWork()} never throws, every invalid frame is counted as dropped under
- * the reason an independent oracle predicts, and every valid one is counted as received.
+ * the reason an independent oracle predicts, and every valid one is counted as received. Each case draws
+ * its frames from its seed ({@link Gen}); a failure names the seed and the command that replays it.
  */
+@ExtendWith(ReplaySeed.class)
 class RaftAgentFrameFuzzProperties
 {
     private static final int MEMBER_ID = 1;
+    private static final int COUNTING_CASES = 2000;
+    /** Verdicts the oracle gave over the cases of {@link #shouldCountEveryFrameAsDroppedOrReceivedAndNeverThrow}. */
+    private static final Map<Expected, Integer> VERDICTS = new ConcurrentHashMap<>();
+    private static final AtomicInteger COUNTING_CASES_PASSED = new AtomicInteger();
 
-    @Property(tries = 2000)
-    void shouldCountEveryFrameAsDroppedOrReceivedAndNeverThrow(@ForAll("frameSequences") final List<byte[]> frames)
+    static LongStream seeds1000()
     {
+        return Seeds.upTo(1000);
+    }
+
+    static LongStream seeds2000()
+    {
+        return Seeds.upTo(COUNTING_CASES);
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds2000")
+    void shouldCountEveryFrameAsDroppedOrReceivedAndNeverThrow(final long seed)
+    {
+        final List<byte[]> frames = frameSequence(new Gen(seed));
         final AgentHarness harness = AgentHarness.follower();
         harness.doWork();
         for (final byte[] frame : frames)
         {
             final Expected expected = expect(frame, harness.node.log().lastIndex(), harness.node.log().lastTerm());
-            Statistics.label("verdict").collect(expected.toString());
+            VERDICTS.merge(expected, 1, Integer::sum);
             final long agentDroppedBefore = harness.agent.framesDropped(expected.reason);
             final long nodeDroppedBefore = harness.node.counters().framesDropped(expected.reason);
             final long droppedBefore = harness.dropped();
@@ -67,27 +85,40 @@ class RaftAgentFrameFuzzProperties
             }
         }
         assertEquals(RaftRole.FOLLOWER, harness.node.role(), "the clock never moved, so no election can start");
-        // The generators must reach every verdict, or the property proves less than it says.
-        Statistics.label("verdict").coverage(coverage ->
-        {
-            for (final Expected verdict : List.of(
-                new Expected(FrameCheck.OK, false),
-                new Expected(FrameCheck.BAD_LENGTH, true),
-                new Expected(FrameCheck.BAD_VERSION, true),
-                new Expected(FrameCheck.BAD_TYPE, true),
-                new Expected(FrameCheck.UNKNOWN_GROUP, true),
-                new Expected(FrameCheck.WRONG_CLUSTER, false),
-                new Expected(FrameCheck.UNKNOWN_MEMBER, false),
-                new Expected(FrameCheck.BAD_FIELD, false)))
-            {
-                coverage.check(verdict.toString()).count(n -> n >= 1);
-            }
-        });
+        COUNTING_CASES_PASSED.incrementAndGet();
     }
 
-    @Property(tries = 1000)
-    void shouldNeverThrowWhileLeading(@ForAll("frameSequences") final List<byte[]> frames)
+    /**
+     * The generators must reach every verdict over the cases of a full run, or the test proves less than it
+     * says. Checked once every case has run and passed (not when one seed is replayed).
+     */
+    @AfterAll
+    static void shouldHaveReachedEveryVerdict()
     {
+        if (COUNTING_CASES_PASSED.get() < COUNTING_CASES)
+        {
+            return;
+        }
+        for (final Expected verdict : List.of(
+            new Expected(FrameCheck.OK, false),
+            new Expected(FrameCheck.BAD_LENGTH, true),
+            new Expected(FrameCheck.BAD_VERSION, true),
+            new Expected(FrameCheck.BAD_TYPE, true),
+            new Expected(FrameCheck.UNKNOWN_GROUP, true),
+            new Expected(FrameCheck.WRONG_CLUSTER, false),
+            new Expected(FrameCheck.UNKNOWN_MEMBER, false),
+            new Expected(FrameCheck.BAD_FIELD, false)))
+        {
+            assertTrue(VERDICTS.getOrDefault(verdict, 0) >= 1,
+                () -> "no frame of " + COUNTING_CASES + " cases was " + verdict + "; verdicts reached: " + VERDICTS);
+        }
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds1000")
+    void shouldNeverThrowWhileLeading(final long seed)
+    {
+        final List<byte[]> frames = frameSequence(new Gen(seed));
         final AgentHarness harness = AgentHarness.follower();
         RaftNodeMalformedFrameTest.electSelf(harness);
         for (final byte[] frame : frames)
@@ -225,49 +256,50 @@ class RaftAgentFrameFuzzProperties
         return at == end;
     }
 
-    @Provide
-    Arbitrary<List<byte[]>> frameSequences()
+    /** One to six frames: random bytes, valid frames (some misaddressed), damaged ones, retyped ones. */
+    static List<byte[]> frameSequence(final Gen gen)
     {
-        final Arbitrary<Frames.Spec> valid = Frames.validFrames(
-            Arbitraries.frequency(Tuple.of(9, AgentHarness.CLUSTER_ID), Tuple.of(1, AgentHarness.CLUSTER_ID + 1)),
-            Arbitraries.frequency(Tuple.of(9, AgentHarness.GROUP_ID), Tuple.of(1, AgentHarness.GROUP_ID + 1)),
-            Arbitraries.frequency(Tuple.of(8, 2), Tuple.of(8, 3), Tuple.of(1, MEMBER_ID), Tuple.of(1, 4), Tuple.of(1, 0)),
-            Arbitraries.frequency(Tuple.of(12, MEMBER_ID), Tuple.of(1, 2), Tuple.of(1, 9)));
-        final Arbitrary<byte[]> validBytes = valid.map(Frames.Spec::bytes);
-        final Arbitrary<byte[]> mutated = Combinators.combine(validBytes, Frames.mutations().list().ofMinSize(1).ofMaxSize(2))
-            .as((frame, mutations) ->
+        return gen.list(1, 6, RaftAgentFrameFuzzProperties::frame);
+    }
+
+    private static byte[] frame(final Gen gen)
+    {
+        switch (gen.weighted(2, 4, 4, 2, 1))
+        {
+            case 0:
+                return gen.bytes(120);
+            case 1:
+                return validBytes(gen);
+            case 2:
+                return Frames.mutate(validBytes(gen), Frames.mutations(gen, 1, 2));
+            case 3:
             {
-                byte[] result = frame;
-                for (final Frames.Mutation mutation : mutations)
-                {
-                    result = mutation.apply(result);
-                }
-                return result;
-            });
-        final Arbitrary<byte[]> random = Arbitraries.bytes().array(byte[].class).ofMaxSize(120);
-        // Well-addressed AppendEntries with one body field overwritten: reaches the node's body checks.
-        final Arbitrary<byte[]> damagedAppend = Combinators.combine(
-                Frames.validFrames(
-                    Arbitraries.just(AgentHarness.CLUSTER_ID), Arbitraries.just(AgentHarness.GROUP_ID), Arbitraries.of(2, 3), Arbitraries.just(MEMBER_ID))
-                    .filter(spec -> spec.type() == MessageType.APPEND_REQUEST),
-                Arbitraries.integers().between(MessageHeader.LENGTH, 400),
-                Arbitraries.oneOf(Arbitraries.longs().between(-2, 40), Arbitraries.longs()))
-            .as((spec, position, value) ->
-            {
-                final byte[] bytes = spec.bytes();
+                // Well-addressed AppendEntries with one body field overwritten: reaches the node's body checks.
+                final byte[] bytes = Frames.validAppendRequest(gen,
+                    g -> AgentHarness.CLUSTER_ID, g -> AgentHarness.GROUP_ID, g -> g.ofInts(2, 3), g -> MEMBER_ID).bytes();
+                final int position = gen.intBetween(MessageHeader.LENGTH, 400);
+                final long value = gen.bool() ? gen.longBetween(-2, 40) : gen.anyLong();
                 final int at = MessageHeader.LENGTH + (Math.floorMod(position, bytes.length - MessageHeader.LENGTH - 3) & ~3);
-                new UnsafeBuffer(bytes).putInt(at, value.intValue(), java.nio.ByteOrder.LITTLE_ENDIAN);
+                new UnsafeBuffer(bytes).putInt(at, (int)value, java.nio.ByteOrder.LITTLE_ENDIAN);
                 return bytes;
-            });
-        // A valid frame with its type byte replaced.
-        final Arbitrary<byte[]> retyped = Combinators.combine(validBytes, Arbitraries.integers().between(0, 255))
-            .as((bytes, type) ->
+            }
+            default:
             {
-                bytes[1] = (byte)(int)type;
+                // A valid frame with its type byte replaced.
+                final byte[] bytes = validBytes(gen);
+                bytes[1] = (byte)gen.intBetween(0, 255);
                 return bytes;
-            });
-        final Arbitrary<byte[]> frame = Arbitraries.frequencyOf(
-            Tuple.of(2, random), Tuple.of(4, validBytes), Tuple.of(4, mutated), Tuple.of(2, damagedAppend), Tuple.of(1, retyped));
-        return frame.list().ofMinSize(1).ofMaxSize(6);
+            }
+        }
+    }
+
+    /** A valid frame, mostly but not always addressed to this member of this group and cluster. */
+    private static byte[] validBytes(final Gen gen)
+    {
+        return Frames.validFrame(gen,
+            g -> g.frequency(new int[]{9, AgentHarness.CLUSTER_ID}, new int[]{1, AgentHarness.CLUSTER_ID + 1}),
+            g -> g.frequency(new int[]{9, AgentHarness.GROUP_ID}, new int[]{1, AgentHarness.GROUP_ID + 1}),
+            g -> g.frequency(new int[]{8, 2}, new int[]{8, 3}, new int[]{1, MEMBER_ID}, new int[]{1, 4}, new int[]{1, 0}),
+            g -> g.frequency(new int[]{12, MEMBER_ID}, new int[]{1, 2}, new int[]{1, 9})).bytes();
     }
 }

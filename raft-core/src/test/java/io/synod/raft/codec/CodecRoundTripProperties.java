@@ -1,28 +1,49 @@
 package io.synod.raft.codec;
 
 import io.synod.raft.EntryType;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.LongRange;
+import io.synod.raft.Gen;
+import io.synod.raft.ReplaySeed;
+import io.synod.raft.Seeds;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.LongStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Every codec reads back exactly what it wrote, at any offset, and a well-formed AppendEntries body
- * always validates.
+ * always validates. Each case draws everything from its seed ({@link Gen}); a failure names the seed and
+ * the command that replays it.
  */
+@ExtendWith(ReplaySeed.class)
 class CodecRoundTripProperties
 {
+    static LongStream seeds100()
+    {
+        return Seeds.upTo(100);
+    }
+
+    static LongStream seeds200()
+    {
+        return Seeds.upTo(200);
+    }
+
+    static LongStream seeds500()
+    {
+        return Seeds.upTo(500);
+    }
+
+    static LongStream seeds1000()
+    {
+        return Seeds.upTo(1000);
+    }
+
     /** One entry of an AppendEntries body. */
     record Entry(long term, int type, byte[] payload)
     {
@@ -42,18 +63,20 @@ class CodecRoundTripProperties
         }
     }
 
-    @Property(tries = 1000)
-    void shouldRoundTripMessageHeader(
-        @ForAll @IntRange(min = 1, max = 255) final int type,
-        @ForAll @IntRange(min = 0, max = 0xFFFF) final int flags,
-        @ForAll final int clusterId,
-        @ForAll final int groupId,
-        @ForAll final int from,
-        @ForAll final int to,
-        @ForAll final long term,
-        @ForAll final int bodyLength,
-        @ForAll @IntRange(min = 1, max = 100) final int offset)
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds1000")
+    void shouldRoundTripMessageHeader(final long seed)
     {
+        final Gen gen = new Gen(seed);
+        final int type = gen.intBetween(1, 255);
+        final int flags = gen.intBetween(0, 0xFFFF);
+        final int clusterId = gen.anyInt();
+        final int groupId = gen.anyInt();
+        final int from = gen.anyInt();
+        final int to = gen.anyInt();
+        final long term = gen.anyLong();
+        final int bodyLength = gen.anyInt();
+        final int offset = gen.intBetween(1, 100);
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[offset + MessageHeader.LENGTH + 8]);
         final int bodyOffset = new MessageHeader().wrap(buffer, offset)
             .encode(type, flags, clusterId, groupId, from, to, term, bodyLength);
@@ -77,9 +100,11 @@ class CodecRoundTripProperties
         }
     }
 
-    @Property(tries = 200)
-    void shouldCarryPreVoteFlagIndependentlyOfOtherFlags(@ForAll @IntRange(min = 0, max = 0xFFFF) final int flags)
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds200")
+    void shouldCarryPreVoteFlagIndependentlyOfOtherFlags(final long seed)
     {
+        final int flags = new Gen(seed).intBetween(0, 0xFFFF);
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64]);
         final MessageHeader header = new MessageHeader().wrap(buffer, 3);
         header.encode(MessageType.VOTE_REQUEST, flags | MessageHeader.FLAG_PRE_VOTE, 1, 1, 1, 2, 1, VoteRequest.LENGTH);
@@ -90,10 +115,14 @@ class CodecRoundTripProperties
         assertEquals(MessageHeader.VERSION, header.version());
     }
 
-    @Property(tries = 500)
-    void shouldRoundTripVoteRequest(
-        @ForAll final long lastLogIndex, @ForAll final long lastLogTerm, @ForAll @IntRange(min = 1, max = 64) final int offset)
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds500")
+    void shouldRoundTripVoteRequest(final long seed)
     {
+        final Gen gen = new Gen(seed);
+        final long lastLogIndex = gen.anyLong();
+        final long lastLogTerm = gen.anyLong();
+        final int offset = gen.intBetween(1, 64);
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[offset + VoteRequest.LENGTH]);
         new VoteRequest().wrap(buffer, offset).lastLogIndex(lastLogIndex).lastLogTerm(lastLogTerm);
 
@@ -102,9 +131,13 @@ class CodecRoundTripProperties
         assertEquals(lastLogTerm, decoded.lastLogTerm());
     }
 
-    @Property(tries = 100)
-    void shouldRoundTripVoteResponse(@ForAll final boolean granted, @ForAll @IntRange(min = 1, max = 64) final int offset)
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds100")
+    void shouldRoundTripVoteResponse(final long seed)
     {
+        final Gen gen = new Gen(seed);
+        final boolean granted = gen.bool();
+        final int offset = gen.intBetween(1, 64);
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[offset + VoteResponse.LENGTH]);
         buffer.setMemory(0, buffer.capacity(), (byte)0x5A);
         new VoteResponse().wrap(buffer, offset).granted(granted);
@@ -113,15 +146,17 @@ class CodecRoundTripProperties
         assertEquals(0, buffer.getInt(offset + 4), "reserved bytes are zeroed");
     }
 
-    @Property(tries = 500)
-    void shouldRoundTripAppendResponse(
-        @ForAll final boolean success,
-        @ForAll final long index,
-        @ForAll final long conflictTerm,
-        @ForAll final long conflictIndex,
-        @ForAll final long lastLogIndex,
-        @ForAll @IntRange(min = 1, max = 64) final int offset)
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds500")
+    void shouldRoundTripAppendResponse(final long seed)
     {
+        final Gen gen = new Gen(seed);
+        final boolean success = gen.bool();
+        final long index = gen.anyLong();
+        final long conflictTerm = gen.anyLong();
+        final long conflictIndex = gen.anyLong();
+        final long lastLogIndex = gen.anyLong();
+        final int offset = gen.intBetween(1, 64);
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[offset + AppendResponse.LENGTH]);
         buffer.setMemory(0, buffer.capacity(), (byte)0x5A);
         new AppendResponse().wrap(buffer, offset)
@@ -135,10 +170,13 @@ class CodecRoundTripProperties
         assertEquals(lastLogIndex, decoded.lastLogIndex());
     }
 
-    @Property(tries = 1000)
-    void shouldRoundTripAppendRequestAndValidateIt(
-        @ForAll("appends") final Append append, @ForAll @IntRange(min = 1, max = 64) final int offset)
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds1000")
+    void shouldRoundTripAppendRequestAndValidateIt(final long seed)
     {
+        final Gen gen = new Gen(seed);
+        final Append append = append(gen);
+        final int offset = gen.intBetween(1, 64);
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[offset + append.bodyLength() + 16]);
         final int end = encode(buffer, offset, append);
         assertEquals(offset + append.bodyLength(), end);
@@ -164,10 +202,13 @@ class CodecRoundTripProperties
         assertEquals(end, entryOffset);
     }
 
-    @Property(tries = 500)
-    void shouldRejectAppendRequestWhoseEntryTermExceedsMessageTerm(
-        @ForAll("appends") final Append append, @ForAll @LongRange(min = 1, max = 1000) final long excess)
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds500")
+    void shouldRejectAppendRequestWhoseEntryTermExceedsMessageTerm(final long seed)
     {
+        final Gen gen = new Gen(seed);
+        final Append append = append(gen);
+        final long excess = gen.longBetween(1, 1000);
         if (append.entries().isEmpty())
         {
             return;
@@ -182,10 +223,13 @@ class CodecRoundTripProperties
         assertEquals(FrameCheck.BAD_FIELD, new AppendRequest().wrap(buffer, 8).validate(bad.bodyLength(), bad.messageTerm(), EntryType.MAX));
     }
 
-    @Property(tries = 500)
-    void shouldRejectAppendRequestWhoseBodyLengthDisagreesWithEntries(
-        @ForAll("appends") final Append append, @ForAll @IntRange(min = -40, max = 40) final int delta)
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds500")
+    void shouldRejectAppendRequestWhoseBodyLengthDisagreesWithEntries(final long seed)
     {
+        final Gen gen = new Gen(seed);
+        final Append append = append(gen);
+        final int delta = gen.intBetween(-40, 40);
         if (delta == 0)
         {
             return;
@@ -215,30 +259,21 @@ class CodecRoundTripProperties
         return entryOffset;
     }
 
-    @Provide
-    Arbitrary<Append> appends()
+    /** A well-formed AppendEntries: up to eight entries of up to 48 bytes; dependent terms derived from raw draws. */
+    static Append append(final Gen gen)
     {
-        return appendArbitrary();
-    }
-
-    static Arbitrary<Append> appendArbitrary()
-    {
-        // Dependent fields are derived in as() rather than by flatMap, which keeps a thousand tries fast.
-        final Arbitrary<Long> natural = Arbitraries.longs().greaterOrEqual(0);
-        final Arbitrary<Entry> rawEntry = Combinators.combine(
-                natural, Arbitraries.integers().between(0, EntryType.MAX), Arbitraries.bytes().array(byte[].class).ofMaxSize(48))
-            .as(Entry::new);
-        return Combinators.combine(natural, natural, natural, natural, rawEntry.list().ofMaxSize(8))
-            .as((messageTerm, prevLogIndex, rawPrevLogTerm, leaderCommit, raw) ->
-            {
-                final long prevLogTerm = Frames.bounded(rawPrevLogTerm, 0, messageTerm);
-                final long[] terms = raw.stream().mapToLong(e -> Frames.bounded(e.term(), prevLogTerm, messageTerm)).sorted().toArray();
-                final List<Entry> entries = new ArrayList<>(raw.size());
-                for (int i = 0; i < raw.size(); i++)
-                {
-                    entries.add(new Entry(terms[i], raw.get(i).type(), raw.get(i).payload()));
-                }
-                return new Append(messageTerm, prevLogIndex, prevLogTerm, leaderCommit, entries);
-            });
+        final long messageTerm = gen.natural();
+        final long prevLogIndex = gen.natural();
+        final long rawPrevLogTerm = gen.natural();
+        final long leaderCommit = gen.natural();
+        final List<Entry> raw = gen.list(0, 8, g -> new Entry(g.natural(), g.intBetween(0, EntryType.MAX), g.bytes(48)));
+        final long prevLogTerm = Frames.bounded(rawPrevLogTerm, 0, messageTerm);
+        final long[] terms = raw.stream().mapToLong(e -> Frames.bounded(e.term(), prevLogTerm, messageTerm)).sorted().toArray();
+        final List<Entry> entries = new ArrayList<>(raw.size());
+        for (int i = 0; i < raw.size(); i++)
+        {
+            entries.add(new Entry(terms[i], raw.get(i).type(), raw.get(i).payload()));
+        }
+        return new Append(messageTerm, prevLogIndex, prevLogTerm, leaderCommit, entries);
     }
 }

@@ -1,17 +1,16 @@
 package io.synod.raft.codec;
 
 import io.synod.raft.EntryType;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
+import io.synod.raft.Gen;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.ToIntFunction;
 
 /**
- * Test support: whole frames as byte arrays, jqwik generators of well-formed frames and of the ways a
- * frame gets damaged on the wire.
+ * Test support: whole frames as byte arrays, seeded generators ({@link Gen}) of well-formed frames and of
+ * the ways a frame gets damaged on the wire.
  */
 public final class Frames
 {
@@ -159,49 +158,66 @@ public final class Frames
     }
 
     /**
-     * Well-formed frames whose routing fields are drawn from the given values (so that some address
+     * A well-formed frame whose routing fields are drawn from the given values (so that some address
      * the node under test and some do not).
      */
-    public static Arbitrary<Spec> validFrames(final List<Integer> clusterIds, final List<Integer> groupIds, final List<Integer> memberIds)
+    public static Spec validFrame(
+        final Gen gen, final List<Integer> clusterIds, final List<Integer> groupIds, final List<Integer> memberIds)
     {
-        return validFrames(
-            Arbitraries.of(clusterIds), Arbitraries.of(groupIds), Arbitraries.of(memberIds), Arbitraries.of(memberIds));
+        return validFrame(gen, g -> g.of(clusterIds), g -> g.of(groupIds), g -> g.of(memberIds), g -> g.of(memberIds));
     }
 
-    /** Well-formed frames with routing fields from the given generators. */
-    public static Arbitrary<Spec> validFrames(
-        final Arbitrary<Integer> clusterIds, final Arbitrary<Integer> groupIds, final Arbitrary<Integer> froms, final Arbitrary<Integer> tos)
+    /** A well-formed frame, one of the four types with equal chance, routing fields drawn by the given functions. */
+    public static Spec validFrame(
+        final Gen gen, final ToIntFunction<Gen> clusterIds, final ToIntFunction<Gen> groupIds, final ToIntFunction<Gen> froms,
+        final ToIntFunction<Gen> tos)
     {
-        // No flatMap: dependent fields (terms bounded by the message term) are derived in as(), which keeps
-        // generation and shrinking cheap enough for thousands of tries.
-        final Arbitrary<Spec> routing = Combinators.combine(
-                Arbitraries.of(0, MessageHeader.FLAG_PRE_VOTE), clusterIds, groupIds, froms, tos, Arbitraries.longs().between(0, 6))
-            .as((flags, cluster, group, from, to, term) -> new Spec(0, flags, cluster, group, from, to, term, new byte[0]));
-        final Arbitrary<Long> small = Arbitraries.longs().between(0, 8);
-        final Arbitrary<Long> natural = Arbitraries.longs().greaterOrEqual(0);
+        final Spec r = routing(gen, clusterIds, groupIds, froms, tos);
+        switch (gen.random().nextInt(4))
+        {
+            case 0:
+                return r.with(MessageType.VOTE_REQUEST,
+                    voteRequestBody(gen.longBetween(0, 8), bounded(gen.natural(), 0, r.term())));
+            case 1:
+                return r.with(MessageType.VOTE_RESPONSE, voteResponseBody(gen.bool()));
+            case 2:
+                return appendRequest(gen, r);
+            default:
+                return r.with(MessageType.APPEND_RESPONSE, appendResponseBody(
+                    gen.bool(), gen.longBetween(0, 8), bounded(gen.natural(), -1, r.term()), gen.longBetween(0, 8), gen.longBetween(0, 8)));
+        }
+    }
 
-        final Arbitrary<Spec> voteRequests = Combinators.combine(routing, small, natural)
-            .as((r, lastLogIndex, rawTerm) -> r.with(MessageType.VOTE_REQUEST, voteRequestBody(lastLogIndex, bounded(rawTerm, 0, r.term()))));
-        final Arbitrary<Spec> voteResponses = Combinators.combine(routing, Arbitraries.of(true, false))
-            .as((r, granted) -> r.with(MessageType.VOTE_RESPONSE, voteResponseBody(granted)));
-        final Arbitrary<Spec> appendResponses = Combinators.combine(routing, Arbitraries.of(true, false), small, natural, small, small)
-            .as((r, success, index, rawTerm, conflictIndex, lastLogIndex) -> r.with(MessageType.APPEND_RESPONSE,
-                appendResponseBody(success, index, bounded(rawTerm, -1, r.term()), conflictIndex, lastLogIndex)));
-        final Arbitrary<long[]> rawEntry = Combinators.combine(natural, Arbitraries.integers().between(0, EntryType.MAX), Arbitraries.integers().between(0, 24))
-            .as((rawTerm, type, length) -> new long[]{ rawTerm, type, length });
-        final Arbitrary<Spec> appendRequests = Combinators.combine(routing, small, natural, small, rawEntry.list().ofMaxSize(4))
-            .as((r, prevLogIndex, rawPrevTerm, leaderCommit, raw) ->
-            {
-                final long prevLogTerm = bounded(rawPrevTerm, 0, r.term());
-                final long[][] entries = new long[raw.size()][];
-                for (int i = 0; i < entries.length; i++)
-                {
-                    entries[i] = new long[]{ bounded(raw.get(i)[0], prevLogTerm, r.term()), raw.get(i)[1], raw.get(i)[2] };
-                }
-                Arrays.sort(entries, (a, b) -> Long.compare(a[0], b[0]));
-                return r.with(MessageType.APPEND_REQUEST, appendRequestBody(prevLogIndex, prevLogTerm, leaderCommit, entries));
-            });
-        return Arbitraries.oneOf(voteRequests, voteResponses, appendRequests, appendResponses);
+    /** A well-formed AppendEntries frame, routing fields drawn by the given functions. */
+    public static Spec validAppendRequest(
+        final Gen gen, final ToIntFunction<Gen> clusterIds, final ToIntFunction<Gen> groupIds, final ToIntFunction<Gen> froms,
+        final ToIntFunction<Gen> tos)
+    {
+        return appendRequest(gen, routing(gen, clusterIds, groupIds, froms, tos));
+    }
+
+    private static Spec routing(
+        final Gen gen, final ToIntFunction<Gen> clusterIds, final ToIntFunction<Gen> groupIds, final ToIntFunction<Gen> froms,
+        final ToIntFunction<Gen> tos)
+    {
+        return new Spec(0, gen.ofInts(0, MessageHeader.FLAG_PRE_VOTE), clusterIds.applyAsInt(gen), groupIds.applyAsInt(gen),
+            froms.applyAsInt(gen), tos.applyAsInt(gen), gen.longBetween(0, 6), new byte[0]);
+    }
+
+    /** Up to four entries, terms between prevLogTerm and the message term, non-decreasing. */
+    private static Spec appendRequest(final Gen gen, final Spec r)
+    {
+        final long prevLogIndex = gen.longBetween(0, 8);
+        final long prevLogTerm = bounded(gen.natural(), 0, r.term());
+        final long leaderCommit = gen.longBetween(0, 8);
+        final List<long[]> raw = gen.list(0, 4, g -> new long[]{ g.natural(), g.intBetween(0, EntryType.MAX), g.intBetween(0, 24) });
+        final long[][] entries = new long[raw.size()][];
+        for (int i = 0; i < entries.length; i++)
+        {
+            entries[i] = new long[]{ bounded(raw.get(i)[0], prevLogTerm, r.term()), raw.get(i)[1], raw.get(i)[2] };
+        }
+        Arrays.sort(entries, (a, b) -> Long.compare(a[0], b[0]));
+        return r.with(MessageType.APPEND_REQUEST, appendRequestBody(prevLogIndex, prevLogTerm, leaderCommit, entries));
     }
 
     /** Maps {@code raw >= 0} into {@code [min, max]} for {@code min <= max}, without overflow. */
@@ -211,15 +227,34 @@ public final class Frames
         return span < 0 || span == Long.MAX_VALUE ? min + raw : min + Math.floorMod(raw, span + 1);
     }
 
-    public static Arbitrary<Mutation> mutations()
+    /** One damage: any kind, any position, a value that is any long, a small one or an extreme. */
+    public static Mutation mutation(final Gen gen)
     {
-        return Combinators.combine(
-                Arbitraries.of(MutationKind.class),
-                Arbitraries.integers().between(0, 4096),
-                Arbitraries.oneOf(
-                    Arbitraries.longs(),
-                    Arbitraries.longs().between(-2, 300),
-                    Arbitraries.of(0L, 1L, -1L, (long)Integer.MAX_VALUE, (long)Integer.MIN_VALUE, Long.MAX_VALUE, Long.MIN_VALUE)))
-            .as(Mutation::new);
+        final MutationKind kind = gen.of(MutationKind.values());
+        final int position = gen.intBetween(0, 4096);
+        final long value = switch (gen.random().nextInt(3))
+        {
+            case 0 -> gen.anyLong();
+            case 1 -> gen.longBetween(-2, 300);
+            default -> gen.pick(0L, 1L, -1L, Integer.MAX_VALUE, Integer.MIN_VALUE, Long.MAX_VALUE, Long.MIN_VALUE);
+        };
+        return new Mutation(kind, position, value);
+    }
+
+    /** {@code min} to {@code max} damages. */
+    public static List<Mutation> mutations(final Gen gen, final int min, final int max)
+    {
+        return gen.list(min, max, Frames::mutation);
+    }
+
+    /** The frame with every mutation applied in turn. */
+    public static byte[] mutate(final byte[] frame, final List<Mutation> mutations)
+    {
+        byte[] result = frame;
+        for (final Mutation mutation : mutations)
+        {
+            result = mutation.apply(result);
+        }
+        return result;
     }
 }

@@ -1,14 +1,16 @@
 package io.synod.raft.kv;
 
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.LongRange;
-import net.jqwik.api.constraints.Size;
+import io.synod.raft.Gen;
+import io.synod.raft.ReplaySeed;
+import io.synod.raft.Seeds;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.Arrays;
+import java.util.stream.LongStream;
 
 import static io.synod.raft.kv.Kv.bytes;
 import static io.synod.raft.kv.Kv.put;
@@ -17,28 +19,39 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Garbage never makes {@code apply} throw, every answer is a well-formed response, and a BAD_REQUEST
- * never changes the state.
+ * never changes the state. Each case draws its bytes from its seed ({@link Gen}); a failure names the seed
+ * and the command that replays it.
  */
+@ExtendWith(ReplaySeed.class)
 class KvFuzzProperties
 {
-    @Property(tries = 2000)
-    void shouldNeverThrowOnRandomBytes(
-        @ForAll @Size(max = 200) final byte[] garbage,
-        @ForAll @IntRange(min = 0, max = 8) final int offset)
+    static LongStream seeds2000()
     {
+        return Seeds.upTo(2000);
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds2000")
+    void shouldNeverThrowOnRandomBytes(final long seed)
+    {
+        final Gen gen = new Gen(seed);
+        final byte[] garbage = gen.bytes(200);
+        final int offset = gen.intBetween(0, 8);
         assertSafe(populated(), garbage, offset);
     }
 
-    @Property(tries = 2000)
-    void shouldNeverThrowOnACorruptedValidCommand(
-        @ForAll @IntRange(min = 1, max = 4) final int opCode,
-        @ForAll @Size(max = 40) final byte[] key,
-        @ForAll @Size(max = 40) final byte[] value,
-        @ForAll @LongRange(min = 0, max = 3) final long expectedVersion,
-        @ForAll @IntRange(min = 0, max = 200) final int position,
-        @ForAll final byte replacement,
-        @ForAll @IntRange(min = -3, max = 3) final int lengthChange)
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds2000")
+    void shouldNeverThrowOnACorruptedValidCommand(final long seed)
     {
+        final Gen gen = new Gen(seed);
+        final int opCode = gen.intBetween(1, 4);
+        final byte[] key = gen.bytes(40);
+        final byte[] value = gen.bytes(40);
+        final long expectedVersion = gen.longBetween(0, 3);
+        final int position = gen.intBetween(0, 200);
+        final byte replacement = gen.anyByte();
+        final int lengthChange = gen.intBetween(-3, 3);
         final byte[] command = switch (opCode)
         {
             case KvCommand.PUT -> KvClientCodec.put(key, value);

@@ -1,14 +1,14 @@
 package io.synod.raft.kv;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
+import io.synod.raft.Gen;
+import io.synod.raft.ReplaySeed;
+import io.synod.raft.Seeds;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.List;
+import java.util.stream.LongStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,8 +18,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Snapshot then restore reproduces the state exactly, for random contents (values up to 3 KiB,
  * larger than most chunks) and any chunk size from 1 byte; a replica restored from a snapshot of a
- * history's prefix and then fed the rest equals one that replayed everything; corruption is refused.
+ * history's prefix and then fed the rest equals one that replayed everything; corruption is refused. Each
+ * case draws its history from its seed ({@link Gen}); a failure names the seed and the command that replays it.
  */
+@ExtendWith(ReplaySeed.class)
 class KvSnapshotProperties
 {
     /** One write: op code (PUT, DELETE or COMPARE_AND_SET), key number, expected version, value length. */
@@ -27,12 +29,24 @@ class KvSnapshotProperties
     {
     }
 
-    @Property(tries = 200)
-    void shouldRestoreWhatWasSnapshotted(
-        @ForAll("histories") final List<Op> ops,
-        @ForAll @IntRange(min = 1, max = 300) final int chunkBytes,
-        @ForAll @IntRange(min = 1, max = 5000) final int readLimit)
+    static LongStream seeds200()
     {
+        return Seeds.upTo(200);
+    }
+
+    static LongStream seeds300()
+    {
+        return Seeds.upTo(300);
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds200")
+    void shouldRestoreWhatWasSnapshotted(final long seed)
+    {
+        final Gen gen = new Gen(seed);
+        final List<Op> ops = history(gen);
+        final int chunkBytes = gen.intBetween(1, 300);
+        final int readLimit = gen.intBetween(1, 5000);
         final KeyValueStateMachine kv = new KeyValueStateMachine(0);
         replay(kv, ops, 0, ops.size());
 
@@ -47,12 +61,14 @@ class KvSnapshotProperties
         assertTrue(kv.contentEquals(restored));
     }
 
-    @Property(tries = 200)
-    void shouldEqualAReplayWhenRestoredFromSnapshotPlusLogTail(
-        @ForAll("histories") final List<Op> ops,
-        @ForAll @IntRange(min = 0, max = 100) final int cutPercent,
-        @ForAll @IntRange(min = 1, max = 300) final int chunkBytes)
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds200")
+    void shouldEqualAReplayWhenRestoredFromSnapshotPlusLogTail(final long seed)
     {
+        final Gen gen = new Gen(seed);
+        final List<Op> ops = history(gen);
+        final int cutPercent = gen.intBetween(0, 100);
+        final int chunkBytes = gen.intBetween(1, 300);
         final int cut = ops.size() * cutPercent / 100;
         final KeyValueStateMachine replayed = new KeyValueStateMachine(0);
         replay(replayed, ops, 0, ops.size());
@@ -67,12 +83,14 @@ class KvSnapshotProperties
         assertTrue(follower.contentEquals(replayed));
     }
 
-    @Property(tries = 300)
-    void shouldRefuseACorruptedSnapshot(
-        @ForAll("histories") final List<Op> ops,
-        @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) final int position,
-        @ForAll @IntRange(min = 1, max = 255) final int flip)
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds300")
+    void shouldRefuseACorruptedSnapshot(final long seed)
     {
+        final Gen gen = new Gen(seed);
+        final List<Op> ops = history(gen);
+        final int position = gen.intBetween(0, Integer.MAX_VALUE);
+        final int flip = gen.intBetween(1, 255);
         final KeyValueStateMachine kv = new KeyValueStateMachine(0);
         replay(kv, ops, 0, ops.size());
         final byte[] snapshot = Kv.snapshot(kv, 128);
@@ -83,16 +101,14 @@ class KvSnapshotProperties
         assertEquals(0, restored.size());
     }
 
-    @Provide
-    Arbitrary<List<Op>> histories()
+    /** Up to 150 writes (half of them PUT) on 61 keys, values up to 40 bytes or up to 3,000 with equal chance. */
+    private static List<Op> history(final Gen gen)
     {
-        final Arbitrary<Op> op = Combinators.combine(
-            Arbitraries.of(KvCommand.PUT, KvCommand.PUT, KvCommand.DELETE, KvCommand.COMPARE_AND_SET),
-            Arbitraries.integers().between(0, 60),
-            Arbitraries.longs().between(0, 3),
-            Arbitraries.oneOf(Arbitraries.integers().between(0, 40), Arbitraries.integers().between(0, 3000)))
-            .as(Op::new);
-        return op.list().ofMaxSize(150);
+        return gen.list(0, 150, g -> new Op(
+            g.ofInts(KvCommand.PUT, KvCommand.PUT, KvCommand.DELETE, KvCommand.COMPARE_AND_SET),
+            g.intBetween(0, 60),
+            g.longBetween(0, 3),
+            g.bool() ? g.intBetween(0, 40) : g.intBetween(0, 3000)));
     }
 
     private static void replay(final KeyValueStateMachine kv, final List<Op> ops, final int from, final int to)

@@ -120,10 +120,11 @@ final class WglSearch<S, I, O>
      * Runs the search to an answer or to the budget.
      *
      * @param maxStates  configurations to explore before giving up.
-     * @param deadlineNs {@link System#nanoTime()} after which to give up.
+     * @param timed      whether to give up at {@code deadlineNs}; when false the clock is never read.
+     * @param deadlineNs {@link System#nanoTime()} after which to give up, if {@code timed}.
      * @return {@link Verdict#OK}, {@link Verdict#ILLEGAL}, or {@link Verdict#UNKNOWN} if over budget.
      */
-    Verdict run(final long maxStates, final long deadlineNs)
+    Verdict run(final long maxStates, final boolean timed, final long deadlineNs)
     {
         final int n = ops.size();
         final long[] known = new long[(knownCount + 63) >>> 6];
@@ -145,7 +146,7 @@ final class WglSearch<S, I, O>
 
         while (knownRemaining > 0)
         {
-            if ((++iterations & CLOCK_CHECK_MASK) == 0 && System.nanoTime() - deadlineNs > 0)
+            if (timed && (++iterations & CLOCK_CHECK_MASK) == 0 && System.nanoTime() - deadlineNs > 0)
             {
                 timedOut = true;
                 return verdict = Verdict.UNKNOWN;

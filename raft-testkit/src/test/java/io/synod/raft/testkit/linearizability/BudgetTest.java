@@ -11,6 +11,8 @@ import static io.synod.raft.testkit.linearizability.KvOutput.ANY_VERSION;
 import static io.synod.raft.testkit.linearizability.KvOutput.read;
 import static io.synod.raft.testkit.linearizability.KvOutput.written;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BudgetTest
@@ -34,11 +36,25 @@ class BudgetTest
     @Test
     void shouldAnswerUnknownWhenStateBudgetRunsOut()
     {
-        final CheckResult result = LinearizabilityChecker.check(model, hardHistory("x"), new CheckBudget(10_000, TimeUnit.SECONDS.toNanos(10)));
+        final CheckResult result = LinearizabilityChecker.check(model, hardHistory("x"), new CheckBudget(10_000));
 
         assertEquals(Verdict.UNKNOWN, result.verdict(), result::explanation);
         assertTrue(result.explanation().startsWith("UNKNOWN: budget exceeded"), result::explanation);
         assertTrue(result.explanation().contains("state budget ran out"), result::explanation);
+        assertTrue(result.explanation().contains("budget 10000 states per partition, no time limit"), result::explanation);
+    }
+
+    @Test
+    void shouldCountStatesOnlyByDefault()
+    {
+        assertFalse(CheckBudget.DEFAULT.hasTimeLimit(), "the default verdict must not depend on the machine's load");
+        assertEquals(CheckBudget.NO_TIME_LIMIT, CheckBudget.DEFAULT.maxDurationNs());
+        assertEquals(1_000_000, CheckBudget.DEFAULT.maxStatesPerPartition());
+        assertFalse(new CheckBudget(10).hasTimeLimit());
+        assertTrue(new CheckBudget(10).withMaxDuration(1).hasTimeLimit());
+        assertTrue(new CheckBudget(10, 1).hasTimeLimit());
+        assertThrows(IllegalArgumentException.class, () -> new CheckBudget(0));
+        assertThrows(IllegalArgumentException.class, () -> new CheckBudget(10).withMaxDuration(0));
     }
 
     @Test
@@ -46,11 +62,12 @@ class BudgetTest
     {
         final long startNs = System.nanoTime();
         final CheckResult result = LinearizabilityChecker.check(
-            model, hardHistory("x"), new CheckBudget(Long.MAX_VALUE, TimeUnit.MILLISECONDS.toNanos(50)));
+            model, hardHistory("x"), new CheckBudget(Long.MAX_VALUE).withMaxDuration(TimeUnit.MILLISECONDS.toNanos(50)));
         final long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
 
         assertEquals(Verdict.UNKNOWN, result.verdict(), result::explanation);
         assertTrue(result.explanation().contains("time ran out"), result::explanation);
+        assertTrue(result.explanation().contains("states per partition, 50 ms"), result::explanation);
         assertTrue(elapsedMs < 2_000, "took " + elapsedMs + " ms");
     }
 
@@ -65,7 +82,7 @@ class BudgetTest
             .op(2, 340, 350, get("y"), read("a", 1))
             .build();
 
-        final CheckResult result = LinearizabilityChecker.check(model, history, new CheckBudget(10_000, TimeUnit.SECONDS.toNanos(10)));
+        final CheckResult result = LinearizabilityChecker.check(model, history, new CheckBudget(10_000));
 
         assertEquals(Verdict.ILLEGAL, result.verdict(), result::explanation);
     }

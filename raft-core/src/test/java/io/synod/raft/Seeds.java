@@ -1,0 +1,34 @@
+package io.synod.raft;
+
+import java.util.stream.LongStream;
+
+/**
+ * Seeds for seed-driven tests ({@code @ParameterizedTest @MethodSource}): seeds {@code 1..count}, the same
+ * in every run, or only the one seed named by {@code -Dsynod.test.seed=S} to replay a failure (the
+ * failure message of a test with {@link ReplaySeed} prints the command).
+ */
+public final class Seeds
+{
+    /** System property: run only this seed. */
+    public static final String SEED_PROPERTY = "synod.test.seed";
+
+    private Seeds()
+    {
+    }
+
+    /**
+     * @param count the cases of a full run.
+     * @return seeds {@code 1..count}, or the single seed of {@value #SEED_PROPERTY}.
+     */
+    public static LongStream upTo(final int count)
+    {
+        final String only = System.getProperty(SEED_PROPERTY, "").trim();
+        return only.isEmpty() ? LongStream.rangeClosed(1, count) : LongStream.of(Long.parseLong(only));
+    }
+
+    /** @return whether this run replays one seed rather than running them all. */
+    public static boolean replayingOne()
+    {
+        return !System.getProperty(SEED_PROPERTY, "").trim().isEmpty();
+    }
+}
