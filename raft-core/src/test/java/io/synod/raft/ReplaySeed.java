@@ -14,9 +14,6 @@ import java.lang.reflect.Method;
  */
 public final class ReplaySeed implements InvocationInterceptor
 {
-    /** The module whose tests use this extension (it lives in that module's test sources). */
-    private static final String MODULE = "raft-core";
-
     @Override
     public void interceptTestTemplateMethod(
         final Invocation<Void> invocation, final ReflectiveInvocationContext<Method> invocationContext,
@@ -45,6 +42,9 @@ public final class ReplaySeed implements InvocationInterceptor
     /** @return the command line that runs only {@code seed} of {@code test} ({@code Class#method}). */
     public static String command(final String test, final long seed)
     {
-        return "mvn -q -pl " + MODULE + " test -Dtest='" + test + "' -D" + Seeds.SEED_PROPERTY + "=" + seed;
+        // Surefire runs a module's tests in the module's directory (raft-core, or kv-store through raft-core's test jar).
+        final java.nio.file.Path module = java.nio.file.Path.of("").toAbsolutePath().getFileName();
+        return "mvn -q -pl " + (module == null ? "raft-core" : module) + " -am test -Dtest='" + test +
+            "' -Dsurefire.failIfNoSpecifiedTests=false -D" + Seeds.SEED_PROPERTY + "=" + seed;
     }
 }
