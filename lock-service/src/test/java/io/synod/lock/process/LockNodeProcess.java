@@ -48,7 +48,8 @@ import java.util.concurrent.locks.LockSupport;
  * Two worker threads contend for the lock {@code resource}; each hold writes three times to the
  * {@link FencedFile} with its fence. Stdout: {@code G fence worker}, {@code W fence worker seq A|R},
  * {@code REL fence worker}, {@code RELFAIL fence worker status}, {@code LOST fence}, {@code ERR ...}.
- * Stdin: {@code STOP} (workers finish their hold; answers {@code STOPPED}), {@code STATUS}.
+ * Stdin: {@code STOP} (workers finish their hold and exit; answers {@code STOPPED} once every worker has exited, after
+ * which this process starts no acquire or write; else {@code STOPPED but still running: <workers>}), {@code STATUS}.
  */
 public final class LockNodeProcess
 {
@@ -148,12 +149,19 @@ public final class LockNodeProcess
                     case "ADD" -> OUT.println(add(node, Integer.parseInt(words[1]), words[2]));
                     case "STOP" ->
                     {
+                        // Each worker checks `running` only between holds: wait for all of them to exit, so no
+                        // acquire or write can start after STOPPED (the test then reads the reports and journal).
                         running = false;
+                        final StringBuilder stillRunning = new StringBuilder();
                         for (final Thread worker : workers)
                         {
                             worker.join(30_000);
+                            if (worker.isAlive())
+                            {
+                                stillRunning.append(' ').append(worker.getName());
+                            }
                         }
-                        OUT.println("STOPPED");
+                        OUT.println(stillRunning.length() == 0 ? "STOPPED" : "STOPPED but still running:" + stillRunning);
                     }
                     case "STATUS" -> OUT.println("STATUS " + node.role() + " " + node.term() + " " + node.commitIndex() + " " +
                         node.lastApplied() + " " + node.leaderId());

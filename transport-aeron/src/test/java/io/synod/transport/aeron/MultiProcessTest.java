@@ -10,7 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +34,8 @@ class MultiProcessTest
     private static final Duration TIMEOUT = Duration.ofSeconds(40);
 
     private final Child[] children = new Child[4];
-    private final Set<Long> acked = ConcurrentHashMap.newKeySet();
+    /** Command id to the log index it was acknowledged at, from every child's {@code ACK <id> <index>}. */
+    private final Map<Long, Long> acked = new ConcurrentHashMap<>();
 
     private final Path dir = newDir();
     private boolean passed;
@@ -74,7 +78,7 @@ class MultiProcessTest
             {
                 case "ACK" ->
                 {
-                    acked.add(Long.parseLong(words[1]));
+                    acked.put(Long.parseLong(words[1]), Long.parseLong(words[2]));
                     return true;
                 }
                 case "ROLE" ->
@@ -225,18 +229,27 @@ class MultiProcessTest
         assertEquals(dumps.get(0), dumps.get(1), "members 1 and 2 applied the same commands at the same indexes");
         assertEquals(dumps.get(0), dumps.get(2), "members 1 and 3 applied the same commands at the same indexes");
 
-        final Set<Long> applied = ConcurrentHashMap.newKeySet();
+        final Map<Long, Long> idAtIndex = new HashMap<>();
         for (final String line : dumps.get(0).split("\n"))
         {
             if (!line.isEmpty())
             {
-                applied.add(Long.parseLong(line.split(" ")[1]));
+                final String[] words = line.split(" ");
+                idAtIndex.put(Long.parseLong(words[0]), Long.parseLong(words[1]));
             }
         }
-        final Set<Long> acknowledged = Set.copyOf(acked);
-        for (final Long id : acknowledged)
+        final Set<Long> applied = new HashSet<>(idAtIndex.values());
+        // Every proposer stopped (STOPPED 0) before the commit index was read, so every ACK is at or below
+        // it: one beyond it is a proposal made after STOPPED, not a lost command.
+        final Map<Long, Long> acknowledged = Map.copyOf(acked);
+        for (final Map.Entry<Long, Long> ack : acknowledged.entrySet())
         {
-            assertTrue(applied.contains(id), "acknowledged command " + id + " lost");
+            final long id = ack.getKey();
+            final long index = ack.getValue();
+            assertTrue(index <= commit, "ack of command " + id + " at index " + index + " beyond dumped index " + commit +
+                ": harness bug");
+            assertTrue(applied.contains(id), "acknowledged command " + id + " (index " + index + ") lost");
+            assertEquals(Long.valueOf(id), idAtIndex.get(index), "command acknowledged at index " + index);
         }
         assertTrue(acknowledged.size() >= 1_000, describe());
         passed = true;

@@ -20,9 +20,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * One member in its own JVM, for {@link MultiProcessTest}. Arguments:
  * {@code memberId idBase endpoint1 endpoint2 endpoint3 driverParentDir}.
  *
- * <p>Writes to stdout: {@code ROLE <role> <term>} on every role change, {@code ACK <id>} for every
- * committed command it proposed, {@code STATUS <role> <term> <commit> <applied> <leaderId>}, {@code DUMPED}.
- * Reads commands on stdin: {@code PROPOSE} (propose while leader), {@code STOP} (stop proposing, wait for outcomes, answer {@code STOPPED}), {@code STATUS},
+ * <p>Writes to stdout: {@code ROLE <role> <term>} on every role change, {@code ACK <id> <index>} for every
+ * committed command it proposed (the log index it was applied at), {@code STATUS <role> <term> <commit> <applied> <leaderId>},
+ * {@code DUMPED}. Reads commands on stdin: {@code PROPOSE} (start the proposer: propose while leader), {@code STOP} (stop
+ * the proposer and wait for it to exit, then wait for the outcome of every proposal it made; answer
+ * {@code STOPPED <proposals without an outcome>}, after which this process proposes nothing), {@code STATUS},
  * {@code DUMP <file> <maxIndex>} (write {@code index id} lines of applied commands up to maxIndex).
  */
 public final class NodeProcess
@@ -46,7 +48,7 @@ public final class NodeProcess
                 final int groupId, final long correlationId, final long index, final DirectBuffer response, final int offset,
                 final int length)
             {
-                OUT.println("ACK " + correlationId);
+                OUT.println("ACK " + correlationId + " " + index);
                 inFlight.remove(correlationId);
                 lastAckNs.set(System.nanoTime());
             }
@@ -99,13 +101,23 @@ public final class NodeProcess
                     case "PROPOSE" -> proposer.start();
                     case "STOP" ->
                     {
+                        // The proposer may be past its check of `proposing` (parked just before inFlight.add):
+                        // wait for it to exit, so no proposal can start after the drain below and STOPPED.
                         proposing = false;
-                        final long deadlineNs = System.nanoTime() + 10_000_000_000L;
-                        while (!inFlight.isEmpty() && System.nanoTime() < deadlineNs)
+                        proposer.join(10_000);
+                        if (proposer.isAlive())
                         {
-                            Thread.yield();
+                            OUT.println("STOPPED proposer still running");
                         }
-                        OUT.println("STOPPED " + inFlight.size());
+                        else
+                        {
+                            final long deadlineNs = System.nanoTime() + 10_000_000_000L;
+                            while (!inFlight.isEmpty() && System.nanoTime() < deadlineNs)
+                            {
+                                Thread.yield();
+                            }
+                            OUT.println("STOPPED " + inFlight.size());
+                        }
                     }
                     case "STATUS" -> OUT.println("STATUS " + node.role() + " " + node.term() + " " + node.commitIndex() + " " +
                         node.lastApplied() + " " + node.leaderId());
