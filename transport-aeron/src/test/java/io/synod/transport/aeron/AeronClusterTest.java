@@ -1,7 +1,7 @@
 package io.synod.transport.aeron;
 
 import io.synod.raft.RaftRole;
-import io.synod.transport.aeron.demo.ClusterClient;
+import io.synod.transport.aeron.load.ClusterClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

@@ -8,7 +8,7 @@ import io.synod.raft.codec.FrameCheck;
 import io.synod.raft.codec.MessageHeader;
 import io.synod.raft.codec.MessageType;
 import io.synod.raft.codec.VoteRequest;
-import io.synod.transport.aeron.demo.ClusterClient;
+import io.synod.transport.aeron.load.ClusterClient;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

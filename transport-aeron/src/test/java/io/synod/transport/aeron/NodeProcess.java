@@ -3,7 +3,7 @@ package io.synod.transport.aeron;
 import io.synod.raft.ProposalHandler;
 import io.synod.raft.RaftObserver;
 import io.synod.raft.RaftRole;
-import io.synod.transport.aeron.demo.ChecksumStateMachine;
+import io.synod.transport.aeron.load.ChecksumStateMachine;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 

@@ -6,8 +6,8 @@ import io.synod.raft.RaftLog;
 import io.synod.raft.RaftObserver;
 import io.synod.raft.log.InMemoryHardState;
 import io.synod.raft.log.InMemoryRaftLog;
-import io.synod.transport.aeron.demo.ChecksumStateMachine;
-import io.synod.transport.aeron.demo.ClusterClient;
+import io.synod.transport.aeron.load.ChecksumStateMachine;
+import io.synod.transport.aeron.load.ClusterClient;
 import org.agrona.CloseHelper;
 
 import java.time.Duration;

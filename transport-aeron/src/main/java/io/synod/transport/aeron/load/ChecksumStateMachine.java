@@ -1,4 +1,4 @@
-package io.synod.transport.aeron.demo;
+package io.synod.transport.aeron.load;
 
 import io.synod.raft.StateMachine;
 import org.agrona.DirectBuffer;

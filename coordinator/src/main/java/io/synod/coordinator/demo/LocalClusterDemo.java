@@ -1,4 +1,4 @@
-package io.synod.transport.aeron.demo;
+package io.synod.coordinator.demo;
 
 import io.synod.log.chronicle.ChronicleRaftLog;
 import io.synod.log.chronicle.Durability;
@@ -7,6 +7,8 @@ import io.synod.raft.RaftConfig;
 import io.synod.raft.RaftObserver;
 import io.synod.raft.RaftRole;
 import io.synod.transport.aeron.AeronRaftNode;
+import io.synod.transport.aeron.load.ChecksumStateMachine;
+import io.synod.transport.aeron.load.ClusterClient;
 import org.agrona.IoUtil;
 
 import java.io.IOException;
