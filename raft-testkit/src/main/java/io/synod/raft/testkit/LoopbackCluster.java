@@ -7,14 +7,12 @@ import io.synod.raft.RaftConfig;
 import io.synod.raft.RaftLog;
 import io.synod.raft.RaftNode;
 import io.synod.raft.RaftObserver;
-import io.synod.raft.RaftRole;
 import io.synod.raft.ReadMode;
 import io.synod.raft.SnapshotStore;
 import io.synod.raft.StateMachine;
 import io.synod.raft.Transport;
 import io.synod.raft.log.InMemoryHardState;
 import io.synod.raft.log.InMemoryRaftLog;
-import io.synod.raft.log.InMemorySnapshotStore;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
@@ -60,7 +58,7 @@ public final class LoopbackCluster
     private Member[] members;
     /** The bootstrap configuration: members 1..size. Spares added later join through membership changes. */
     private final int[] memberIds;
-    private boolean[][] cut;
+    private final SimulatedLinks links;
     private final RaftInvariants invariants = new RaftInvariants();
     private final SplittableRandom random;
     private final int logEntryCapacity;
@@ -112,7 +110,7 @@ public final class LoopbackCluster
             memberIds[i] = i + 1;
         }
         this.members = new Member[size];
-        this.cut = new boolean[size][size];
+        this.links = new SimulatedLinks(size);
         for (int i = 0; i < size; i++)
         {
             members[i] = new Member(i + 1);
@@ -130,12 +128,7 @@ public final class LoopbackCluster
     {
         final int memberId = members.length + 1;
         members = java.util.Arrays.copyOf(members, memberId);
-        final boolean[][] grown = new boolean[memberId][memberId];
-        for (int i = 0; i < cut.length; i++)
-        {
-            System.arraycopy(cut[i], 0, grown[i], 0, cut.length);
-        }
-        cut = grown;
+        links.grow(memberId);
         members[memberId - 1] = new Member(memberId);
         members[memberId - 1].joining = true;
         members[memberId - 1].start();
@@ -195,7 +188,7 @@ public final class LoopbackCluster
             {
                 if (member.alive)
                 {
-                    invariants.check(member.node, member.incarnation);
+                    invariants.check(member.node(GROUP_ID), member.incarnation);
                 }
             }
         }
@@ -235,21 +228,14 @@ public final class LoopbackCluster
     /** @return the live leader with the highest term, or 0. */
     public int leader()
     {
-        Member best = null;
-        for (final Member member : members)
-        {
-            if (member.alive && member.node.role() == RaftRole.LEADER && (best == null || member.node.term() > best.node.term()))
-            {
-                best = member;
-            }
-        }
+        final Member best = SimulatedProcess.leader(members, GROUP_ID);
         return best == null ? 0 : best.memberId;
     }
 
     /** @return the node of a member (null while it is down). */
     public RaftNode node(final int memberId)
     {
-        return members[memberId - 1].node;
+        return members[memberId - 1].node(GROUP_ID);
     }
 
     public RaftAgent agent(final int memberId)
@@ -259,18 +245,18 @@ public final class LoopbackCluster
 
     public RaftLog log(final int memberId)
     {
-        return members[memberId - 1].log;
+        return members[memberId - 1].replicas[GROUP_ID].log();
     }
 
     public HardState hardState(final int memberId)
     {
-        return members[memberId - 1].hardState;
+        return members[memberId - 1].replicas[GROUP_ID].hardState;
     }
 
     /** @return the member's snapshot store (kept across restarts; a crash discards an unfinished snapshot). */
     public SnapshotStore snapshotStore(final int memberId)
     {
-        return members[memberId - 1].snapshotStore;
+        return members[memberId - 1].replicas[GROUP_ID].snapshotStore;
     }
 
     /** @return the member's state machine (a new one after each restart). */
@@ -466,7 +452,7 @@ public final class LoopbackCluster
     /** Drops every frame from {@code from} to {@code to}, including frames in flight. */
     public void cutOneWay(final int from, final int to)
     {
-        cut[from - 1][to - 1] = true;
+        links.cutOneWay(from - 1, to - 1);
     }
 
     /** Cuts every link of {@code memberId}. */
@@ -489,22 +475,13 @@ public final class LoopbackCluster
         {
             inSide[id - 1] = true;
         }
-        for (int a = 0; a < members.length; a++)
-        {
-            for (int b = 0; b < members.length; b++)
-            {
-                cut[a][b] = inSide[a] != inSide[b];
-            }
-        }
+        links.split(inSide);
     }
 
     /** Restores every link. */
     public void heal()
     {
-        for (final boolean[] row : cut)
-        {
-            java.util.Arrays.fill(row, false);
-        }
+        links.heal();
     }
 
     /** Crashes a member now: unflushed log writes may be lost (crashable storage), in-flight frames to it are lost. */
@@ -530,18 +507,14 @@ public final class LoopbackCluster
         final StringBuilder builder = new StringBuilder();
         for (final Member member : members)
         {
-            builder.append("\n  ").append(member.alive ? member.node.toString() : "member " + member.memberId + " DOWN");
+            builder.append("\n  ").append(member.describe(GROUP_ID));
         }
         return builder.toString();
     }
 
-    private final class Member implements Transport, ProposalHandler, MessageHandler
+    /** A member: its storage and agent (see {@link SimulatedProcess}), two inboxes and the outcomes it recorded. */
+    private final class Member extends SimulatedProcess implements Transport, ProposalHandler, MessageHandler
     {
-        final int memberId;
-        final RaftLog log;
-        final HardState hardState;
-        /** Kept across crashes; snapshots are taken only if the state machine supports them. */
-        final InMemorySnapshotStore snapshotStore = new InMemorySnapshotStore();
         /** Two inboxes: frames sent in tick k go to {@code inboxes[k & 1]} and are read in tick k + 1. */
         final OneToOneRingBuffer[] inboxes = {
             new OneToOneRingBuffer(new UnsafeBuffer(ByteBuffer.allocateDirect(INBOX_BYTES + RingBufferDescriptor.TRAILER_LENGTH))),
@@ -552,29 +525,18 @@ public final class LoopbackCluster
         final org.agrona.collections.Long2ObjectHashMap<byte[]> responses = new org.agrona.collections.Long2ObjectHashMap<>();
         final Long2LongHashMap readsRejected = new Long2LongHashMap(0);
         StateMachine stateMachine;
-        RaftNode node;
-        RaftAgent agent;
-        boolean alive;
         boolean record;
         boolean joining;
-        long incarnation;
         long acknowledged;
         long rejectedCount;
         private FrameHandler pollHandler;
 
         Member(final int memberId)
         {
-            this.memberId = memberId;
-            if (crashableStorage)
-            {
-                log = new CrashableLog(memberId, invariants::onAppend);
-                hardState = new CrashableHardState();
-            }
-            else
-            {
-                log = new InMemoryRaftLog(logEntryCapacity, logByteCapacity);
-                hardState = new InMemoryHardState();
-            }
+            // Snapshots are taken only if the state machine supports them.
+            super(memberId, new SimulatedReplica[]{crashableStorage ?
+                SimulatedReplica.onDisk(new CrashableLog(memberId, invariants::onAppend), new CrashableHardState()) :
+                SimulatedReplica.onLog(new InMemoryRaftLog(logEntryCapacity, logByteCapacity), new InMemoryHardState())});
         }
 
         void start()
@@ -591,15 +553,14 @@ public final class LoopbackCluster
             configurer.accept(config);
             incarnation++;
             stateMachine = stateMachines.apply(memberId);
-            node = new RaftNode(config, log, hardState, snapshotStore, stateMachine, this,
+            replicas[GROUP_ID].start(config, true, stateMachine, this,
                 new SplittableRandom(seed * 7919 + memberId * 104_729L + incarnation), this);
-            agent = new RaftAgent(clock, this, 1024 * 1024, node);
-            alive = true;
+            startAgent(clock, this, 1024 * 1024);
         }
 
+        @Override
         void crash()
         {
-            alive = false;
             for (final OneToOneRingBuffer inbox : inboxes)
             {
                 while (inbox.read((msgTypeId, buffer, index, length) -> {}, Integer.MAX_VALUE) > 0)
@@ -607,25 +568,7 @@ public final class LoopbackCluster
                     // discard frames in flight to a dead member
                 }
             }
-            if (log instanceof CrashableLog)
-            {
-                ((CrashableLog)log).crash(random.split());
-            }
-            snapshotStore.abort();
-            node = null;
-            agent = null;
-        }
-
-        void doWork()
-        {
-            try
-            {
-                agent.doWork();
-            }
-            catch (final SimulatedCrash ex)
-            {
-                crash();
-            }
+            stop(random);
         }
 
         @Override
@@ -654,7 +597,7 @@ public final class LoopbackCluster
         @Override
         public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
         {
-            if (!cut[msgTypeId - 1][memberId - 1])
+            if (!links.isCut(msgTypeId - 1, memberId - 1))
             {
                 pollHandler.onFrame(buffer, index, length);
             }
@@ -687,6 +630,7 @@ public final class LoopbackCluster
         @Override
         public void onReadReady(final int groupId, final long correlationId, final long readIndex)
         {
+            final RaftNode node = node(GROUP_ID);
             if (node.lastApplied() < readIndex)
             {
                 throw new IllegalStateException("read served at " + readIndex + " before applying it: " + node);

@@ -1,45 +1,58 @@
 package io.synod.raft.testkit;
 
+import io.synod.raft.EntryType;
+import io.synod.raft.Membership;
 import io.synod.raft.ProposalHandler;
 import io.synod.raft.RaftAgent;
 import io.synod.raft.RaftConfig;
 import io.synod.raft.RaftNode;
 import io.synod.raft.RaftObserver;
-import io.synod.raft.RaftRole;
-import io.synod.raft.SnapshotReader;
-import io.synod.raft.SnapshotSource;
 import io.synod.raft.StateMachine;
-import io.synod.raft.Transport;
 import io.synod.raft.codec.FrameCheck;
 import io.synod.raft.codec.MessageHeader;
 import io.synod.raft.codec.MessageType;
-import io.synod.raft.codec.VoteResponse;
 import io.synod.raft.codec.SnapshotResponse;
+import io.synod.raft.codec.VoteResponse;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
-import org.agrona.MutableDirectBuffer;
-import io.synod.raft.log.InMemorySnapshotStore;
 import org.agrona.collections.Long2LongHashMap;
-import org.agrona.concurrent.UnsafeBuffer;
 
-import java.util.ArrayDeque;
-import java.util.Arrays;
-import java.util.PriorityQueue;
+import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A deterministic simulation of one Raft cluster: virtual time, a faulty network, crashing disks and a
- * client workload, all derived from one seed. Real {@link RaftNode}s driven by real {@link RaftAgent}s;
- * only the ports and the clock are simulated.
+ * A deterministic simulation of a cluster: virtual time, a faulty network, crashing disks and a client
+ * workload, all derived from one seed. Real {@link RaftNode}s driven by real {@link RaftAgent}s; only the
+ * ports and the clock are simulated.
  *
  * <p>A run has two phases. The <b>safety phase</b> runs {@code steps} events with faults — message
  * drops, duplicates, random delays (so reordering), partitions (isolated leader, minority/majority
  * splits, a bridge node), crashes that lose unflushed log writes (including crashes inside a flush or
- * a hard-state store) and restarts — and checks {@link RaftInvariants} after every step. The
- * <b>liveness phase</b> then heals every fault and requires, within {@link #LIVENESS_BOUND_ELECTION_TIMEOUTS}
- * election timeouts of virtual time, a leader, a new proposal committed, and every acknowledged
- * proposal applied on every member.
+ * a hard-state store) and restarts — and checks {@link RaftInvariants} (one checker per group) and the
+ * user's {@link SimulationInvariant} after every step. The <b>liveness phase</b> then heals every fault
+ * and requires, within {@link #LIVENESS_BOUND_ELECTION_TIMEOUTS} election timeouts of virtual time, in
+ * every group a leader, a new command committed, and every acknowledged command applied on every member,
+ * and then the user's {@link SimulationLiveness}.
+ *
+ * <p>By default each member runs one group whose state machine is a digest of the commands applied,
+ * under a workload of random commands: {@link #run(long, long)}. A user brings their own parts through
+ * {@link #builder(long)}: a {@link StateMachineFactory} (per member and group; wrapped so the simulator
+ * still checks State Machine Safety on the commands), a {@link SimulationWorkload} that draws commands and
+ * hears outcomes, an invariant and a liveness condition over the {@link SimulatedCluster}, several groups
+ * per member on one agent, and a {@link SimulatedProtocol} for what is not Raft, whose frames cross the
+ * same faulty network:
+ *
+ * <pre>{@code
+ * Simulation.Result result = Simulation.builder(seed)
+ *     .steps(2_000)
+ *     .groups(3)
+ *     .stateMachines((memberId, groupId) -> new Register())
+ *     .workload(new RegisterWorkload())
+ *     .invariant(cluster -> sameStateAtSameIndex(cluster))
+ *     .replay((s, steps) -> SimulationFailure.replayCommand("my-module", "RegisterSimulationTest", s, steps))
+ *     .run();
+ * }</pre>
  *
  * <p>Any failure throws {@link SimulationFailure} whose message starts with the seed and the command
  * that replays it. Same seed, same run: nothing here reads a real clock or an unseeded random.
@@ -48,98 +61,19 @@ public final class Simulation
 {
     /** Liveness bound after healing, in election timeouts of virtual time. */
     public static final int LIVENESS_BOUND_ELECTION_TIMEOUTS = 60;
+    /** The most Raft groups per member. */
+    public static final int GROUPS_MAX = 64;
 
-    private static final int DELIVER = 0;
-    private static final int TICK = 1;
-    private static final int CLIENT = 2;
-    private static final int FAULT = 3;
-    private static final int GROUP_ID = 0;
     private static final int CLUSTER_ID = 7;
     /** Probes (the liveness phase's own proposals) use correlation ids at or below this, one per attempt. */
     private static final long PROBE_CORRELATION_BASE = Long.MIN_VALUE / 2;
-    /** Membership changes and transfers use correlation ids at or below this; they are not commands. */
-    private static final long MEMBERSHIP_CORRELATION_BASE = -2;
-
-    private record Event(long timeNs, long seq, int kind, int slot, byte[] frame) implements Comparable<Event>
-    {
-        @Override
-        public int compareTo(final Event other)
-        {
-            final int byTime = Long.compare(timeNs, other.timeNs);
-            return byTime != 0 ? byTime : Long.compare(seq, other.seq);
-        }
-    }
-
-    /** Everything a run does, derived from the seed. */
-    public static final class Parameters
-    {
-        public final long seed;
-        public final int clusterSize;
-        public final double dropRate;
-        public final double duplicateRate;
-        public final long minDelayNs;
-        public final long maxDelayNs;
-        public final long faultIntervalNs;
-        public final long proposalIntervalNs;
-        public final long electionTimeoutNs;
-        public final long heartbeatIntervalNs;
-        public final long tickIntervalNs;
-        public final int inflightAppendsMax;
-        public final int appendEntriesMax;
-        public final boolean preVote;
-        public final boolean checkQuorum;
-        public final boolean snapshots;
-        public final long snapshotEntriesThreshold;
-        public final int snapshotChunkBytes;
-        public final long snapshotTrailingEntries;
-        public final int snapshotPaddingBytes;
-        public final boolean membershipChanges;
-        public final int spares;
-
-        Parameters(final long seed)
-        {
-            final SplittableRandom random = new SplittableRandom(seed);
-            this.seed = seed;
-            this.clusterSize = new int[]{3, 5, 7}[random.nextInt(3)];
-            this.dropRate = random.nextDouble() * 0.2;
-            this.duplicateRate = random.nextDouble() * 0.05;
-            this.minDelayNs = TimeUnit.MICROSECONDS.toNanos(50 + random.nextInt(450));
-            this.maxDelayNs = minDelayNs + TimeUnit.MICROSECONDS.toNanos(500 + random.nextInt(8000));
-            this.faultIntervalNs = TimeUnit.MILLISECONDS.toNanos(20 + random.nextInt(100));
-            this.proposalIntervalNs = TimeUnit.MICROSECONDS.toNanos(500 + random.nextInt(9500));
-            this.electionTimeoutNs = TimeUnit.MILLISECONDS.toNanos(50);
-            this.heartbeatIntervalNs = TimeUnit.MILLISECONDS.toNanos(10);
-            this.tickIntervalNs = TimeUnit.MILLISECONDS.toNanos(10);
-            this.inflightAppendsMax = 1 + random.nextInt(8);
-            this.appendEntriesMax = 1 + random.nextInt(64);
-            this.preVote = random.nextInt(4) != 0;
-            this.checkQuorum = random.nextInt(4) != 0;
-            this.snapshots = random.nextInt(4) != 0;
-            this.snapshotEntriesThreshold = 5 + random.nextInt(60);
-            this.snapshotChunkBytes = 64 + random.nextInt(512);
-            this.snapshotTrailingEntries = random.nextInt(3) == 0 ? 0 : random.nextInt(20);
-            this.snapshotPaddingBytes = random.nextInt(3000);
-            this.membershipChanges = random.nextInt(3) == 0;
-            this.spares = membershipChanges ? 2 : 0;
-        }
-
-        @Override
-        public String toString()
-        {
-            return "seed=" + seed + " nodes=" + clusterSize + String.format(" drop=%.3f dup=%.3f", dropRate, duplicateRate) +
-                " delay=" + minDelayNs / 1000 + ".." + maxDelayNs / 1000 + " faultEvery=" + faultIntervalNs / 1_000_000 +
-                "ms proposeEvery=" + proposalIntervalNs / 1000 + "us inflight=" + inflightAppendsMax +
-                " batch=" + appendEntriesMax + " preVote=" + preVote + " checkQuorum=" + checkQuorum +
-                (snapshots ? " snapshotEvery=" + snapshotEntriesThreshold + " chunk=" + snapshotChunkBytes +
-                " trailing=" + snapshotTrailingEntries + " snapshotBytes=" + (20 + snapshotPaddingBytes) : " snapshots=off") +
-                (membershipChanges ? " membershipChanges spares=" + spares : "");
-        }
-    }
 
     /**
      * What a run did, for reports. {@code digest} hashes the end state of every member (term, vote, role,
      * commit and applied indexes, every log entry, the state machine, the frame counters): two runs of
      * one seed on the same code have the same digest, and a refactoring that changes no behaviour keeps it.
+     * With several groups, {@code committed} and {@code invariantChecks} add up over the groups; the user's
+     * invariant checks count in {@code invariantChecks} too.
      */
     public record Result(
         long seed, int clusterSize, long steps, long virtualTimeNs, long acknowledged, long committed,
@@ -148,44 +82,62 @@ public final class Simulation
     {
     }
 
-    private final Parameters parameters;
-    private final SimulatedDisk.Factory diskFactory;
+    /** Names the command that replays a run, for the failure message. */
+    @FunctionalInterface
+    public interface ReplayCommand
+    {
+        String command(long seed, long steps);
+    }
+
+    private final SimulationParameters parameters;
     private final long steps;
+    private final int groups;
     private final SplittableRandom random;
     private final VirtualClock clock = new VirtualClock(TimeUnit.SECONDS.toNanos(1));
-    private final PriorityQueue<Event> events = new PriorityQueue<>();
-    private final RaftInvariants invariants = new RaftInvariants();
-    private final SimNode[] nodes;
-    private final boolean[][] blocked;
+    private final SimNetwork network;
+    private final RaftInvariants[] invariants;
+    private final SimMember[] members;
+    private final StateMachineFactory stateMachines;
+    private final SimulationWorkload workload;
+    private final SimulationInvariant invariant;
+    private final SimulationLiveness liveness;
+    private final SimulatedProtocol.Factory protocols;
+    private final ReplayCommand replay;
+    private final SimClusterView view;
+    private final SimFaults faults;
     private final MessageHeader sniffHeader = new MessageHeader();
     private final VoteResponse sniffVote = new VoteResponse();
     private final SnapshotResponse sniffSnapshot = new SnapshotResponse();
     private final Long2LongHashMap proposalHashes = new Long2LongHashMap(0);
-    private long eventSeq;
+    private final ExpandableArrayBuffer command = new ExpandableArrayBuffer(64);
+    /** Per group: the slot the client sends to next (the leader it last heard of). */
+    private final int[] clientTargets;
+    /** Per group: the highest index a command was acknowledged at. */
+    private final long[] maxAcknowledgedIndex;
+    /** Per group, liveness phase: whether a probe is out, when it was sent, where it committed (0: not yet), whether it failed. */
+    private final boolean[] probeSent;
+    private final long[] probeSentNs;
+    private final long[] probeIndex;
+    private final boolean[] probeFailed;
     private long nextCorrelationId = 1;
-    private long maxAcknowledgedIndex;
     private long acknowledged;
     private long crashes;
-    private long partitions;
     private long stepsRun;
     private long snapshotChunks;
     private long snapshotsInstalled;
-    private double dropRate;
-    private double duplicateRate;
+    private long userChecks;
     private boolean faultsEnabled = true;
-    private int clientTarget;
-    private long probeIndex;
-    private boolean probeFailed;
-    private long membershipChanges;
     private long probeAttempts;
 
     /**
+     * The default run: one group, the digest state machine, random commands.
+     *
      * @param seed  derives everything.
      * @param steps events in the safety phase.
      */
     public Simulation(final long seed, final long steps)
     {
-        this(seed, steps, CrashableLog::new);
+        this(builder(seed).steps(steps));
     }
 
     /**
@@ -194,29 +146,70 @@ public final class Simulation
      */
     public Simulation(final long seed, final long steps, final SimulatedDisk.Factory diskFactory)
     {
-        this.diskFactory = diskFactory;
-        this.parameters = new Parameters(seed);
-        this.steps = steps;
-        this.random = new SplittableRandom(seed ^ 0x5DEECE66DL);
-        this.dropRate = parameters.dropRate;
-        this.duplicateRate = parameters.duplicateRate;
+        this(builder(seed).steps(steps).disks(diskFactory));
+    }
+
+    Simulation(final SimulationBuilder builder)
+    {
+        this.groups = builder.groups;
+        this.parameters = new SimulationParameters(builder.seed, groups > 0);
+        this.steps = builder.steps;
+        this.stateMachines = builder.stateMachines;
+        this.workload = builder.workload != null ? builder.workload : new RandomCommandWorkload();
+        this.invariant = builder.invariant;
+        this.liveness = builder.liveness;
+        this.protocols = builder.protocol;
+        this.replay = builder.replay;
+        this.random = new SplittableRandom(builder.seed ^ 0x5DEECE66DL);
         final int n = parameters.clusterSize;
-        final int[] members = new int[n];
+        final int total = n + parameters.spares;
+        this.network = new SimNetwork(random, clock, total, parameters, this::sniff);
+        this.invariants = new RaftInvariants[groups];
+        for (int group = 0; group < groups; group++)
+        {
+            invariants[group] = new RaftInvariants();
+        }
+        this.clientTargets = new int[groups];
+        this.maxAcknowledgedIndex = new long[groups];
+        this.probeSent = new boolean[groups];
+        this.probeSentNs = new long[groups];
+        this.probeIndex = new long[groups];
+        this.probeFailed = new boolean[groups];
+        final int[] voters = new int[n];
         for (int i = 0; i < n; i++)
         {
-            members[i] = i + 1;
+            voters[i] = i + 1;
         }
-        final int total = n + parameters.spares;
-        this.nodes = new SimNode[total];
-        this.blocked = new boolean[total][total];
+        final int[] everyone = new int[total];
         for (int i = 0; i < total; i++)
         {
-            nodes[i] = new SimNode(i, members, i >= n);
-            nodes[i].start();
-            schedule(clock.nanoTime() + random.nextLong(parameters.tickIntervalNs), TICK, i, null);
+            everyone[i] = i + 1;
         }
-        schedule(clock.nanoTime() + parameters.proposalIntervalNs, CLIENT, 0, null);
-        schedule(clock.nanoTime() + parameters.faultIntervalNs, FAULT, 0, null);
+        this.members = new SimMember[total];
+        for (int i = 0; i < total; i++)
+        {
+            final SimulatedReplica[] replicas = new SimulatedReplica[groups];
+            for (int group = 0; group < groups; group++)
+            {
+                replicas[group] = SimulatedReplica.onDisk(builder.disks.create(i + 1, invariants[group]::onAppend), new CrashableHardState());
+            }
+            members[i] = new SimMember(this, i, voters, everyone, i >= n, replicas);
+            members[i].start();
+            network.schedule(clock.nanoTime() + random.nextLong(parameters.tickIntervalNs), SimNetwork.TICK, i, null);
+        }
+        this.view = new SimClusterView(this, members);
+        this.faults = new SimFaults(random, network, members, groups, parameters.membershipChanges);
+        network.schedule(clock.nanoTime() + parameters.proposalIntervalNs, SimNetwork.CLIENT, 0, null);
+        network.schedule(clock.nanoTime() + parameters.faultIntervalNs, SimNetwork.FAULT, 0, null);
+    }
+
+    /**
+     * @param seed derives the cluster, the faults and the workload.
+     * @return a builder for a run with the user's parts; unset parts are the default run's.
+     */
+    public static SimulationBuilder builder(final long seed)
+    {
+        return new SimulationBuilder(seed);
     }
 
     /** Runs one seed and throws {@link SimulationFailure} on any violation. */
@@ -231,11 +224,19 @@ public final class Simulation
         return new Simulation(seed, steps, diskFactory).run();
     }
 
-    public Parameters parameters()
+    /** @return what the seed derived: cluster size, fault rates, pace, Raft configuration. */
+    public SimulationParameters parameters()
     {
         return parameters;
     }
 
+    /**
+     * Runs both phases. Commands whose outcome is still open at the end are reported to the workload as
+     * unknown.
+     *
+     * @throws SimulationFailure on any broken invariant (Raft's or the user's), missing progress after
+     * healing, or exception from the user's parts; its message starts with the seed and the replay command.
+     */
     public Result run()
     {
         try
@@ -245,171 +246,162 @@ public final class Simulation
                 step();
             }
             livenessPhase();
+            for (final SimMember member : members)
+            {
+                onUnknown(member.pending);
+                member.pending.clear();
+            }
         }
-        catch (final InvariantViolation | IllegalStateException | LivenessFailure ex)
+        catch (final RuntimeException | AssertionError ex)
         {
-            throw new SimulationFailure(parameters.seed, steps, parameters + " failed at step " + stepsRun +
-                " t=" + (clock.nanoTime() / 1_000_000) + "ms: " + ex.getMessage() + "\n" + describeNodes(), ex);
+            final boolean ours = ex instanceof InvariantViolation || ex instanceof IllegalStateException || ex instanceof LivenessFailure;
+            throw new SimulationFailure(parameters.seed, steps, replay.command(parameters.seed, steps), parameters +
+                (groups == 1 ? "" : " groups=" + groups) + " failed at step " + stepsRun + " t=" + (clock.nanoTime() / 1_000_000) +
+                "ms: " + (ours ? ex.getMessage() : ex.toString()) + "\n" + describeMembers(), ex);
         }
         long maxTerm = 0;
-        for (final SimNode node : nodes)
+        long committed = 0;
+        long checks = userChecks;
+        for (int group = 0; group < groups; group++)
         {
-            maxTerm = Math.max(maxTerm, node.hardState.term());
+            committed += invariants[group].committedCount();
+            checks += invariants[group].checks();
+            for (final SimMember member : members)
+            {
+                maxTerm = Math.max(maxTerm, member.replicas[group].hardState.term());
+            }
         }
         return new Result(parameters.seed, parameters.clusterSize, stepsRun, clock.nanoTime(), acknowledged,
-            invariants.committedCount(), crashes, partitions, maxTerm, invariants.checks(), snapshotChunks, snapshotsInstalled,
-            digest());
+            committed, crashes, faults.partitions(), maxTerm, checks, snapshotChunks, snapshotsInstalled, digest());
     }
 
     private long digest()
     {
         final long[] hash = {clock.nanoTime() * 31 + stepsRun};
-        for (final SimNode node : nodes)
+        for (final SimMember member : members)
         {
-            mix(hash, node.memberId);
-            mix(hash, node.hardState.term());
-            mix(hash, node.hardState.votedFor());
-            if (!node.alive)
+            for (int group = 0; group < groups; group++)
             {
-                continue;
-            }
-            final RaftNode raft = node.raft;
-            mix(hash, raft.role().ordinal());
-            mix(hash, raft.leaderId());
-            mix(hash, raft.commitIndex());
-            mix(hash, raft.lastApplied());
-            mix(hash, raft.lastSnapshotIndex());
-            mix(hash, node.smIndex);
-            mix(hash, node.smDigest);
-            final io.synod.raft.RaftCounters counters = raft.counters();
-            mix(hash, counters.framesReceived());
-            mix(hash, counters.framesSent());
-            mix(hash, counters.sendFailures());
-            mix(hash, counters.forwardsSent());
-            mix(hash, counters.forwardsAppended());
-            mix(hash, counters.forwardsDropped());
-            for (int reason = 0; reason < FrameCheck.REASON_COUNT; reason++)
-            {
-                mix(hash, counters.framesDropped(reason));
-            }
-            final io.synod.raft.RaftLog log = raft.log();
-            mix(hash, log.snapshotIndex());
-            mix(hash, log.snapshotTerm());
-            mix(hash, log.lastIndex());
-            if (log.lastIndex() >= log.firstIndex())
-            {
-                log.read(log.firstIndex(), log.lastIndex(), (index, term, type, buffer, offset, length) ->
-                {
-                    mix(hash, index);
-                    mix(hash, term);
-                    mix(hash, Hashing.hash(type, buffer, offset, length));
-                    return true;
-                });
+                member.digestInto(hash, group);
             }
         }
         return hash[0];
     }
 
-    private static void mix(final long[] hash, final long value)
-    {
-        long h = (hash[0] ^ value) * 0x9E3779B97F4A7C15L;
-        h ^= h >>> 29;
-        hash[0] = h;
-    }
-
     private void livenessPhase()
     {
         faultsEnabled = false;
-        dropRate = 0;
-        duplicateRate = 0;
-        healPartitions();
-        for (final SimNode node : nodes)
+        network.calm();
+        network.heal();
+        for (final SimMember member : members)
         {
-            node.hardState.disarm();
-            node.disk.disarm();
-            if (!node.alive)
+            for (final SimulatedReplica replica : member.replicas)
             {
-                node.start();
+                replica.disarm();
+            }
+            if (!member.alive)
+            {
+                member.start();
             }
         }
         // Bound: a leader within LIVENESS_BOUND_ELECTION_TIMEOUTS, plus the time the slowest follower
         // needs to copy the backlog at the configured window and batch over the slowest link.
-        long maxLastIndex = 0;
-        long minLastIndex = Long.MAX_VALUE;
-        for (final SimNode node : nodes)
+        long backlog = 0;
+        for (int group = 0; group < groups; group++)
         {
-            maxLastIndex = Math.max(maxLastIndex, node.disk.log().lastIndex());
-            minLastIndex = Math.min(minLastIndex, node.disk.log().lastIndex());
+            long maxLastIndex = 0;
+            long minLastIndex = Long.MAX_VALUE;
+            for (final SimMember member : members)
+            {
+                maxLastIndex = Math.max(maxLastIndex, member.replicas[group].log().lastIndex());
+                minLastIndex = Math.min(minLastIndex, member.replicas[group].log().lastIndex());
+            }
+            backlog = Math.max(backlog, maxLastIndex - minLastIndex + 1);
         }
-        final long backlog = maxLastIndex - minLastIndex + 1;
         final long catchUpNs = backlog * 2 * parameters.maxDelayNs / ((long)parameters.inflightAppendsMax * parameters.appendEntriesMax);
         final long deadline = clock.nanoTime() + LIVENESS_BOUND_ELECTION_TIMEOUTS * parameters.electionTimeoutNs + catchUpNs;
-        boolean probeSent = false;
-        long probeSentNs = 0;
         while (true)
         {
             if (clock.nanoTime() > deadline)
             {
                 throw new LivenessFailure("no progress within " + LIVENESS_BOUND_ELECTION_TIMEOUTS +
-                    " election timeouts + " + catchUpNs / 1_000_000 + "ms catch-up after healing (probe index " + probeIndex + ", max acknowledged " + maxAcknowledgedIndex + ")");
+                    " election timeouts + " + catchUpNs / 1_000_000 + "ms catch-up after healing (" + livenessReport() + ")");
             }
             step();
-            final SimNode leader = leader();
-            if (leader == null)
-            {
-                continue;
-            }
-            if (!probeSent || probeFailed || (probeIndex == 0 && clock.nanoTime() - probeSentNs > 10 * parameters.electionTimeoutNs))
-            {
-                // One more proposal after healing must commit: progress, not just quiescence. A probe whose
-                // leader lost office (and perhaps its membership) never hears its fate: like a client, give
-                // up on it after a while and send another.
-                probeFailed = false;
-                probeSentNs = clock.nanoTime();
-                probeSent = proposeTo(leader, PROBE_CORRELATION_BASE - probeAttempts++);
-                continue;
-            }
-            if (probeIndex == 0)
-            {
-                continue;
-            }
-            final long target = Math.max(probeIndex, maxAcknowledgedIndex);
-            boolean done = true;
-            for (final SimNode node : nodes)
-            {
-                if (!leader.raft.membership().isMember(node.memberId))
-                {
-                    continue; // not (or no longer) a member: it receives nothing
-                }
-                if (node.raft.lastApplied() < target)
-                {
-                    done = false;
-                    break;
-                }
-            }
-            if (done)
+            if (isRaftLive() && (liveness == null || liveness.isSatisfied(view)))
             {
                 return;
             }
         }
     }
 
-    private SimNode leader()
+    private String livenessReport()
     {
-        SimNode leader = null;
-        for (final SimNode node : nodes)
+        final StringBuilder report = new StringBuilder();
+        for (int group = 0; group < groups; group++)
         {
-            if (node.alive && node.raft.role() == RaftRole.LEADER && (leader == null || node.raft.term() > leader.raft.term()))
+            report.append(group == 0 ? "" : "; ").append(groups == 1 ? "" : "group " + group + ": ")
+                .append("probe index ").append(probeIndex[group]).append(", max acknowledged ").append(maxAcknowledgedIndex[group]);
+        }
+        if (liveness != null && isRaftLive())
+        {
+            report.append(groups == 0 ? "" : "; ").append(liveness.describe(view));
+        }
+        return report.toString();
+    }
+
+    /** @return whether every group made the progress required after healing; sends a probe where one is due. */
+    private boolean isRaftLive()
+    {
+        boolean live = true;
+        for (int group = 0; group < groups; group++)
+        {
+            live &= isLive(group);
+        }
+        return live;
+    }
+
+    private boolean isLive(final int group)
+    {
+        final SimMember leader = SimulatedProcess.leader(members, group);
+        if (leader == null)
+        {
+            return false;
+        }
+        if (!probeSent[group] || probeFailed[group] ||
+            (probeIndex[group] == 0 && clock.nanoTime() - probeSentNs[group] > 10 * parameters.electionTimeoutNs))
+        {
+            // One more proposal after healing must commit: progress, not just quiescence. A probe whose
+            // leader lost office (and perhaps its membership) never hears its fate: like a client, give
+            // up on it after a while and send another.
+            probeFailed[group] = false;
+            probeSentNs[group] = clock.nanoTime();
+            probeSent[group] = proposeTo(leader, group, PROBE_CORRELATION_BASE - probeAttempts++);
+            return false;
+        }
+        if (probeIndex[group] == 0)
+        {
+            return false;
+        }
+        final long target = Math.max(probeIndex[group], maxAcknowledgedIndex[group]);
+        final Membership membership = leader.node(group).membership();
+        for (final SimMember member : members)
+        {
+            if (!membership.isMember(member.memberId))
             {
-                leader = node;
+                continue; // not (or no longer) a member: it receives nothing
+            }
+            if (member.node(group).lastApplied() < target)
+            {
+                return false;
             }
         }
-        return leader;
+        return true;
     }
 
     private void step()
     {
-        final Event event = events.poll();
+        final SimNetwork.Event event = network.next();
         if (event == null)
         {
             throw new IllegalStateException("event queue empty");
@@ -418,314 +410,141 @@ public final class Simulation
         stepsRun++;
         switch (event.kind())
         {
-            case DELIVER:
+            case SimNetwork.DELIVER:
+            case SimNetwork.DELIVER_PROTOCOL:
             {
-                final SimNode node = nodes[event.slot()];
-                if (node.alive)
+                final SimMember member = members[event.slot()];
+                if (member.alive)
                 {
-                    node.inbox.add(event.frame());
-                    node.doWork();
+                    (event.kind() == SimNetwork.DELIVER ? member.inbox : member.protocolInbox).add(event.frame());
+                    member.doWork();
                 }
                 break;
             }
-            case TICK:
+            case SimNetwork.TICK:
             {
-                final SimNode node = nodes[event.slot()];
-                if (node.alive)
+                final SimMember member = members[event.slot()];
+                if (member.alive)
                 {
-                    node.doWork();
+                    member.doWork();
                 }
                 final long jitter = random.nextLong(parameters.tickIntervalNs / 2);
-                schedule(clock.nanoTime() + parameters.tickIntervalNs - parameters.tickIntervalNs / 4 + jitter, TICK, event.slot(), null);
+                network.schedule(clock.nanoTime() + parameters.tickIntervalNs - parameters.tickIntervalNs / 4 + jitter,
+                    SimNetwork.TICK, event.slot(), null);
                 break;
             }
-            case CLIENT:
+            case SimNetwork.CLIENT:
             {
                 if (faultsEnabled)
                 {
-                    clientPropose();
+                    client();
                 }
-                schedule(clock.nanoTime() + 1 + random.nextLong(2 * parameters.proposalIntervalNs), CLIENT, 0, null);
+                network.schedule(clock.nanoTime() + 1 + random.nextLong(2 * parameters.proposalIntervalNs), SimNetwork.CLIENT, 0, null);
                 break;
             }
-            case FAULT:
+            case SimNetwork.FAULT:
             {
                 if (faultsEnabled)
                 {
-                    injectFault();
+                    faults.inject();
                 }
-                schedule(clock.nanoTime() + 1 + random.nextLong(2 * parameters.faultIntervalNs), FAULT, 0, null);
+                network.schedule(clock.nanoTime() + 1 + random.nextLong(2 * parameters.faultIntervalNs), SimNetwork.FAULT, 0, null);
                 break;
             }
             default:
                 throw new IllegalStateException("unknown event " + event.kind());
         }
-        for (final SimNode node : nodes)
+        for (final SimMember member : members)
         {
-            if (node.alive)
+            if (member.alive)
             {
-                invariants.check(node.raft, node.incarnation);
+                for (int group = 0; group < groups; group++)
+                {
+                    invariants[group].check(member.node(group), member.incarnation);
+                }
+            }
+        }
+        if (invariant != null)
+        {
+            userChecks++;
+            invariant.check(view);
+        }
+    }
+
+    /** A client event: a command to a group, or (with a protocol beside the groups, half the time) a protocol request. */
+    private void client()
+    {
+        if (groups > 0 && (protocols == null || random.nextBoolean()))
+        {
+            clientPropose();
+        }
+        else
+        {
+            final SimMember target = members[random.nextInt(members.length)];
+            if (target.alive)
+            {
+                target.protocol.onClientRequest(random);
+                target.doWork();
             }
         }
     }
 
     private void clientPropose()
     {
-        SimNode target = nodes[clientTarget];
+        final int group = workload.group(random, groups);
+        if (group < 0 || group >= groups)
+        {
+            throw new IllegalArgumentException("workload chose group " + group + " of " + groups);
+        }
+        SimMember target = members[clientTargets[group]];
         if (!target.alive)
         {
-            target = nodes[random.nextInt(nodes.length)];
+            target = members[random.nextInt(members.length)];
         }
         if (target.alive)
         {
             if (random.nextInt(5) == 0)
             {
-                forwardTo(target, nextCorrelationId++);
+                forwardTo(target, group, nextCorrelationId++);
             }
             else
             {
-                proposeTo(target, nextCorrelationId++);
+                proposeTo(target, group, nextCorrelationId++);
             }
         }
     }
 
     /** A fifth of the client's commands go through {@code RaftNode#forward}: no outcome, at most once. */
-    private void forwardTo(final SimNode target, final long correlationId)
+    private void forwardTo(final SimMember target, final int group, final long correlationId)
     {
-        final UnsafeBuffer command = randomCommand(correlationId);
-        if (target.agent.forward(GROUP_ID, command, 0, command.capacity()))
+        final int length = workload.command(group, correlationId, random, command);
+        if (target.agent.forward(group, command, 0, length))
         {
+            workload.onUnknown(group, correlationId);
             target.doWork();
         }
-    }
-
-    /** 8 to 64 bytes: the correlation id, then random bytes. */
-    private UnsafeBuffer randomCommand(final long correlationId)
-    {
-        final int length = 8 + random.nextInt(57);
-        final UnsafeBuffer command = new UnsafeBuffer(new byte[length]);
-        command.putLong(0, correlationId);
-        for (int i = 8; i < length; i++)
+        else
         {
-            command.putByte(i, (byte)random.nextInt(256));
+            workload.onRejected(group, correlationId, ProposalHandler.BACK_PRESSURE);
         }
-        return command;
     }
 
-    private boolean proposeTo(final SimNode target, final long correlationId)
+    private boolean proposeTo(final SimMember target, final int group, final long correlationId)
     {
-        final UnsafeBuffer command = randomCommand(correlationId);
-        final int length = command.capacity();
-        proposalHashes.put(correlationId, Hashing.hash(io.synod.raft.EntryType.COMMAND, command, 0, length));
-        if (!target.agent.propose(GROUP_ID, correlationId, command, 0, length))
+        final int length = workload.command(group, correlationId, random, command);
+        proposalHashes.put(correlationId, Hashing.hash(EntryType.COMMAND, command, 0, length));
+        if (!target.agent.propose(group, correlationId, command, 0, length))
         {
+            workload.onRejected(group, correlationId, ProposalHandler.BACK_PRESSURE);
             return false;
         }
+        target.pending.put(correlationId, group);
         target.doWork();
         return true;
     }
 
-    private void injectFault()
-    {
-        if (parameters.membershipChanges && random.nextInt(4) == 0)
-        {
-            changeMembership();
-            return;
-        }
-        final int choice = random.nextInt(100);
-        if (choice < 25)
-        {
-            partition();
-        }
-        else if (choice < 45)
-        {
-            healPartitions();
-        }
-        else if (choice < 70)
-        {
-            final SimNode node = nodes[random.nextInt(nodes.length)];
-            if (node.alive)
-            {
-                final int how = random.nextInt(3);
-                if (how == 0)
-                {
-                    node.crash();
-                }
-                else if (how == 1)
-                {
-                    node.disk.crashOnNextFlush(random.split());
-                }
-                else
-                {
-                    node.hardState.crashOnNextStore(random.split());
-                }
-            }
-        }
-        else if (choice < 90)
-        {
-            for (final SimNode node : nodes)
-            {
-                if (!node.alive)
-                {
-                    node.start();
-                    break;
-                }
-            }
-        }
-        else
-        {
-            // Change the network's mood for a while.
-            dropRate = random.nextDouble() * 0.3;
-            duplicateRate = random.nextDouble() * 0.1;
-        }
-    }
-
-    /** Asks the leader for a random membership change or a leadership transfer; refusals are fine. */
-    private void changeMembership()
-    {
-        final SimNode leader = leader();
-        if (leader == null)
-        {
-            return;
-        }
-        final io.synod.raft.Membership membership = leader.raft.membership();
-        final int target = 1 + random.nextInt(nodes.length);
-        final long correlationId = MEMBERSHIP_CORRELATION_BASE - membershipChanges++;
-        switch (random.nextInt(4))
-        {
-            case 0:
-                leader.agent.proposeMembershipChange(GROUP_ID, correlationId, io.synod.raft.Membership.ADD_LEARNER, target);
-                break;
-            case 1:
-            {
-                final int[] learners = membership.learners();
-                if (learners.length > 0)
-                {
-                    leader.agent.proposeMembershipChange(GROUP_ID, correlationId, io.synod.raft.Membership.PROMOTE,
-                        learners[random.nextInt(learners.length)]);
-                }
-                break;
-            }
-            case 2:
-                leader.agent.proposeMembershipChange(GROUP_ID, correlationId, io.synod.raft.Membership.REMOVE, target);
-                break;
-            default:
-                leader.agent.transferLeadership(GROUP_ID, correlationId, target);
-        }
-        leader.doWork();
-    }
-
-    private void partition()
-    {
-        partitions++;
-        healPartitions();
-        final int n = nodes.length;
-        final boolean[] sideA = new boolean[n];
-        final int kind = random.nextInt(4);
-        final SimNode leader = leader();
-        if (kind == 0 && leader != null)
-        {
-            sideA[leader.slot] = true; // isolate the leader
-        }
-        else if (kind == 1 || kind == 0)
-        {
-            // minority / majority split with a random minority
-            final int minority = 1 + random.nextInt(n / 2);
-            for (int placed = 0; placed < minority; )
-            {
-                final int slot = random.nextInt(n);
-                if (!sideA[slot])
-                {
-                    sideA[slot] = true;
-                    placed++;
-                }
-            }
-        }
-        else if (kind == 2)
-        {
-            // the leader on the minority side
-            final int minority = n / 2;
-            if (leader != null)
-            {
-                sideA[leader.slot] = true;
-            }
-            int placed = leader != null ? 1 : 0;
-            while (placed < minority)
-            {
-                final int slot = random.nextInt(n);
-                if (!sideA[slot])
-                {
-                    sideA[slot] = true;
-                    placed++;
-                }
-            }
-        }
-        else
-        {
-            // a bridge: two halves that only one node connects
-            final int bridge = random.nextInt(n);
-            for (int slot = 0; slot < n; slot++)
-            {
-                sideA[slot] = random.nextBoolean();
-            }
-            for (int a = 0; a < n; a++)
-            {
-                for (int b = 0; b < n; b++)
-                {
-                    blocked[a][b] = a != bridge && b != bridge && sideA[a] != sideA[b];
-                }
-            }
-            return;
-        }
-        for (int a = 0; a < n; a++)
-        {
-            for (int b = 0; b < n; b++)
-            {
-                blocked[a][b] = sideA[a] != sideA[b];
-            }
-        }
-    }
-
-    private void healPartitions()
-    {
-        for (final boolean[] row : blocked)
-        {
-            Arrays.fill(row, false);
-        }
-    }
-
-    private void schedule(final long timeNs, final int kind, final int slot, final byte[] frame)
-    {
-        events.add(new Event(timeNs, eventSeq++, kind, slot, frame));
-    }
-
-    private void networkSend(final int fromSlot, final int toMember, final DirectBuffer buffer, final int offset, final int length)
-    {
-        final int toSlot = toMember - 1;
-        if (toSlot < 0 || toSlot >= nodes.length)
-        {
-            return;
-        }
-        sniffVotes(buffer, offset, length);
-        if (blocked[fromSlot][toSlot] || random.nextDouble() < dropRate)
-        {
-            return;
-        }
-        final byte[] frame = new byte[length];
-        buffer.getBytes(offset, frame);
-        schedule(clock.nanoTime() + delay(), DELIVER, toSlot, frame);
-        if (random.nextDouble() < duplicateRate)
-        {
-            schedule(clock.nanoTime() + delay(), DELIVER, toSlot, frame);
-        }
-    }
-
-    private long delay()
-    {
-        return parameters.minDelayNs + random.nextLong(parameters.maxDelayNs - parameters.minDelayNs + 1);
-    }
-
-    private void sniffVotes(final DirectBuffer buffer, final int offset, final int length)
+    /** Counts what the invariants need from frames on the wire: granted votes, snapshot chunks and installs. */
+    private void sniff(final DirectBuffer buffer, final int offset, final int length)
     {
         if (FrameCheck.checkHeader(sniffHeader, buffer, offset, length) != FrameCheck.OK)
         {
@@ -744,240 +563,151 @@ public final class Simulation
             (sniffHeader.flags() & MessageHeader.FLAG_PRE_VOTE) == 0 &&
             sniffVote.wrap(buffer, sniffHeader.bodyOffset()).granted())
         {
-            invariants.onVoteGranted(sniffHeader.from(), sniffHeader.term(), sniffHeader.to());
+            invariants[sniffHeader.groupId()].onVoteGranted(sniffHeader.from(), sniffHeader.term(), sniffHeader.to());
         }
     }
 
-    private String describeNodes()
+    private String describeMembers()
     {
         final StringBuilder builder = new StringBuilder();
-        for (final SimNode node : nodes)
+        for (final SimMember member : members)
         {
-            builder.append("  ").append(node.alive ? node.raft.toString() : "member " + node.memberId + " DOWN").append('\n');
+            if (groups == 0)
+            {
+                builder.append("  member ").append(member.memberId).append(member.alive ? " UP" : " DOWN").append('\n');
+            }
+            for (int group = 0; group < groups; group++)
+            {
+                builder.append("  ").append(member.describe(group)).append('\n');
+            }
         }
         return builder.toString();
     }
 
-    /** One simulated member: durable parts survive crashes; the node and agent are rebuilt on restart. */
-    private final class SimNode implements Transport, StateMachine, ProposalHandler, SnapshotSource
+    // ---- called by members, on the simulation's thread ----
+
+    /** The configuration of {@code memberId}'s node in {@code group}. */
+    RaftConfig config(final int memberId, final int group, final int[] configuration, final boolean joining)
     {
-        final int slot;
-        final int memberId;
-        final int[] members;
-        final SimulatedDisk disk;
-        final CrashableHardState hardState = new CrashableHardState();
-        final InMemorySnapshotStore snapshotStore = new InMemorySnapshotStore();
-        /** State machine state: a digest of every command applied, in order, and the last index applied. */
-        long smIndex;
-        long smDigest;
-        private int snapshotPosition;
-        private final UnsafeBuffer snapshotScratch = new UnsafeBuffer(new byte[20]);
-        final ArrayDeque<byte[]> inbox = new ArrayDeque<>();
-        final UnsafeBuffer frameView = new UnsafeBuffer(0, 0);
-        RaftNode raft;
-        RaftAgent agent;
-        boolean alive;
-        long incarnation;
+        return new RaftConfig()
+            .clusterId(CLUSTER_ID)
+            .groupId(group)
+            .memberId(memberId)
+            .members(configuration)
+            .joining(joining)
+            .electionTimeoutNs(parameters.electionTimeoutNs)
+            .heartbeatIntervalNs(parameters.heartbeatIntervalNs)
+            .inflightAppendsMax(parameters.inflightAppendsMax)
+            .appendEntriesMax(parameters.appendEntriesMax)
+            .preVote(parameters.preVote)
+            .checkQuorum(parameters.checkQuorum)
+            .snapshotEntriesThreshold(parameters.snapshotEntriesThreshold)
+            .snapshotChunkBytes(parameters.snapshotChunkBytes)
+            .snapshotTrailingEntries(parameters.snapshotTrailingEntries)
+            .pendingProposalsMax(4096)
+            .observer(RaftObserver.NONE);
+    }
 
-        final boolean joining;
+    /** A new incarnation's state machine for {@code memberId} in {@code group}: the digest, around the user's if any. */
+    SimStateMachine stateMachine(final int memberId, final int group)
+    {
+        final StateMachine user = stateMachines == null ? null :
+            Objects.requireNonNull(stateMachines.create(memberId, group), "state machine factory returned null");
+        return new SimStateMachine(memberId, invariants[group], parameters.snapshotPaddingBytes, user);
+    }
 
-        SimNode(final int slot, final int[] members, final boolean joining)
+    int groups()
+    {
+        return groups;
+    }
+
+    boolean isHealed()
+    {
+        return !faultsEnabled;
+    }
+
+    SimulatedProtocol.Factory protocols()
+    {
+        return protocols;
+    }
+
+    VirtualClock clock()
+    {
+        return clock;
+    }
+
+    SplittableRandom random()
+    {
+        return random;
+    }
+
+    SimNetwork network()
+    {
+        return network;
+    }
+
+    void onCrash()
+    {
+        crashes++;
+    }
+
+    void onCommitted(
+        final int group, final long correlationId, final long index, final DirectBuffer response, final int offset, final int length)
+    {
+        if (correlationId <= SimFaults.MEMBERSHIP_CORRELATION_BASE && correlationId > PROBE_CORRELATION_BASE)
         {
-            this.joining = joining;
-            this.slot = slot;
-            this.memberId = slot + 1;
-            this.members = members;
-            this.disk = diskFactory.create(memberId, invariants::onAppend);
+            return; // a membership change or transfer, not a command
         }
-
-        void start()
+        if (stateMachines == null && (length != 8 || response.getLong(offset) != index))
         {
-            final RaftConfig config = new RaftConfig()
-                .clusterId(CLUSTER_ID)
-                .groupId(GROUP_ID)
-                .memberId(memberId)
-                .members(joining ? new int[0] : members)
-                .joining(joining)
-                .electionTimeoutNs(parameters.electionTimeoutNs)
-                .heartbeatIntervalNs(parameters.heartbeatIntervalNs)
-                .inflightAppendsMax(parameters.inflightAppendsMax)
-                .appendEntriesMax(parameters.appendEntriesMax)
-                .preVote(parameters.preVote)
-                .checkQuorum(parameters.checkQuorum)
-                .snapshotEntriesThreshold(parameters.snapshotEntriesThreshold)
-                .snapshotChunkBytes(parameters.snapshotChunkBytes)
-                .snapshotTrailingEntries(parameters.snapshotTrailingEntries)
-                .pendingProposalsMax(4096)
-                .observer(RaftObserver.NONE);
-            incarnation++;
-            inbox.clear();
-            smIndex = 0;
-            smDigest = 0;
-            raft = new RaftNode(config, disk.log(), hardState, parameters.snapshots ? snapshotStore : null, this, this,
-                new SplittableRandom(parameters.seed * 31 + memberId * 1_000_003L + incarnation), this);
-            agent = new RaftAgent(clock, this, 64 * 1024, raft);
-            alive = true;
+            throw new InvariantViolation("response for index " + index + " does not match the state machine's");
         }
-
-        void crash()
+        if (correlationId <= PROBE_CORRELATION_BASE)
         {
-            crashes++;
-            alive = false;
-            inbox.clear();
-            disk.crash(random.split());
-            snapshotStore.abort();
-            hardState.disarm();
-            raft = null;
-            agent = null;
+            probeIndex[group] = index;
         }
+        invariants[group].onAcknowledged(index, proposalHashes.get(correlationId));
+        acknowledged++;
+        maxAcknowledgedIndex[group] = Math.max(maxAcknowledgedIndex[group], index);
+        workload.onCommitted(group, correlationId, index, response, offset, length);
+    }
 
-        void doWork()
+    void onRejected(final int group, final long correlationId, final int reason, final int leaderHint)
+    {
+        if (correlationId <= PROBE_CORRELATION_BASE)
         {
-            try
-            {
-                agent.doWork();
-            }
-            catch (final SimulatedCrash ex)
-            {
-                crash();
-            }
+            probeFailed[group] = true;
         }
-
-        @Override
-        public boolean send(final int toMember, final DirectBuffer buffer, final int offset, final int length)
+        if (reason == ProposalHandler.NOT_LEADER && leaderHint > 0)
         {
-            networkSend(slot, toMember, buffer, offset, length);
-            return true;
+            clientTargets[group] = leaderHint - 1;
         }
-
-        @Override
-        public int poll(final FrameHandler handler, final int fragmentLimit)
+        else
         {
-            int delivered = 0;
-            while (delivered < fragmentLimit && !inbox.isEmpty())
-            {
-                final byte[] frame = inbox.poll();
-                frameView.wrap(frame);
-                handler.onFrame(frameView, 0, frame.length);
-                delivered++;
-            }
-            return delivered;
+            clientTargets[group] = random.nextInt(members.length);
         }
-
-        @Override
-        public int apply(
-            final long index, final long term, final DirectBuffer command, final int offset, final int length,
-            final ExpandableArrayBuffer response)
+        if (correlationId > 0 || correlationId <= PROBE_CORRELATION_BASE)
         {
-            final long hash = Hashing.hash(io.synod.raft.EntryType.COMMAND, command, offset, length);
-            invariants.onApply(memberId, index, hash);
-            smIndex = index;
-            smDigest = (smDigest ^ hash) * 0x9E3779B97F4A7C15L + index;
-            invariants.onStateDigest(memberId, index, smDigest);
-            response.putLong(0, index);
-            return 8;
-        }
-
-        @Override
-        public SnapshotSource snapshot()
-        {
-            snapshotPosition = 0;
-            return this;
-        }
-
-        /** The snapshot stream: [index i64][digest i64][padding length i32][padding bytes derived from the digest]. */
-        @Override
-        public int read(final MutableDirectBuffer buffer, final int offset, final int maxBytes)
-        {
-            final int total = 20 + parameters.snapshotPaddingBytes;
-            if (snapshotPosition >= total)
+            if (reason == ProposalHandler.OUTCOME_UNKNOWN || reason == ProposalHandler.CLOSED)
             {
-                return -1;
-            }
-            snapshotScratch.putLong(0, smIndex);
-            snapshotScratch.putLong(8, smDigest);
-            snapshotScratch.putInt(16, parameters.snapshotPaddingBytes);
-            final int length = Math.min(maxBytes, total - snapshotPosition);
-            for (int i = 0; i < length; i++)
-            {
-                final int position = snapshotPosition + i;
-                buffer.putByte(offset + i, position < 20 ? snapshotScratch.getByte(position) : paddingByte(smDigest, position));
-            }
-            snapshotPosition += length;
-            return length;
-        }
-
-        @Override
-        public void restore(final SnapshotReader reader)
-        {
-            final UnsafeBuffer buffer = new UnsafeBuffer(new byte[(int)reader.length()]);
-            reader.readFully(buffer, 0, (int)reader.length());
-            if (reader.read(buffer, 0, 1) != -1)
-            {
-                throw new IllegalStateException("snapshot longer than its length");
-            }
-            smIndex = buffer.getLong(0);
-            smDigest = buffer.getLong(8);
-            final int padding = buffer.getInt(16);
-            if (padding != reader.length() - 20)
-            {
-                throw new InvariantViolation("member " + memberId + " restored a snapshot with a bad padding length " + padding);
-            }
-            for (int position = 20; position < reader.length(); position++)
-            {
-                if (buffer.getByte(position) != paddingByte(smDigest, position))
-                {
-                    throw new InvariantViolation("member " + memberId + " restored a corrupt snapshot (byte " + position + ")");
-                }
-            }
-            if (smIndex > 0)
-            {
-                invariants.onStateDigest(memberId, smIndex, smDigest);
-            }
-        }
-
-        @Override
-        public void onCommitted(
-            final int groupId, final long correlationId, final long index, final DirectBuffer response, final int offset, final int length)
-        {
-            if (correlationId <= MEMBERSHIP_CORRELATION_BASE && correlationId > PROBE_CORRELATION_BASE)
-            {
-                return; // a membership change or transfer, not a command
-            }
-            if (length != 8 || response.getLong(offset) != index)
-            {
-                throw new InvariantViolation("response for index " + index + " does not match the state machine's");
-            }
-            if (correlationId <= PROBE_CORRELATION_BASE)
-            {
-                probeIndex = index;
-            }
-            invariants.onAcknowledged(index, proposalHashes.get(correlationId));
-            acknowledged++;
-            maxAcknowledgedIndex = Math.max(maxAcknowledgedIndex, index);
-        }
-
-        @Override
-        public void onRejected(final int groupId, final long correlationId, final int reason, final int leaderHint)
-        {
-            if (correlationId <= PROBE_CORRELATION_BASE)
-            {
-                probeFailed = true;
-            }
-            if (reason == NOT_LEADER && leaderHint > 0)
-            {
-                clientTarget = leaderHint - 1;
+                workload.onUnknown(group, correlationId);
             }
             else
             {
-                clientTarget = random.nextInt(nodes.length);
+                workload.onRejected(group, correlationId, reason);
             }
         }
     }
 
-    private static byte paddingByte(final long digest, final int position)
+    /** Tells the workload that the commands in {@code pending} (correlation id to group) may or may not apply. */
+    void onUnknown(final Long2LongHashMap pending)
     {
-        return (byte)((digest >>> ((position & 7) * 8)) + position);
+        final Long2LongHashMap.KeyIterator keys = pending.keySet().iterator();
+        while (keys.hasNext())
+        {
+            final long correlationId = keys.nextValue();
+            workload.onUnknown((int)pending.get(correlationId), correlationId);
+        }
     }
 
     /** Progress was not made in the liveness phase. */
