@@ -30,10 +30,10 @@ class LockStateMachineSimulationTest
     private static final long STEPS = Long.getLong("synod.sim.steps", 2_000);
     private static final int SEEDS = 50;
 
-    /** {@value #SEEDS} seeds whose runs take snapshots (the simulator derives that from the seed). */
+    /** {@value #SEEDS} seeds; every run takes snapshots ({@code SimulationBuilder.snapshots(true)}). */
     static LongStream seeds()
     {
-        return TestSeeds.drawn(0x10C5_51E0L, SEEDS * 3).filter(LockStateMachineSimulationTest::takesSnapshots).limit(SEEDS);
+        return TestSeeds.drawn(0x10C5_51E0L, SEEDS);
     }
 
     @ParameterizedTest
@@ -105,15 +105,11 @@ class LockStateMachineSimulationTest
     {
         return Simulation.builder(seed)
             .steps(STEPS)
+            .snapshots(true)
             .stateMachines((memberId, groupId) -> new ObservedLockStateMachine(memberId, history, losesAHoldInSnapshots))
             .workload(workload)
             .invariant(invariant)
             .replay(LockStateMachineSimulationTest::replayCommand);
-    }
-
-    private static boolean takesSnapshots(final long seed)
-    {
-        return Simulation.builder(seed).steps(0).build().parameters().snapshots;
     }
 
     /** @return the command line that runs only {@code seed} of this test (lock-service's {@link TestSeeds} convention). */

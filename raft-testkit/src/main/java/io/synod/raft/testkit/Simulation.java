@@ -152,7 +152,7 @@ public final class Simulation
     Simulation(final SimulationBuilder builder)
     {
         this.groups = builder.groups;
-        this.parameters = new SimulationParameters(builder.seed, groups > 0);
+        this.parameters = new SimulationParameters(builder.seed, groups > 0, builder.snapshots);
         this.steps = builder.steps;
         this.stateMachines = builder.stateMachines;
         this.workload = builder.workload != null ? builder.workload : new RandomCommandWorkload();

@@ -57,6 +57,12 @@ public final class SimulationParameters
     /** @param raft whether the run has Raft groups (without them, no membership changes and no spares). */
     SimulationParameters(final long seed, final boolean raft)
     {
+        this(seed, raft, null);
+    }
+
+    /** @param snapshotsOverride null: the seed decides; else snapshots on or off (every other draw stays the seed's). */
+    SimulationParameters(final long seed, final boolean raft, final Boolean snapshotsOverride)
+    {
         final SplittableRandom random = new SplittableRandom(seed);
         this.seed = seed;
         this.clusterSize = new int[]{3, 5, 7}[random.nextInt(3)];
@@ -73,7 +79,8 @@ public final class SimulationParameters
         this.appendEntriesMax = 1 + random.nextInt(64);
         this.preVote = random.nextInt(4) != 0;
         this.checkQuorum = random.nextInt(4) != 0;
-        this.snapshots = random.nextInt(4) != 0;
+        final boolean drawnSnapshots = random.nextInt(4) != 0;
+        this.snapshots = snapshotsOverride == null ? drawnSnapshots : snapshotsOverride;
         this.snapshotEntriesThreshold = 5 + random.nextInt(60);
         this.snapshotChunkBytes = 64 + random.nextInt(512);
         this.snapshotTrailingEntries = random.nextInt(3) == 0 ? 0 : random.nextInt(20);
