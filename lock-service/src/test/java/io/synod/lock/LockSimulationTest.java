@@ -1,5 +1,7 @@
 package io.synod.lock;
 
+import io.synod.raft.ReplaySeed;
+import io.synod.raft.Seeds;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -11,6 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LockSimulationTest
 {
+    /** System property: another seed of seeds for lock-service's seeded tests, to check other cases than the default run's. */
+    static final String LOCK_SEED_OF_SEEDS = "synod.lock.seedOfSeeds";
+
     @ParameterizedTest
     @ValueSource(longs = {1, 2, 3, 42, 7919})
     void shouldKeepMutualExclusionAndFenceOrderUnderFaults(final long seed)
@@ -55,7 +60,7 @@ class LockSimulationTest
     /** Three seeds drawn from a fixed seed of seeds ({@code -Dsynod.lock.seedOfSeeds=S} draws others). */
     static LongStream anySeeds()
     {
-        return TestSeeds.drawn(0x5EED_10C5L, 3);
+        return Seeds.drawn(Long.getLong(LOCK_SEED_OF_SEEDS, 0x5EED_10C5L), 3);
     }
 
     @ParameterizedTest(name = "seed {0}")
@@ -70,7 +75,13 @@ class LockSimulationTest
         }
         catch (final AssertionError | RuntimeException ex)
         {
-            throw new AssertionError(TestSeeds.replay("LockSimulationTest#shouldHoldLockInvariantsForAnySeed", seed) + ": " + ex, ex);
+            throw new AssertionError(replay("LockSimulationTest#shouldHoldLockInvariantsForAnySeed", seed) + ": " + ex, ex);
         }
+    }
+
+    /** @return "seed S" and the command line that runs only that seed of {@code test} ({@code Class#method}). */
+    static String replay(final String test, final long seed)
+    {
+        return "seed " + seed + " (replay: " + ReplaySeed.command(test, seed) + ")";
     }
 }

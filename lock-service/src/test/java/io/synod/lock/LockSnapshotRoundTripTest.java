@@ -1,5 +1,6 @@
 package io.synod.lock;
 
+import io.synod.raft.Seeds;
 import io.synod.raft.SnapshotReader;
 import io.synod.raft.SnapshotSource;
 import org.agrona.DirectBuffer;
@@ -549,7 +550,7 @@ class LockSnapshotRoundTripTest
     /** Twenty seeds drawn from a fixed seed of seeds ({@code -Dsynod.lock.seedOfSeeds=S} draws others). */
     static LongStream anySeeds()
     {
-        return TestSeeds.drawn(0x5EED_5A4EL, 20);
+        return Seeds.drawn(Long.getLong(LockSimulationTest.LOCK_SEED_OF_SEEDS, 0x5EED_5A4EL), 20);
     }
 
     @ParameterizedTest(name = "seed {0}")
@@ -563,7 +564,7 @@ class LockSnapshotRoundTripTest
         catch (final AssertionError | RuntimeException ex)
         {
             throw new AssertionError(
-                TestSeeds.replay("LockSnapshotRoundTripTest#shouldBehaveIdenticallyAfterRestoreForAnySeed", seed) + ": " + ex, ex);
+                LockSimulationTest.replay("LockSnapshotRoundTripTest#shouldBehaveIdenticallyAfterRestoreForAnySeed", seed) + ": " + ex, ex);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.synod.lock;
 
+import io.synod.raft.Seeds;
 import io.synod.raft.testkit.Simulation;
 import io.synod.raft.testkit.SimulationBuilder;
 import io.synod.raft.testkit.SimulationFailure;
@@ -33,7 +34,7 @@ class LockStateMachineSimulationTest
     /** {@value #SEEDS} seeds; every run takes snapshots ({@code SimulationBuilder.snapshots(true)}). */
     static LongStream seeds()
     {
-        return TestSeeds.drawn(0x10C5_51E0L, SEEDS);
+        return Seeds.drawn(Long.getLong(LockSimulationTest.LOCK_SEED_OF_SEEDS, 0x10C5_51E0L), SEEDS);
     }
 
     @ParameterizedTest
@@ -112,10 +113,10 @@ class LockStateMachineSimulationTest
             .replay(LockStateMachineSimulationTest::replayCommand);
     }
 
-    /** @return the command line that runs only {@code seed} of this test (lock-service's {@link TestSeeds} convention). */
+    /** @return the command line that runs only {@code seed} of this test (the {@link Seeds} convention). */
     private static String replayCommand(final long seed, final long steps)
     {
         return "mvn -q -pl lock-service -am test -Dtest=" + TEST + " -Dsurefire.failIfNoSpecifiedTests=false -D" +
-            TestSeeds.SEED_PROPERTY + "=" + seed + " -Dsynod.sim.steps=" + steps;
+            Seeds.SEED_PROPERTY + "=" + seed + " -Dsynod.sim.steps=" + steps;
     }
 }

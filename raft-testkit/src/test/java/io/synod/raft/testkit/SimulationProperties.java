@@ -1,5 +1,6 @@
 package io.synod.raft.testkit;
 
+import io.synod.raft.Seeds;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -27,7 +28,7 @@ class SimulationProperties
 
     static LongStream seeds()
     {
-        return TestSeeds.drawn(SEED_OF_SEEDS, SEEDS_PER_RUN);
+        return Seeds.drawn(SEED_OF_SEEDS, SEEDS_PER_RUN);
     }
 
     @ParameterizedTest(name = "seed {0}")

@@ -1,6 +1,7 @@
 package io.synod.raft.testkit.linearizability;
 
-import io.synod.raft.testkit.TestSeeds;
+import io.synod.raft.ReplaySeed;
+import io.synod.raft.Seeds;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -35,17 +36,17 @@ class LinearizabilityProperties
 
     static LongStream seeds300()
     {
-        return TestSeeds.drawn(SEED_OF_SEEDS, SEQUENTIAL_CASES);
+        return Seeds.drawn(SEED_OF_SEEDS, SEQUENTIAL_CASES);
     }
 
     static LongStream seeds1000()
     {
-        return TestSeeds.drawn(SEED_OF_SEEDS, 1000);
+        return Seeds.drawn(SEED_OF_SEEDS, 1000);
     }
 
     private static String replay(final String method, final long seed)
     {
-        return "seed " + seed + " (replay: " + TestSeeds.replayCommand("LinearizabilityProperties#" + method, seed) + ")";
+        return "seed " + seed + " (replay: " + ReplaySeed.command("LinearizabilityProperties#" + method, seed) + ")";
     }
 
     @ParameterizedTest(name = "seed {0}")
