@@ -2,6 +2,7 @@ package io.synod.raft;
 
 import io.synod.raft.codec.MessageHeader;
 import io.synod.raft.codec.MessageType;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * A leader handing over to a chosen voter (Raft dissertation §3.10): while it runs, proposals pause;
@@ -9,12 +10,16 @@ import io.synod.raft.codec.MessageType;
  * the leader steps down (handed over if the target's higher term reached it) or at its deadline.
  *
  * <p>Leader only. {@link RaftNode} starts it, asks {@link #maybeSendTimeoutNow} in each send, and settles
- * it on a role change or at the deadline.
+ * it on a role change ({@link #onStepDown}) or at the deadline ({@link #maybeExpire}); either reports the
+ * outcome to the proposal handler under the correlation id the transfer was requested with.
  */
 final class LeadershipTransfer
 {
     private final MessageHeader outHeader = new MessageHeader();
     private final Outbox outbox;
+    private final ProposalHandler handler;
+    /** The empty response of a completed transfer. */
+    private final UnsafeBuffer empty = new UnsafeBuffer(new byte[0]);
     private final int clusterId;
     private final int groupId;
     private final int memberId;
@@ -25,9 +30,10 @@ final class LeadershipTransfer
     private boolean timeoutNowSent;
     private boolean handedOver;
 
-    LeadershipTransfer(final RaftConfig config, final Outbox outbox)
+    LeadershipTransfer(final RaftConfig config, final Outbox outbox, final ProposalHandler handler)
     {
         this.outbox = outbox;
+        this.handler = handler;
         this.clusterId = config.clusterId();
         this.groupId = config.groupId();
         this.memberId = config.memberId();
@@ -41,11 +47,6 @@ final class LeadershipTransfer
     int target()
     {
         return target;
-    }
-
-    long correlationId()
-    {
-        return correlationId;
     }
 
     void start(final int target, final long correlationId, final long deadlineNs)
@@ -65,18 +66,45 @@ final class LeadershipTransfer
         }
     }
 
-    boolean isDue(final long nowNs)
+    /**
+     * At the deadline the transfer gives up: proposals resume and the request is rejected with
+     * {@link ProposalHandler#TIMEOUT}.
+     *
+     * @return true if the transfer timed out now.
+     */
+    boolean maybeExpire(final long nowNs)
     {
-        return target != 0 && nowNs - deadlineNs >= 0;
-    }
-
-    /** @return true if the target had taken over; the transfer is over either way. */
-    boolean finish()
-    {
-        final boolean result = handedOver;
+        if (target == 0 || nowNs - deadlineNs < 0)
+        {
+            return false;
+        }
         target = 0;
         handedOver = false;
-        return result;
+        handler.onRejected(groupId, correlationId, ProposalHandler.TIMEOUT, memberId);
+        return true;
+    }
+
+    /**
+     * The leader stepped down: the transfer completed if the target's higher term caused it (committed
+     * with this member's commit index and an empty response), else it failed with NOT_LEADER.
+     */
+    void onStepDown(final long commitIndex)
+    {
+        if (target == 0)
+        {
+            return;
+        }
+        final boolean completed = handedOver;
+        target = 0;
+        handedOver = false;
+        if (completed)
+        {
+            handler.onCommitted(groupId, correlationId, commitIndex, empty, 0, 0);
+        }
+        else
+        {
+            handler.onRejected(groupId, correlationId, ProposalHandler.NOT_LEADER, 0);
+        }
     }
 
     /**

@@ -1,7 +1,6 @@
 package io.synod.raft;
 
 import io.synod.raft.codec.AppendRequest;
-import io.synod.raft.codec.AppendResponse;
 import io.synod.raft.codec.FrameCheck;
 import io.synod.raft.codec.MessageHeader;
 import io.synod.raft.codec.MessageType;
@@ -62,7 +61,6 @@ public final class RaftNode
 
     private final MessageHeader header = new MessageHeader();
     private final AppendRequest appendRequest = new AppendRequest();
-    private final AppendResponse appendResponse = new AppendResponse();
     private final SnapshotTransfer snapshotTransfer;
     private final SnapshotWriter snapshots;
     private final ReadIndexMessage readIndexMessage = new ReadIndexMessage();
@@ -143,8 +141,8 @@ public final class RaftNode
         this.applier = new Applier(config, stateMachine, handler);
         this.outbox = new Outbox(config.outboxBytes());
         this.election = new Election(config, outbox, random);
-        this.transfer = new LeadershipTransfer(config, outbox);
-        this.replicator = new Replicator(config, log, transport, counters);
+        this.transfer = new LeadershipTransfer(config, outbox, handler);
+        this.replicator = new Replicator(config, log, transport, outbox, counters);
         this.snapshots = new SnapshotWriter(config, snapshotStore, stateMachine);
         this.snapshotTransfer = new SnapshotTransfer(config, snapshotStore, transport, outbox, counters);
         this.reads = new ReadIndex(config, outbox, handler);
@@ -158,30 +156,9 @@ public final class RaftNode
         {
             throw new IllegalStateException("log lastTerm=" + log.lastTerm() + " above stored term=" + currentTerm);
         }
-        if (snapshotStore != null && snapshotStore.index() > 0)
+        if (snapshots.reconcile(log))
         {
-            final long index = snapshotStore.index();
-            if (log.snapshotIndex() > index)
-            {
-                throw new IllegalStateException("log compacted to " + log.snapshotIndex() + " beyond the latest snapshot " + index);
-            }
-            if (log.termAt(index) != snapshotStore.term())
-            {
-                // A snapshot was installed and the crash came before the log was reset.
-                log.resetTo(index, snapshotStore.term());
-            }
             restoreFromStore();
-        }
-        else if (log.snapshotIndex() > 0)
-        {
-            // The snapshot that covers the compacted prefix is gone (refused as corrupt). Start empty: the
-            // term and vote are intact, and the leader repairs the log and state by InstallSnapshot.
-            System.getLogger("io.synod.raft").log(System.Logger.Level.ERROR,
-                "member {0}: log compacted to {1} but no snapshot covers it; starting empty to fetch one from the leader",
-                memberId, log.snapshotIndex());
-            log.resetTo(0, 0);
-            configurations.reset(0, config.joining() ? Membership.EMPTY : Membership.of(config.members(), new int[0]));
-            scanLogForConfigurations();
         }
         else
         {
@@ -279,7 +256,7 @@ public final class RaftNode
             if (type == MessageType.APPEND_REQUEST)
             {
                 incomingRound = 0;
-                queueAppendResponse(from, false, appendRequest.prevLogIndex(), RaftLog.NO_TERM, 0);
+                replicator.answerAppend(from, false, incomingRound, appendRequest.prevLogIndex(), RaftLog.NO_TERM, 0, currentTerm);
             }
             else if (type == MessageType.INSTALL_SNAPSHOT)
             {
@@ -535,11 +512,8 @@ public final class RaftNode
         if (role == RaftRole.LEADER)
         {
             int work = 0;
-            if (transfer.isDue(nowNs))
+            if (transfer.maybeExpire(nowNs))
             {
-                final long correlationId = transfer.correlationId();
-                transfer.finish();
-                proposalHandler().onRejected(groupId, correlationId, ProposalHandler.TIMEOUT, memberId);
                 work = 1;
             }
             if (replicator.onHeartbeatTimer(nowNs))
@@ -749,18 +723,9 @@ public final class RaftNode
         {
             reads.rejectUnconfirmed(currentTerm);
         }
-        if (previous == RaftRole.LEADER && next != RaftRole.LEADER && transfer.isActive())
+        if (previous == RaftRole.LEADER && next != RaftRole.LEADER)
         {
-            final long correlationId = transfer.correlationId();
-            final boolean handedOver = transfer.finish();
-            if (handedOver)
-            {
-                proposalHandler().onCommitted(groupId, correlationId, commitIndex, empty, 0, 0);
-            }
-            else
-            {
-                proposalHandler().onRejected(groupId, correlationId, ProposalHandler.NOT_LEADER, 0);
-            }
+            transfer.onStepDown(commitIndex);
         }
         switch (next)
         {
@@ -956,7 +921,7 @@ public final class RaftNode
         final long lastIndex = log.lastIndex();
         if (prevLogIndex > lastIndex)
         {
-            queueAppendResponse(from, false, prevLogIndex, -1, lastIndex + 1);
+            replicator.answerAppend(from, false, incomingRound, prevLogIndex, -1, lastIndex + 1, currentTerm);
             return;
         }
         // Entries at or below commitIndex are committed, so they match the leader's (Leader Completeness);
@@ -967,7 +932,8 @@ public final class RaftNode
             if (ourTerm != prevLogTerm)
             {
                 // §5.3 with the conflict hint: our term there and the first index we hold of that term.
-                queueAppendResponse(from, false, prevLogIndex, ourTerm, LogTerms.firstIndexOfTerm(log, ourTerm, prevLogIndex));
+                final long firstOfTerm = LogTerms.firstIndexOfTerm(log, ourTerm, prevLogIndex);
+                replicator.answerAppend(from, false, incomingRound, prevLogIndex, ourTerm, firstOfTerm, currentTerm);
                 return;
             }
         }
@@ -1012,25 +978,7 @@ public final class RaftNode
             // Figure 2: commitIndex = min(leaderCommit, index of last new entry).
             commitIndex = Math.min(leaderCommit, lastNewIndex);
         }
-        queueAppendResponse(from, true, lastNewIndex, 0, 0);
-    }
-
-    private void queueAppendResponse(
-        final int to, final boolean success, final long index, final long conflictTerm, final long conflictIndex)
-    {
-        final int offset = outbox.reserve(to, MessageHeader.LENGTH + AppendResponse.LENGTH);
-        if (offset >= 0)
-        {
-            final int body = outHeader.wrap(outbox.buffer, offset).encode(
-                MessageType.APPEND_RESPONSE, 0, clusterId, groupId, memberId, to, currentTerm, AppendResponse.LENGTH);
-            appendResponse.wrap(outbox.buffer, body)
-                .success(success)
-                .round((int)incomingRound)
-                .index(index)
-                .conflictTerm(conflictTerm)
-                .conflictIndex(conflictIndex)
-                .lastLogIndex(log.lastIndex());
-        }
+        replicator.answerAppend(from, true, incomingRound, lastNewIndex, 0, 0, currentTerm);
     }
 
     // ------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ final class Replicator
     private final RaftConfig config;
     private final RaftLog log;
     private final Transport transport;
+    private final Outbox outbox;
     private final RaftCounters counters;
     private final int clusterId;
     private final int groupId;
@@ -58,11 +59,13 @@ final class Replicator
     private int encodeLimit;
     private int encodeCount;
 
-    Replicator(final RaftConfig config, final RaftLog log, final Transport transport, final RaftCounters counters)
+    Replicator(
+        final RaftConfig config, final RaftLog log, final Transport transport, final Outbox outbox, final RaftCounters counters)
     {
         this.config = config;
         this.log = log;
         this.transport = transport;
+        this.outbox = outbox;
         this.counters = counters;
         this.clusterId = config.clusterId();
         this.groupId = config.groupId();
@@ -70,6 +73,35 @@ final class Replicator
         this.electionTimeoutNs = config.electionTimeoutNs();
         this.heartbeatIntervalNs = config.heartbeatIntervalNs();
         this.appendBuffer = new UnsafeBuffer(new byte[MessageHeader.LENGTH + InstallSnapshot.FIXED_LENGTH + config.appendBytesMax()]);
+    }
+
+    /**
+     * Follower: queues the answer to an AppendEntries, sent after this cycle's entries are durable.
+     * A failed match carries the conflict hint (§5.3): our term at {@code index} and the first index of
+     * that term, or -1 and the index we need next when our log is too short.
+     */
+    void answerAppend(
+        final int to,
+        final boolean success,
+        final long round,
+        final long index,
+        final long conflictTerm,
+        final long conflictIndex,
+        final long term)
+    {
+        final int offset = outbox.reserve(to, MessageHeader.LENGTH + AppendResponse.LENGTH);
+        if (offset >= 0)
+        {
+            final int body = outHeader.wrap(outbox.buffer, offset).encode(
+                MessageType.APPEND_RESPONSE, 0, clusterId, groupId, memberId, to, term, AppendResponse.LENGTH);
+            appendResponse.wrap(outbox.buffer, body)
+                .success(success)
+                .round((int)round)
+                .index(index)
+                .conflictTerm(conflictTerm)
+                .conflictIndex(conflictIndex)
+                .lastLogIndex(log.lastIndex());
+        }
     }
 
     /** Keeps a peer for every other member of {@code next}: existing ones keep their progress, new ones probe. */

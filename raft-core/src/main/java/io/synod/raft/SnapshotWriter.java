@@ -58,6 +58,43 @@ final class SnapshotWriter
         this.chunk = new UnsafeBuffer(new byte[config.snapshotChunkBytes()]);
     }
 
+    /**
+     * Start-up: brings the log in line with this member's latest durable snapshot.
+     * <ul>
+     *   <li>A snapshot exists: the log must not be compacted beyond it; if the log does not hold the
+     *       snapshot's last entry (a snapshot was installed and the crash came before the log was reset),
+     *       the log is reset to it. The snapshot is then restored.</li>
+     *   <li>No snapshot covers a compacted log (it was refused as corrupt): the log is reset to empty;
+     *       term and vote are intact, and the leader repairs log and state by InstallSnapshot.</li>
+     * </ul>
+     *
+     * @return true if the snapshot must be restored, false if the node starts from its log alone.
+     */
+    boolean reconcile(final RaftLog log)
+    {
+        if (store != null && store.index() > 0)
+        {
+            final long index = store.index();
+            if (log.snapshotIndex() > index)
+            {
+                throw new IllegalStateException("log compacted to " + log.snapshotIndex() + " beyond the latest snapshot " + index);
+            }
+            if (log.termAt(index) != store.term())
+            {
+                log.resetTo(index, store.term());
+            }
+            return true;
+        }
+        if (log.snapshotIndex() > 0)
+        {
+            System.getLogger("io.synod.raft").log(System.Logger.Level.ERROR,
+                "member {0}: log compacted to {1} but no snapshot covers it; starting empty to fetch one from the leader",
+                config.memberId(), log.snapshotIndex());
+            log.resetTo(0, 0);
+        }
+        return false;
+    }
+
     boolean isWriting()
     {
         return source != null;
