@@ -607,7 +607,8 @@ public final class RaftNode
     {
         if (snapshots.isWriting())
         {
-            return continueSnapshot();
+            logDirty |= snapshots.continueWriting(log);
+            return 1;
         }
         final long last = Math.min(commitIndex, lastApplied + config.applyBatchMax());
         int work = 0;
@@ -1095,23 +1096,6 @@ public final class RaftNode
             final int tableLength = applier.encodeSessions(snapshots.header(), 4);
             snapshots.completeHeader(tableLength, configurations.indexAt(lastApplied), configurations.at(lastApplied));
         }
-    }
-
-    /** Writes one chunk of the snapshot in progress; once it is durable, compacts the log prefix it covers. */
-    private int continueSnapshot()
-    {
-        final long snapshotIndex = snapshots.continueWriting();
-        if (snapshotIndex > 0)
-        {
-            // Only now that the snapshot is durable may the prefix it covers go.
-            final long compactTo = snapshotIndex - config.snapshotTrailingEntries();
-            if (compactTo > log.snapshotIndex())
-            {
-                log.compactPrefix(compactTo, log.termAt(compactTo));
-                logDirty = true;
-            }
-        }
-        return 1;
     }
 
     /**

@@ -158,11 +158,29 @@ final class SnapshotWriter
     }
 
     /**
-     * Writes one chunk of the snapshot in progress; commits it (durably) after the last.
+     * Writes one chunk of the snapshot in progress; commits it (durably) after the last, and only then
+     * compacts the log prefix it covers, keeping {@code snapshotTrailingEntries} behind it for followers
+     * that lag a little.
      *
-     * @return the index the snapshot covers once it is durable (the log may be compacted up to it), else 0.
+     * @return true if the log was compacted (it must be flushed).
      */
-    long continueWriting()
+    boolean continueWriting(final RaftLog log)
+    {
+        final long snapshotIndex = writeChunk();
+        if (snapshotIndex > 0)
+        {
+            final long compactTo = snapshotIndex - config.snapshotTrailingEntries();
+            if (compactTo > log.snapshotIndex())
+            {
+                log.compactPrefix(compactTo, log.termAt(compactTo));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** @return the index the snapshot covers once it is durable, else 0. */
+    private long writeChunk()
     {
         if (headerPosition < headerLength)
         {

