@@ -15,6 +15,12 @@ import java.util.List;
  * <p>A configuration takes effect as soon as its entry is in the log (§4.1), so the newest one here is
  * the one in force; truncating its entry falls back to the one before. {@link RaftNode} says when one is
  * added, truncated or pruned and rebuilds its peers from {@link #membership()}.
+ *
+ * <p>Changes are single-server, one at a time, rather than joint consensus: any two configurations that
+ * differ by one voter have overlapping majorities, so no two leaders can be elected in one term, and each
+ * change is one log entry that takes effect when appended. The known hole in that scheme (a change
+ * decided by a leader of an old term overlapping a change of a newer leader) is closed by the
+ * no-op-first rule: a leader accepts a change only after an entry of its own term has committed.
  */
 final class Configurations
 {

@@ -34,6 +34,8 @@ final class Election
     private final int groupId;
     private final int memberId;
     private final long electionTimeoutNs;
+    /** Width of the randomised part of the election timeout. */
+    private final long electionTimeoutRangeNs;
     private boolean started;
     private long electionDeadlineNs = UNSET;
     private long checkQuorumDeadlineNs;
@@ -53,6 +55,7 @@ final class Election
         this.groupId = config.groupId();
         this.memberId = config.memberId();
         this.electionTimeoutNs = config.electionTimeoutNs();
+        this.electionTimeoutRangeNs = config.electionTimeoutMaxNs() - config.electionTimeoutNs();
     }
 
     /** The first duty cycle: the election timer starts now. */
@@ -65,10 +68,10 @@ final class Election
         }
     }
 
-    /** §5.2: the next election starts after a random timeout in [electionTimeout, 2 x electionTimeout). */
+    /** §5.2: the next election starts after a random timeout in [electionTimeoutNs, electionTimeoutMaxNs). */
     void resetTimer(final long nowNs)
     {
-        electionDeadlineNs = nowNs + electionTimeoutNs + random.nextLong(electionTimeoutNs);
+        electionDeadlineNs = nowNs + electionTimeoutNs + random.nextLong(electionTimeoutRangeNs);
     }
 
     boolean isElectionDue(final long nowNs)

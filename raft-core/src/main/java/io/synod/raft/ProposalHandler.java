@@ -60,6 +60,17 @@ public interface ProposalHandler
     void onRejected(int groupId, long correlationId, int reason, int leaderHint);
 
     /**
+     * The leader accepted the proposal and appended it at {@code index} in {@code term}; its outcome
+     * follows later ({@link #onCommitted} or {@link #onRejected}). Called before {@code propose} returns,
+     * on the agent thread, for commands, session entries and membership changes alike. The pair
+     * identifies the entry: should the entry at {@code index} later carry another term, this one was
+     * lost ({@link #LEADERSHIP_LOST}). The default does nothing.
+     */
+    default void onAppended(final int groupId, final long correlationId, final long index, final long term)
+    {
+    }
+
+    /**
      * A read requested with {@code RaftAgent#read} may be served now: the state machine has applied at
      * least {@code readIndex}, and (unless the read was {@link ReadMode#STALE}) the result is
      * linearizable. Read the state machine in this call: it runs on the agent thread, between applies.

@@ -16,6 +16,8 @@ public final class RaftConfig
     {
         public static final String ELECTION_TIMEOUT_PROP = "synod.raft.election.timeout.ns";
         public static final long ELECTION_TIMEOUT_DEFAULT_NS = TimeUnit.MILLISECONDS.toNanos(500);
+        /** Upper end (exclusive) of the randomised election timeout; 0 means twice the minimum. */
+        public static final String ELECTION_TIMEOUT_MAX_PROP = "synod.raft.election.timeout.max.ns";
         public static final String HEARTBEAT_INTERVAL_PROP = "synod.raft.heartbeat.interval.ns";
         public static final long HEARTBEAT_INTERVAL_DEFAULT_NS = TimeUnit.MILLISECONDS.toNanos(50);
         public static final int INFLIGHT_APPENDS_MAX_DEFAULT = 8;
@@ -40,6 +42,7 @@ public final class RaftConfig
     private int memberId;
     private int[] members;
     private long electionTimeoutNs = Long.getLong(Configuration.ELECTION_TIMEOUT_PROP, Configuration.ELECTION_TIMEOUT_DEFAULT_NS);
+    private long electionTimeoutMaxNs = Long.getLong(Configuration.ELECTION_TIMEOUT_MAX_PROP, 0);
     private long heartbeatIntervalNs =
         Long.getLong(Configuration.HEARTBEAT_INTERVAL_PROP, Configuration.HEARTBEAT_INTERVAL_DEFAULT_NS);
     private boolean preVote = true;
@@ -90,6 +93,12 @@ public final class RaftConfig
         require(heartbeatIntervalNs > 0, "heartbeatIntervalNs must be positive");
         require(electionTimeoutNs >= 2 * heartbeatIntervalNs,
             "electionTimeoutNs (" + electionTimeoutNs + ") must be at least twice heartbeatIntervalNs (" + heartbeatIntervalNs + ")");
+        if (electionTimeoutMaxNs == 0)
+        {
+            electionTimeoutMaxNs = 2 * electionTimeoutNs;
+        }
+        require(electionTimeoutMaxNs > electionTimeoutNs,
+            "electionTimeoutMaxNs (" + electionTimeoutMaxNs + ") must be above electionTimeoutNs (" + electionTimeoutNs + ")");
         require(inflightAppendsMax >= 1, "inflightAppendsMax must be >= 1");
         require(appendEntriesMax >= 1, "appendEntriesMax must be >= 1");
         require(appendBytesMax >= 1024, "appendBytesMax must be >= 1024");
@@ -176,9 +185,13 @@ public final class RaftConfig
     }
 
     /**
-     * Base election timeout. A follower waits a random time in {@code [electionTimeoutNs, 2 * electionTimeoutNs)}
-     * without hearing from a leader before it campaigns; a leader steps down if it has not heard from a
-     * quorum within one election timeout (CheckQuorum).
+     * The minimum election timeout. A follower waits a random time in
+     * {@code [electionTimeoutNs, electionTimeoutMaxNs)} without hearing from a leader before it campaigns.
+     * Everything that must hold until <em>any</em> follower could campaign derives from this minimum, not
+     * from the range: a leader steps down if it has not heard from a quorum within it (CheckQuorum), a
+     * member that heard from a leader within it refuses votes (the leader lease), and a lease read is
+     * valid for it less {@link #leaseDriftMarginNs}. Default 500 ms
+     * ({@value Configuration#ELECTION_TIMEOUT_PROP}).
      */
     public RaftConfig electionTimeoutNs(final long electionTimeoutNs)
     {
@@ -189,6 +202,26 @@ public final class RaftConfig
     public long electionTimeoutNs()
     {
         return electionTimeoutNs;
+    }
+
+    /**
+     * The upper end (exclusive) of the randomised election timeout; 0 (the default) means
+     * {@code 2 * electionTimeoutNs} ({@value Configuration#ELECTION_TIMEOUT_MAX_PROP}). The trade-off: a wider
+     * range makes split votes rarer (the first candidate is more often alone long enough to win) but makes
+     * the worst-case failover slower, since a leader's crash is noticed only after the drawn timeout; a
+     * range narrower than a round trip to a quorum makes split votes, and repeated campaigns, likely.
+     * Must be above {@link #electionTimeoutNs}.
+     */
+    public RaftConfig electionTimeoutMaxNs(final long electionTimeoutMaxNs)
+    {
+        this.electionTimeoutMaxNs = electionTimeoutMaxNs;
+        return this;
+    }
+
+    /** @return the upper end (exclusive) of the randomised election timeout; after {@link #conclude()}, never 0. */
+    public long electionTimeoutMaxNs()
+    {
+        return electionTimeoutMaxNs;
     }
 
     /** How often a leader sends heartbeats when it has nothing else to send. */

@@ -81,6 +81,17 @@ public interface RaftLog extends AutoCloseable
     void truncateSuffix(long fromIndex);
 
     /**
+     * Declares that entries up to {@code commitIndex} are committed, so that a later
+     * {@link #truncateSuffix(long)} at or below it is refused with {@link IllegalStateException}: a second
+     * line of defence behind the node's own check (committed entries are never removed). The node calls
+     * it in every {@code persist()}; the value never decreases while the log is open. The default keeps
+     * nothing; the logs shipped with Synod keep it.
+     */
+    default void commitIndex(final long commitIndex)
+    {
+    }
+
+    /**
      * Reads consecutive entries from {@code fromIndex} up to {@code toIndex} inclusive (clamped to
      * {@link #lastIndex()}) until the reader declines one.
      *

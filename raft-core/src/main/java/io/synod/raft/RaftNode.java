@@ -318,17 +318,21 @@ public final class RaftNode
 
     /**
      * Proposes a command. The outcome reaches the {@link ProposalHandler} exactly once, unless the
-     * node crashes first.
+     * node crashes first; an accepted proposal is also announced with
+     * {@link ProposalHandler#onAppended} before this returns.
+     *
+     * @return the log index the command was appended at (in the current {@link #term()}), or 0 if it was
+     * rejected at once (the reason went to the handler).
      */
-    public void propose(final long correlationId, final DirectBuffer buffer, final int offset, final int length)
+    public long propose(final long correlationId, final DirectBuffer buffer, final int offset, final int length)
     {
         final int reason = proposalRejection(length, config.maxCommandBytes());
         if (reason != 0)
         {
             proposalHandler().onRejected(groupId, correlationId, reason, leaderId);
-            return;
+            return 0;
         }
-        appendProposal(correlationId, EntryType.COMMAND, buffer, offset, length);
+        return appendProposal(correlationId, EntryType.COMMAND, buffer, offset, length);
     }
 
     /** @return why a proposal of {@code length} bytes (at most {@code maxLength}) is refused now, or 0. */
@@ -340,12 +344,17 @@ public final class RaftNode
             applier.isFull() ? ProposalHandler.BACK_PRESSURE : 0;
     }
 
-    /** Appends an accepted proposal at the end of the log; its outcome is reported when it is applied. */
-    private void appendProposal(final long correlationId, final int type, final DirectBuffer buffer, final int offset, final int length)
+    /**
+     * Appends an accepted proposal at the end of the log and announces where; its outcome is reported
+     * when it is applied. @return its index.
+     */
+    private long appendProposal(final long correlationId, final int type, final DirectBuffer buffer, final int offset, final int length)
     {
         final long index = log.lastIndex() + 1;
         appendToLog(index, currentTerm, type, buffer, offset, length);
         applier.track(index, currentTerm, correlationId);
+        proposalHandler().onAppended(groupId, correlationId, index, currentTerm);
+        return index;
     }
 
     /**
@@ -401,8 +410,10 @@ public final class RaftNode
      * machine at most once per (session, sequence) and a retry gets the first response),
      * {@link EntryType#SESSION_KEEPALIVE} or {@link EntryType#SESSION_CLOSE}. The leader stamps each with
      * its clock, which is the log time sessions expire by.
+     *
+     * @return the log index of the entry, or 0 if it was rejected at once (the reason went to the handler).
      */
-    public void proposeSession(
+    public long proposeSession(
         final int type,
         final long correlationId,
         final long sessionId,
@@ -415,10 +426,10 @@ public final class RaftNode
         if (reason != 0)
         {
             proposalHandler().onRejected(groupId, correlationId, reason, leaderId);
-            return;
+            return 0;
         }
         final int payloadLength = applier.encodeSessionEntry(type, nowNs, sessionId, argument, command, offset, length);
-        appendProposal(correlationId, type, applier.sessionEntryBuffer(), 0, payloadLength);
+        return appendProposal(correlationId, type, applier.sessionEntryBuffer(), 0, payloadLength);
     }
 
     /** @return client sessions open in the replicated state. */
@@ -429,28 +440,25 @@ public final class RaftNode
 
     /**
      * Proposes a single-server membership change (Raft dissertation §4.1–4.4): {@link Membership#ADD_LEARNER},
-     * {@link Membership#PROMOTE} or {@link Membership#REMOVE} of {@code member}.
+     * {@link Membership#PROMOTE} or {@link Membership#REMOVE} of {@code member}; why one server at a time
+     * is safe here, and the rules a change must pass, are in {@code Configurations}. A new member joins as
+     * a learner and is promoted once within {@code RaftConfig#promotionLagMax} entries of the leader's log
+     * and holding the configuration in force. Committed when the entry is applied, or rejected at once
+     * (NOT_LEADER, NOT_READY, CHANGE_IN_PROGRESS, UNKNOWN_MEMBER_ID, ALREADY_MEMBER, LAST_VOTER,
+     * LEARNER_BEHIND, TRANSFER_IN_PROGRESS).
      *
-     * <p>Single-server changes, one at a time, rather than joint consensus: any two configurations that
-     * differ by one voter have overlapping majorities, so no two leaders can be elected in one term,
-     * and each change is one log entry that takes effect when appended. The known hole in that scheme
-     * (a change decided by a leader of an old term, overlapping a change of a newer leader) is closed by
-     * the no-op-first rule: a leader accepts a change only after an entry of its own term has committed.
-     * A new member joins as a learner and is promoted once within {@code RaftConfig#promotionLagMax}
-     * entries of the leader's log and holding the configuration in force (it has acknowledged that entry). The outcome arrives like a proposal's: committed when the entry is
-     * applied, or rejected at once with a clear reason (NOT_LEADER, NOT_READY, CHANGE_IN_PROGRESS,
-     * UNKNOWN_MEMBER_ID, ALREADY_MEMBER, LAST_VOTER, LEARNER_BEHIND, TRANSFER_IN_PROGRESS).
+     * @return the log index of the configuration entry, or 0 if the change was rejected at once.
      */
-    public void proposeMembershipChange(final long correlationId, final int change, final int member)
+    public long proposeMembershipChange(final long correlationId, final int change, final int member)
     {
         final int reason = membershipChangeRejection(change, member);
         if (reason != 0)
         {
             proposalHandler().onRejected(groupId, correlationId, reason, leaderId);
-            return;
+            return 0;
         }
         final int length = configurations.encodeChange(change, member);
-        appendProposal(correlationId, EntryType.CONFIGURATION, configurations.changeBuffer(), 0, length);
+        return appendProposal(correlationId, EntryType.CONFIGURATION, configurations.changeBuffer(), 0, length);
     }
 
     private int membershipChangeRejection(final int change, final int member)
@@ -541,6 +549,7 @@ public final class RaftNode
      */
     public void persist()
     {
+        log.commitIndex(commitIndex);
         if (logDirty)
         {
             log.flush();
@@ -1214,6 +1223,15 @@ public final class RaftNode
     public long lastSnapshotIndex()
     {
         return snapshots.lastSnapshotIndex();
+    }
+
+    /**
+     * @return true while this member writes a snapshot of its own: applying committed entries pauses until
+     * the stream ends (replicating and committing go on).
+     */
+    public boolean isSnapshotting()
+    {
+        return snapshots.isWriting();
     }
 
     /** @return proposals accepted as leader and not yet resolved. */

@@ -35,6 +35,15 @@ class RaftConfigTest
     }
 
     @Test
+    void shouldDefaultTheElectionTimeoutRangeToTwiceTheMinimumAndRefuseAnEmptyRange()
+    {
+        assertEquals(1000, valid().conclude().electionTimeoutMaxNs());
+        assertEquals(600, valid().electionTimeoutMaxNs(600).conclude().electionTimeoutMaxNs());
+        assertRejected(c -> c.electionTimeoutMaxNs(500), "electionTimeoutMaxNs");
+        assertRejected(c -> c.electionTimeoutMaxNs(400), "electionTimeoutMaxNs");
+    }
+
+    @Test
     void shouldRejectNonPositiveMemberId()
     {
         assertRejected(c -> c.memberId(0).members(1, 2, 3), "memberId");

@@ -36,6 +36,8 @@ public final class InMemoryRaftLog implements RaftLog
 
     private long snapshotIndex;
     private long snapshotTerm;
+    /** Invariant: never decreases; nothing at or below it is truncated. */
+    private long commitIndex;
 
     public InMemoryRaftLog()
     {
@@ -122,11 +124,31 @@ public final class InMemoryRaftLog implements RaftLog
     }
 
     @Override
+    public void commitIndex(final long commitIndex)
+    {
+        if (commitIndex < this.commitIndex)
+        {
+            throw new IllegalStateException("commitIndex must not decrease: " + this.commitIndex + " -> " + commitIndex);
+        }
+        this.commitIndex = commitIndex;
+    }
+
+    /** @return the commit index last declared with {@link #commitIndex(long)}, 0 if none. */
+    public long commitIndex()
+    {
+        return commitIndex;
+    }
+
+    @Override
     public void truncateSuffix(final long fromIndex)
     {
         if (fromIndex <= snapshotIndex)
         {
             throw new IllegalStateException("truncate fromIndex=" + fromIndex + " at or below snapshotIndex=" + snapshotIndex);
+        }
+        if (fromIndex <= commitIndex)
+        {
+            throw new IllegalStateException("truncate fromIndex=" + fromIndex + " at or below commitIndex=" + commitIndex);
         }
         if (fromIndex > lastIndex())
         {

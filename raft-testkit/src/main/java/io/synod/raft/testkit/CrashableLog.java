@@ -143,6 +143,12 @@ public final class CrashableLog implements RaftLog, SimulatedDisk
     }
 
     @Override
+    public void commitIndex(final long commitIndex)
+    {
+        live.commitIndex(commitIndex);
+    }
+
+    @Override
     public void truncateSuffix(final long fromIndex)
     {
         live.truncateSuffix(fromIndex);

@@ -85,6 +85,12 @@ public final class ObservedLog implements RaftLog
     }
 
     @Override
+    public void commitIndex(final long commitIndex)
+    {
+        delegate.commitIndex(commitIndex);
+    }
+
+    @Override
     public int read(final long fromIndex, final long toIndex, final EntryReader reader)
     {
         return delegate.read(fromIndex, toIndex, reader);

@@ -278,6 +278,11 @@ final class TestCluster implements AutoCloseable
             delegate.truncateSuffix(fromIndex);
         }
 
+        public void commitIndex(final long commitIndex)
+        {
+            delegate.commitIndex(commitIndex);
+        }
+
         public int read(final long fromIndex, final long toIndex, final EntryReader reader)
         {
             return delegate.read(fromIndex, toIndex, reader);
