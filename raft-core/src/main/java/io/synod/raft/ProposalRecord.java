@@ -33,6 +33,7 @@ final class ProposalRecord
     static final int MEMBERSHIP = 4;
     static final int TRANSFER = 5;
     static final int FORWARD = 6;
+    static final int SNAPSHOT = 7;
 
     static final int GROUP_ID_OFFSET = 0;
     static final int CORRELATION_ID_OFFSET = 4;

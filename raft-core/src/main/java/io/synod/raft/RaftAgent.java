@@ -264,6 +264,17 @@ public final class RaftAgent implements Agent
         return offerControl(ProposalRecord.TRANSFER, groupId, correlationId, target, 0);
     }
 
+    /**
+     * Asks the group on this agent for a snapshot of its applied state now, whatever the thresholds (see
+     * {@link RaftNode#requestSnapshot}); on any member, leader or not. From any thread.
+     *
+     * @return {@code false} if the ring buffer is full.
+     */
+    public boolean requestSnapshot(final int groupId)
+    {
+        return offerControl(ProposalRecord.SNAPSHOT, groupId, 0, 0, 0);
+    }
+
     private boolean offerControl(final int msgTypeId, final int groupId, final long correlationId, final int first, final int second)
     {
         if (!groupById.containsKey(groupId))
@@ -395,6 +406,9 @@ public final class RaftAgent implements Agent
                 break;
             case ProposalRecord.FORWARD:
                 group.forward(buffer, record.commandOffset(), record.commandLength());
+                break;
+            case ProposalRecord.SNAPSHOT:
+                group.requestSnapshot();
                 break;
             case ProposalRecord.SESSION:
                 group.proposeSession(record.first(), correlationId, record.sessionId(), record.sessionArgument(),

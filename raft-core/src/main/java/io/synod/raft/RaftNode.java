@@ -635,6 +635,28 @@ public final class RaftNode
         return work;
     }
 
+    /**
+     * Takes a snapshot of the state at {@link #lastApplied()} as soon as possible, whatever the size
+     * thresholds: now if none is being written, else after the current one (the state machine may still
+     * answer {@link SnapshotSource#NOT_NOW}; it is then asked again as entries are applied). On the node's
+     * thread; from other threads use {@link RaftAgent#requestSnapshot}.
+     *
+     * @return true if a snapshot is being written or will be; false if snapshots are off (no store, or the
+     * state machine answered null) or a snapshot already covers {@link #lastApplied()}.
+     */
+    public boolean requestSnapshot()
+    {
+        if (!snapshots.request(lastApplied))
+        {
+            return false;
+        }
+        if (!snapshots.isWriting())
+        {
+            maybeStartSnapshot();
+        }
+        return snapshots.isWriting() || snapshots.isRequested();
+    }
+
     /** Rejects every pending proposal with {@link ProposalHandler#CLOSED}. The node must not be driven after. */
     public void close()
     {

@@ -21,4 +21,11 @@ public interface SnapshotSource
      * @return bytes written, at least 1, or -1 once the whole snapshot has been written.
      */
     int read(MutableDirectBuffer buffer, int offset, int maxBytes);
+
+    /**
+     * Returned by {@link StateMachine#snapshot()} to decline a snapshot for now (the state machine is busy,
+     * or would rather wait for a quieter moment): nothing is written, and the node asks again the next time
+     * it applies entries, or at once on {@link RaftNode#requestSnapshot()}. Compared by identity; never read.
+     */
+    SnapshotSource NOT_NOW = (buffer, offset, maxBytes) -> -1;
 }

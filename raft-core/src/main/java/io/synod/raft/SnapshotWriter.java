@@ -44,6 +44,8 @@ final class SnapshotWriter
     private SnapshotSource source;
     private long writeIndex;
     private boolean supported = true;
+    /** A snapshot was asked for ({@link #request}): taken at the next chance, whatever the thresholds. */
+    private boolean requested;
     /** Index of the latest durable snapshot of this member. */
     private long lastSnapshotIndex;
     private long appliedBytesSinceSnapshot;
@@ -95,6 +97,12 @@ final class SnapshotWriter
         return false;
     }
 
+    /** @return true while a requested snapshot has not started yet (declined for now, or another is being written). */
+    boolean isRequested()
+    {
+        return requested;
+    }
+
     boolean isWriting()
     {
         return source != null;
@@ -111,12 +119,28 @@ final class SnapshotWriter
         appliedBytesSinceSnapshot += bytes;
     }
 
-    /** @return true if a snapshot of the state at {@code lastApplied} is due (a threshold is reached). */
+    /** @return true if a snapshot of the state at {@code lastApplied} is due (asked for, or a threshold is reached). */
     boolean isDue(final long lastApplied)
     {
-        return store != null && supported && lastApplied > lastSnapshotIndex &&
-            (lastApplied - lastSnapshotIndex >= config.snapshotEntriesThreshold() ||
+        return store != null && supported && lastApplied > lastSnapshotIndex && (requested ||
+            lastApplied - lastSnapshotIndex >= config.snapshotEntriesThreshold() ||
             appliedBytesSinceSnapshot >= config.snapshotBytesThreshold());
+    }
+
+    /**
+     * Asks for a snapshot of the state at {@code lastApplied} regardless of the thresholds.
+     *
+     * @return false if snapshots are off, or the latest snapshot (or the one being written) already
+     * covers {@code lastApplied}.
+     */
+    boolean request(final long lastApplied)
+    {
+        if (store == null || !supported || lastApplied <= (source != null ? writeIndex : lastSnapshotIndex))
+        {
+            return false;
+        }
+        requested = true;
+        return true;
     }
 
     /**
@@ -131,8 +155,14 @@ final class SnapshotWriter
         if (next == null)
         {
             supported = false;
+            requested = false;
             return false;
         }
+        if (next == SnapshotSource.NOT_NOW)
+        {
+            return false;
+        }
+        requested = false;
         source = next;
         writeIndex = lastApplied;
         store.begin(lastApplied, termAtLastApplied);

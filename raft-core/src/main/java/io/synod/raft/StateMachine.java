@@ -34,8 +34,9 @@ public interface StateMachine
      * longer than one chunk, while applying (not replicating or committing) pauses for the whole
      * snapshot. Once the snapshot is durable the log prefix it covers is compacted.
      *
-     * @return the stream, or null if this state machine does not take snapshots (the default): the
-     * log then grows without bound.
+     * @return the stream; {@link SnapshotSource#NOT_NOW} to be asked again later (the next time entries
+     * are applied); or null if this state machine does not take snapshots (the default): snapshots are then
+     * off for the life of the node and the log grows without bound.
      */
     default SnapshotSource snapshot()
     {
