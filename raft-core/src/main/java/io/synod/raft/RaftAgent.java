@@ -2,6 +2,7 @@ package io.synod.raft;
 
 import io.synod.raft.codec.FrameCheck;
 import io.synod.raft.codec.MessageHeader;
+import io.synod.raft.codec.MessageType;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
@@ -21,7 +22,8 @@ import java.nio.ByteBuffer;
  * <ol>
  *   <li>read the clock once;</li>
  *   <li>poll the transport (at most {@code fragmentLimit} frames), check each header and route it
- *   to its group by group id;</li>
+ *   to its group by group id, or an application message ({@link io.synod.raft.codec.MessageType#MESSAGE})
+ *   to the service registered for it ({@link #registerService});</li>
  *   <li>drain proposals from host threads (at most {@code proposalLimit});</li>
  *   <li>fire due timers;</li>
  *   <li>persist; 6. send; 7. apply.</li>
@@ -39,6 +41,8 @@ public final class RaftAgent implements Agent
     public static final int FRAGMENT_LIMIT_DEFAULT = 64;
     /** Default proposals drained per cycle. */
     public static final int PROPOSAL_LIMIT_DEFAULT = 256;
+    /** Default largest body a service sends: what fits one Aeron frame of the default MTU with room to spare. */
+    public static final int SERVICE_MESSAGE_LENGTH_DEFAULT = 64 * 1024;
 
     private static final ReadMode[] READ_MODES = ReadMode.values();
     private static final int BODY = ProposalRecord.BODY_OFFSET;
@@ -57,7 +61,13 @@ public final class RaftAgent implements Agent
     private final Transport.FrameHandler frameHandler = this::onFrame;
     private final MessageHandler proposalDrainer = this::onProposal;
     private final String roleName;
+    private final int clusterId;
+    private final int memberId;
     private volatile Duty[] duties = new Duty[0];
+    /** Services on the application-message path, by service id. Registered before the agent runs. */
+    private final Int2ObjectHashMap<ServiceChannel> services = new Int2ObjectHashMap<>();
+    private boolean running;
+    private long nowNs;
 
     /**
      * @param clock                  read once per duty cycle.
@@ -101,6 +111,50 @@ public final class RaftAgent implements Agent
         this.proposals = new ManyToOneRingBuffer(new UnsafeBuffer(
             ByteBuffer.allocateDirect(proposalRingCapacity + RingBufferDescriptor.TRAILER_LENGTH)));
         this.roleName = "synod-raft-" + groups[0].memberId();
+        this.clusterId = groups[0].config().clusterId();
+        this.memberId = groups[0].memberId();
+    }
+
+    /**
+     * Registers a service on the application-message path with a body limit of
+     * {@link #SERVICE_MESSAGE_LENGTH_DEFAULT} bytes. See {@link #registerService(int, ServiceHandler, int)}.
+     */
+    public ServiceChannel registerService(final int serviceId, final ServiceHandler handler)
+    {
+        return registerService(serviceId, handler, SERVICE_MESSAGE_LENGTH_DEFAULT);
+    }
+
+    /**
+     * Registers a service: {@link io.synod.raft.codec.MessageType#MESSAGE} frames for {@code serviceId}
+     * reach {@code handler} on this agent's thread, after the same checks as Raft frames and counted with
+     * them when dropped; the returned channel sends to the same service on other members and replies to
+     * clients. Service ids are their own namespace (a service and a Raft group may share a number). Call
+     * before the agent runs; allocates.
+     *
+     * @param maxMessageLength the largest body the channel sends (it frames in a buffer of this size).
+     * @throws IllegalArgumentException for a non-positive or taken service id, or a non-positive length.
+     * @throws IllegalStateException once the agent has run.
+     */
+    public ServiceChannel registerService(final int serviceId, final ServiceHandler handler, final int maxMessageLength)
+    {
+        if (running)
+        {
+            throw new IllegalStateException("register services before the agent runs");
+        }
+        if (serviceId <= 0 || services.containsKey(serviceId) || handler == null || maxMessageLength <= 0)
+        {
+            throw new IllegalArgumentException("service " + serviceId + ": id must be positive and unused, handler set, " +
+                "maxMessageLength positive (" + maxMessageLength + ")");
+        }
+        final ServiceChannel channel = new ServiceChannel(serviceId, clusterId, memberId, transport, handler, maxMessageLength);
+        services.put(serviceId, channel);
+        return channel;
+    }
+
+    /** @return the channel of a registered service, or null. */
+    public ServiceChannel service(final int serviceId)
+    {
+        return services.get(serviceId);
     }
 
     /**
@@ -303,7 +357,9 @@ public final class RaftAgent implements Agent
     @Override
     public int doWork()
     {
+        running = true;
         final long nowNs = clock.nanoTime();
+        this.nowNs = nowNs;
         for (final RaftNode group : groups)
         {
             group.beginCycle(nowNs);
@@ -379,6 +435,18 @@ public final class RaftAgent implements Agent
             framesDropped[check]++;
             return;
         }
+        final int type = header.type();
+        if (type == MessageType.MESSAGE)
+        {
+            onMessage(buffer);
+            return;
+        }
+        if (type == MessageType.CLIENT_HELLO)
+        {
+            // The transport's handshake: one that reaches the agent was not for it.
+            framesDropped[FrameCheck.BAD_TYPE]++;
+            return;
+        }
         final RaftNode group = groupById.get(header.groupId());
         if (group == null)
         {
@@ -386,6 +454,32 @@ public final class RaftAgent implements Agent
             return;
         }
         group.onFrame(buffer, offset, length);
+    }
+
+    /** The application-message path: the checks a Raft frame gets from its node, then the service. */
+    private void onMessage(final DirectBuffer buffer)
+    {
+        if (header.clusterId() != clusterId)
+        {
+            framesDropped[FrameCheck.WRONG_CLUSTER]++;
+            return;
+        }
+        final int from = header.from();
+        final long clientId = header.term();
+        final boolean fromClient = from == 0 && clientId > 0;
+        final boolean fromMember = from > 0 && from != memberId && clientId == 0;
+        if (header.to() != memberId || !(fromClient || fromMember))
+        {
+            framesDropped[FrameCheck.UNKNOWN_MEMBER]++;
+            return;
+        }
+        final ServiceChannel service = services.get(header.groupId());
+        if (service == null)
+        {
+            framesDropped[FrameCheck.UNKNOWN_GROUP]++;
+            return;
+        }
+        service.deliver(nowNs, header, buffer);
     }
 
     private void onProposal(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)

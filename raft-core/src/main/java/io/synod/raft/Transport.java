@@ -37,6 +37,21 @@ public interface Transport extends AutoCloseable
      */
     int poll(FrameHandler handler, int fragmentLimit);
 
+    /**
+     * Sends one encoded frame to a client, over the connection the client opened with
+     * {@link io.synod.raft.codec.MessageType#CLIENT_HELLO} (clients are not members: the transport
+     * learns where to reply from the hello). Used by services for their replies.
+     *
+     * @param clientId the client's connection id, as carried by the frames it sent.
+     * @return {@code true} if the frame was handed to the network; {@code false} if the client is not
+     * connected (never said hello, forgotten, or not reachable yet) or under back-pressure. The default,
+     * for transports without clients, always returns {@code false}.
+     */
+    default boolean sendToClient(final long clientId, final DirectBuffer buffer, final int offset, final int length)
+    {
+        return false;
+    }
+
     @Override
     default void close()
     {

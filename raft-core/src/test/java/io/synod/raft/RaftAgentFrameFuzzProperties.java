@@ -172,21 +172,34 @@ class RaftAgentFrameFuzzProperties
             case MessageType.SNAPSHOT_RESPONSE -> fixed = 24;
             case MessageType.READ_INDEX_REQUEST, MessageType.READ_INDEX_RESPONSE -> fixed = 24;
             case MessageType.TIMEOUT_NOW -> fixed = 8;
-            case MessageType.FORWARD -> fixed = 0;
+            case MessageType.FORWARD, MessageType.MESSAGE, MessageType.CLIENT_HELLO -> fixed = 0;
             default ->
             {
                 return new Expected(FrameCheck.BAD_TYPE, true);
             }
         }
         if (bodyLength != frame.length - MessageHeader.LENGTH ||
-            (type == MessageType.APPEND_REQUEST || type == MessageType.INSTALL_SNAPSHOT || type == MessageType.FORWARD ?
-            bodyLength < fixed : bodyLength != fixed))
+            (type == MessageType.APPEND_REQUEST || type == MessageType.INSTALL_SNAPSHOT || type == MessageType.FORWARD ||
+            type == MessageType.MESSAGE || type == MessageType.CLIENT_HELLO ? bodyLength < fixed : bodyLength != fixed) ||
+            (type == MessageType.CLIENT_HELLO && bodyLength > MessageType.CLIENT_ENDPOINT_MAX))
         {
             return new Expected(FrameCheck.BAD_LENGTH, true);
         }
         if (term < 0)
         {
             return new Expected(FrameCheck.BAD_FIELD, true);
+        }
+        if (type == MessageType.CLIENT_HELLO)
+        {
+            return new Expected(FrameCheck.BAD_TYPE, true);
+        }
+        if (type == MessageType.MESSAGE)
+        {
+            // The application-message path, checked by the agent: cluster, addressing, then the service (none here).
+            final boolean fromClient = from == 0 && term > 0;
+            final boolean fromMember = from > 0 && from != MEMBER_ID && term == 0;
+            return new Expected(clusterId != AgentHarness.CLUSTER_ID ? FrameCheck.WRONG_CLUSTER :
+                to != MEMBER_ID || !(fromClient || fromMember) ? FrameCheck.UNKNOWN_MEMBER : FrameCheck.UNKNOWN_GROUP, true);
         }
         if (groupId != AgentHarness.GROUP_ID)
         {

@@ -17,9 +17,9 @@ public final class FrameCheck
     public static final int BAD_TYPE = 3;
     /** Sent for another cluster id. */
     public static final int WRONG_CLUSTER = 4;
-    /** Sent for a group this agent does not host. */
+    /** Sent for a group (or, for an application message, a service) this agent does not host. */
     public static final int UNKNOWN_GROUP = 5;
-    /** From a member that is not in the configuration, or addressed to another member. */
+    /** From a member that is not in the configuration (or a client that has not said hello), or addressed to another member. */
     public static final int UNKNOWN_MEMBER = 6;
     /** A field out of range (negative index or term, entry term above the message term, ...). */
     public static final int BAD_FIELD = 7;
@@ -62,8 +62,12 @@ public final class FrameCheck
             return BAD_LENGTH;
         }
         final boolean variable = type == MessageType.APPEND_REQUEST || type == MessageType.INSTALL_SNAPSHOT ||
-            type == MessageType.FORWARD;
+            type == MessageType.FORWARD || type == MessageType.MESSAGE || type == MessageType.CLIENT_HELLO;
         if (variable ? bodyLength < fixedBodyLength : bodyLength != fixedBodyLength)
+        {
+            return BAD_LENGTH;
+        }
+        if (type == MessageType.CLIENT_HELLO && bodyLength > MessageType.CLIENT_ENDPOINT_MAX)
         {
             return BAD_LENGTH;
         }

@@ -33,8 +33,28 @@ public final class MessageType
      */
     public static final int FORWARD = 10;
 
+    /**
+     * An application message: not Raft, for a service registered on the receiving agent
+     * ({@code RaftAgent#registerService}). Body: the service's bytes, nothing else. The header's group id
+     * field carries the service id; {@code from} is the sending member, or 0 from a client; {@code to} is
+     * the receiving member, or 0 to a client; the term field carries the client's connection id on a
+     * frame from or to a client, 0 between members.
+     */
+    public static final int MESSAGE = 11;
+
+    /**
+     * A client introduces itself to a member ({@code from} 0, term = its connection id, body: the
+     * {@code host:port} where it listens, ASCII, at most {@link #CLIENT_ENDPOINT_MAX} bytes), and the member's
+     * transport answers with an empty one once it can reply there. Handled by the transport, never by
+     * Raft; a client repeats it until answered.
+     */
+    public static final int CLIENT_HELLO = 12;
+
+    /** Longest reply endpoint a {@link #CLIENT_HELLO} may carry. */
+    public static final int CLIENT_ENDPOINT_MAX = 256;
+
     /** Largest type code this version understands; anything else is dropped. */
-    public static final int MAX = FORWARD;
+    public static final int MAX = CLIENT_HELLO;
 
     private MessageType()
     {
@@ -65,6 +85,8 @@ public final class MessageType
             case TIMEOUT_NOW:
                 return 8;
             case FORWARD:
+            case MESSAGE:
+            case CLIENT_HELLO:
                 return 0;
             default:
                 return -1;
@@ -95,6 +117,10 @@ public final class MessageType
                 return "TIMEOUT_NOW";
             case FORWARD:
                 return "FORWARD";
+            case MESSAGE:
+                return "MESSAGE";
+            case CLIENT_HELLO:
+                return "CLIENT_HELLO";
             default:
                 return "UNKNOWN(" + type + ")";
         }

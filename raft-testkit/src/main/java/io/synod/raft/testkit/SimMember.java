@@ -81,7 +81,7 @@ final class SimMember extends SimulatedProcess implements Transport, ProposalHan
         if (protocols != null)
         {
             protocol = protocols.create(new SimulatedProtocol.Context(memberId, everyone, protocolPort, simulation.clock(),
-                new SplittableRandom(parameters.seed * 131 + memberId * 1_000_033L + incarnation), incarnation));
+                new SplittableRandom(parameters.seed * 131 + memberId * 1_000_033L + incarnation), incarnation, agent));
             if (agent != null)
             {
                 agent.addDuty(protocol);

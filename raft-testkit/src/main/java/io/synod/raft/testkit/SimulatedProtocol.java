@@ -61,11 +61,13 @@ public interface SimulatedProtocol extends RaftAgent.Duty
         private final NanoClock clock;
         private final RandomGenerator random;
         private final long incarnation;
+        private final RaftAgent agent;
 
         Context(
             final int memberId, final int[] members, final Transport transport, final NanoClock clock, final RandomGenerator random,
-            final long incarnation)
+            final long incarnation, final RaftAgent agent)
         {
+            this.agent = agent;
             this.memberId = memberId;
             this.members = members;
             this.transport = transport;
@@ -105,6 +107,17 @@ public interface SimulatedProtocol extends RaftAgent.Duty
         public RandomGenerator random()
         {
             return random;
+        }
+
+        /**
+         * @return this member's agent, which runs its Raft groups; null in a run without groups. A node that
+         * uses the application-message path registers its service here, in the factory (before the agent
+         * runs): its messages then travel the Raft frames' channel, with their faults, and pass the agent's
+         * checks ({@link RaftAgent#registerService}).
+         */
+        public RaftAgent agent()
+        {
+            return agent;
         }
 
         /** @return 1 on the member's first start; each restart adds one. */

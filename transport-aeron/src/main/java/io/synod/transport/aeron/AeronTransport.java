@@ -6,18 +6,15 @@ import io.aeron.ExclusivePublication;
 import io.aeron.FragmentAssembler;
 import io.aeron.Publication;
 import io.aeron.Subscription;
-import io.aeron.logbuffer.BufferClaim;
 import io.aeron.logbuffer.Header;
 import io.synod.raft.Transport;
 import io.synod.raft.codec.FrameCheck;
 import io.synod.raft.codec.MessageHeader;
+import io.synod.raft.codec.MessageType;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
-import org.agrona.concurrent.UnsafeBuffer;
 
-import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -38,6 +35,15 @@ import java.util.Arrays;
  * receiver that is this member. A failing frame is dropped and counted by reason
  * ({@link #droppedFrames(int)}) and in the {@link SynodCounters#DROPPED_FRAMES_TYPE_ID} counter.
  * The handler receives the frame without its MAC trailer.
+ *
+ * <p><b>Clients.</b> A process that is not a member ({@link AeronServiceClient}) reaches the services on
+ * the application-message path: its {@link io.synod.raft.codec.MessageType#CLIENT_HELLO} names the endpoint
+ * it listens on, and this transport keeps a publication there (at most {@link Context#clientsMax()}
+ * clients, the least recently heard forgotten first) and answers the hello; its messages then pass to
+ * the handler, and {@link #sendToClient} replies. A client's frame is checked like a member's (MAC, header,
+ * cluster id) and must carry its connection id; a message from a client that has not said hello is dropped
+ * ({@link FrameCheck#UNKNOWN_MEMBER}), and so is a hello whose endpoint is not a plain {@code host:port}
+ * ({@link FrameCheck#BAD_FIELD}).
  *
  * <p><b>Peers at run time.</b> The peers given at construction may be extended and shrunk while the
  * transport runs: {@link #addPeer} starts adding a publication to a new member (or to a member's new
@@ -73,6 +79,8 @@ public final class AeronTransport implements Transport
          * by half each time a larger frame arrives) allocated ~200 KB per follower while batches grew.
          */
         public static final int ASSEMBLY_BUFFER_LENGTH_DEFAULT = 128 * 1024;
+        /** Clients a member remembers where to reply to (see {@link AeronServiceClient}). */
+        public static final int CLIENTS_MAX_DEFAULT = 1024;
 
         private Configuration()
         {
@@ -94,6 +102,7 @@ public final class AeronTransport implements Transport
         private FrameMac mac;
         private boolean validateHeaders = true;
         private int assemblyBufferLength = Configuration.ASSEMBLY_BUFFER_LENGTH_DEFAULT;
+        private int clientsMax = Configuration.CLIENTS_MAX_DEFAULT;
         private int[] members;
 
         /**
@@ -113,6 +122,7 @@ public final class AeronTransport implements Transport
             require(sendRetriesMax >= 0, "sendRetriesMax must be >= 0");
             require(streamId > 0, "streamId must be positive");
             require(assemblyBufferLength > 0, "assemblyBufferLength must be positive: " + assemblyBufferLength);
+            require(clientsMax >= 0, "clientsMax must be >= 0: " + clientsMax);
             return this;
         }
 
@@ -279,6 +289,28 @@ public final class AeronTransport implements Transport
             return assemblyBufferLength;
         }
 
+        /**
+         * Clients this member remembers where to reply to (default {@value Configuration#CLIENTS_MAX_DEFAULT});
+         * when full, a new client's hello makes the member forget the one heard from least recently. 0 turns
+         * clients off: their hellos and messages are dropped.
+         */
+        public Context clientsMax(final int clientsMax)
+        {
+            this.clientsMax = clientsMax;
+            return this;
+        }
+
+        public int clientsMax()
+        {
+            return clientsMax;
+        }
+
+        /** @return the stream on which a client listens at its own endpoint (the base stream id). */
+        public int clientStreamId()
+        {
+            return streamId;
+        }
+
         /** @return the channel on which {@code memberId} listens. */
         public String channel(final int memberId)
         {
@@ -331,10 +363,11 @@ public final class AeronTransport implements Transport
     private final boolean validateHeaders;
     private final FrameMac mac;
     private final int macLength;
+    private final int clientsMax;
     /** Invariant: holds no entry for this member; each value's {@code memberId} is its key. */
     private final Int2ObjectHashMap<Peer> peers = new Int2ObjectHashMap<>();
-    private final BufferClaim bufferClaim = new BufferClaim();
-    private final UnsafeBuffer tagBuffer = new UnsafeBuffer(new byte[FrameMac.TAG_LENGTH]);
+    private final FrameWriter writer;
+    private final ClientConnections clients;
     private final MessageHeader header = new MessageHeader();
     private final FragmentAssembler assembler;
     private final long[] droppedByReason = new long[FrameCheck.REASON_COUNT];
@@ -369,6 +402,9 @@ public final class AeronTransport implements Transport
         this.validateHeaders = ctx.validateHeaders();
         this.mac = ctx.mac();
         this.macLength = mac == null ? 0 : FrameMac.TAG_LENGTH;
+        this.writer = new FrameWriter(mac, sendRetriesMax);
+        this.clientsMax = ctx.clientsMax();
+        this.clients = new ClientConnections(aeron, ctx, writer);
         // One buffer per sending session, created on its first fragmented frame at the full frame size.
         this.assembler = new FragmentAssembler(this::onFragment, ctx.assemblyBufferLength());
 
@@ -509,17 +545,19 @@ public final class AeronTransport implements Transport
                 return false;
             }
 
-            final int frameLength = length + macLength;
-            if (frameLength <= publication.maxPayloadLength())
+            final long result = writer.write(publication, buffer, offset, length);
+            if (result > 0)
             {
-                return claimAndSend(peer, publication, buffer, offset, length, frameLength);
+                onSent(writer.frameLength(length));
+                return true;
             }
-            else if (frameLength <= publication.maxMessageLength())
-            {
-                return offerAndSend(peer, publication, buffer, offset, length, frameLength);
-            }
-
             sendFailures.incrementRelease();
+            if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED)
+            {
+                // The driver closed the publication (client timeout, driver restart) or its position
+                // space is spent: replace it. Raft retransmits whatever is lost meanwhile.
+                reconnect(peer);
+            }
             return false;
         }
         catch (final RuntimeException ex)
@@ -530,92 +568,10 @@ public final class AeronTransport implements Transport
         }
     }
 
-    private boolean claimAndSend(
-        final Peer peer,
-        final ExclusivePublication publication,
-        final DirectBuffer buffer,
-        final int offset,
-        final int length,
-        final int frameLength)
-    {
-        for (int attempt = 0; attempt <= sendRetriesMax; attempt++)
-        {
-            final long result = publication.tryClaim(frameLength, bufferClaim);
-            if (result > 0)
-            {
-                final MutableDirectBuffer claimBuffer = bufferClaim.buffer();
-                final int claimOffset = bufferClaim.offset();
-                claimBuffer.putBytes(claimOffset, buffer, offset, length);
-                if (null != mac)
-                {
-                    mac.sign(claimBuffer, claimOffset, length);
-                }
-                bufferClaim.commit();
-                onSent(frameLength);
-                return true;
-            }
-            if (!isRetryable(result))
-            {
-                onSendFailed(peer, result);
-                return false;
-            }
-        }
-        sendFailures.incrementRelease();
-        return false;
-    }
-
-    private boolean offerAndSend(
-        final Peer peer,
-        final ExclusivePublication publication,
-        final DirectBuffer buffer,
-        final int offset,
-        final int length,
-        final int frameLength)
-    {
-        if (null != mac)
-        {
-            tagBuffer.putLong(0, mac.tag(buffer, offset, length), ByteOrder.LITTLE_ENDIAN);
-        }
-        for (int attempt = 0; attempt <= sendRetriesMax; attempt++)
-        {
-            final long result = null == mac ?
-                publication.offer(buffer, offset, length) :
-                publication.offer(buffer, offset, length, tagBuffer, 0, FrameMac.TAG_LENGTH, null);
-            if (result > 0)
-            {
-                onSent(frameLength);
-                return true;
-            }
-            if (!isRetryable(result))
-            {
-                onSendFailed(peer, result);
-                return false;
-            }
-        }
-        sendFailures.incrementRelease();
-        return false;
-    }
-
-    private static boolean isRetryable(final long result)
-    {
-        return result == Publication.BACK_PRESSURED || result == Publication.ADMIN_ACTION;
-    }
-
     private void onSent(final int frameLength)
     {
         sentFrames.incrementRelease();
         sentBytes.getAndAddRelease(frameLength);
-    }
-
-    private void onSendFailed(final Peer peer, final long result)
-    {
-        sendFailures.incrementRelease();
-        if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED)
-        {
-            // The driver closed the publication (client timeout, driver restart) or its position
-            // space is spent: replace it. Raft retransmits whatever is lost meanwhile.
-            reconnect(peer);
-        }
     }
 
     private void reconnect(final Peer peer)
@@ -717,14 +673,90 @@ public final class AeronTransport implements Transport
                 drop(FrameCheck.WRONG_CLUSTER);
                 return;
             }
+            if (header.from() == 0)
+            {
+                onClientFrame(buffer, offset, length);
+                return;
+            }
             if (header.to() != memberId || !peers.containsKey(header.from()))
             {
                 drop(FrameCheck.UNKNOWN_MEMBER);
                 return;
             }
         }
+        else if (length >= MessageHeader.LENGTH && header.wrap(buffer, offset).from() == 0 &&
+            FrameCheck.checkHeader(header, buffer, offset, length) == FrameCheck.OK)
+        {
+            onClientFrame(buffer, offset, length);
+            return;
+        }
 
         handler.onFrame(buffer, offset, length);
+    }
+
+    /** A frame from a client (header checked): its hello is the transport's; its messages go on once it said hello. */
+    private void onClientFrame(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final int type = header.type();
+        final long clientId = header.term();
+        if (clientsMax == 0 || header.to() != memberId || clientId <= 0 ||
+            (type != MessageType.CLIENT_HELLO && type != MessageType.MESSAGE))
+        {
+            drop(FrameCheck.UNKNOWN_MEMBER);
+            return;
+        }
+        if (type == MessageType.CLIENT_HELLO)
+        {
+            if (!clients.onHello(clientId, buffer, header.bodyOffset(), header.bodyLength()))
+            {
+                drop(FrameCheck.BAD_FIELD);
+            }
+            return;
+        }
+        if (!clients.onMessage(clientId))
+        {
+            drop(FrameCheck.UNKNOWN_MEMBER);
+            return;
+        }
+        handler.onFrame(buffer, offset, length);
+    }
+
+    /**
+     * Sends one frame to a client over the connection its hello opened. Never throws.
+     *
+     * @return false if the client is unknown here (never said hello, or forgotten), its publication is
+     * not ready yet, or the frame could not be written.
+     */
+    @Override
+    public boolean sendToClient(final long clientId, final DirectBuffer buffer, final int offset, final int length)
+    {
+        try
+        {
+            final long result = clients.send(clientId, buffer, offset, length);
+            if (result > 0)
+            {
+                onSent(writer.frameLength(length));
+                return true;
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            sendExceptions++;
+        }
+        sendFailures.incrementRelease();
+        return false;
+    }
+
+    /** @return clients this member can reply to now. Agent thread. */
+    public int connectedClients()
+    {
+        return clients.size();
+    }
+
+    /** @return clients forgotten to make room for new ones ({@link Context#clientsMax}). Agent thread. */
+    public long clientEvictions()
+    {
+        return clients.evictions();
     }
 
     private void drop(final int reason)
@@ -828,6 +860,7 @@ public final class AeronTransport implements Transport
         {
             release(peer);
         }
+        clients.close();
         CloseHelper.quietCloseAll(subscription, sentFrames, sentBytes, receivedFrames, receivedBytes, droppedFrames, sendFailures);
     }
 }
