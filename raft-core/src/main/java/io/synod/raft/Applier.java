@@ -15,6 +15,8 @@ import org.agrona.ExpandableArrayBuffer;
  */
 final class Applier
 {
+    private static final java.nio.ByteOrder ORDER = java.nio.ByteOrder.LITTLE_ENDIAN;
+
     private final StateMachine stateMachine;
     private final SessionTable sessions;
     private final ProposalTracker proposals;
@@ -22,6 +24,12 @@ final class Applier
     private final SessionEntry sessionEntry = new SessionEntry();
     private final SessionEntry outEntry = new SessionEntry();
     private final ExpandableArrayBuffer sessionScratch = new ExpandableArrayBuffer(256);
+    private final long tickIntervalNs;
+    private final int sessionsMax;
+    private final int sessionWindow;
+    /** Leader: when the next TICK is due while sessions exist. */
+    private long nextTickNs;
+    private boolean formatErrorLogged;
     /** Outcome of the entry applied last, for {@link #complete}. */
     private int rejectReason;
     private int responseLength;
@@ -31,6 +39,10 @@ final class Applier
         this.stateMachine = stateMachine;
         this.sessions = new SessionTable(config.sessionSweepIntervalNs());
         this.proposals = new ProposalTracker(config.groupId(), config.pendingProposalsMax(), handler);
+        this.tickIntervalNs = config.sessionTickIntervalNs();
+        this.sessionsMax = config.sessionsMax();
+        this.sessionWindow = config.sessionWindow();
+        stateMachine.onSessions(new ClientSessions(sessions));
     }
 
     /**
@@ -47,7 +59,7 @@ final class Applier
             responseLength = stateMachine.apply(index, term, buffer, offset, length, responseBuffer);
             return length;
         }
-        if (type >= EntryType.SESSION_OPEN && type <= EntryType.SESSION_CLOSE)
+        if (type >= EntryType.SESSION_OPEN && type <= EntryType.SESSION_TICK)
         {
             return applySessionEntry(index, term, type, buffer, offset, length);
         }
@@ -64,56 +76,121 @@ final class Applier
     private long applySessionEntry(
         final long index, final long term, final int type, final DirectBuffer buffer, final int offset, final int length)
     {
-        final int fixed = type == EntryType.SESSION_COMMAND ? SessionEntry.COMMAND_HEADER_LENGTH : SessionEntry.FIXED_LENGTH;
-        if (length < fixed)
+        if (length < SessionEntry.HEADER_LENGTH || sessionEntry.wrap(buffer, offset).version() != SessionEntry.VERSION)
         {
-            // Malformed: no correct leader writes this; refuse it the same way everywhere.
+            // No correct leader of this build writes this: refuse it the same way everywhere, and say why once.
+            if (length >= SessionEntry.HEADER_LENGTH && !formatErrorLogged)
+            {
+                formatErrorLogged = true;
+                System.getLogger("io.synod.raft").log(System.Logger.Level.ERROR,
+                    "session entry at index {0} has format version {1}; this build reads version {2} only (entries of an " +
+                    "older Synod are refused with SESSION_EXPIRED)", index, sessionEntry.version(), SessionEntry.VERSION);
+            }
             rejectReason = ProposalHandler.SESSION_EXPIRED;
             return 0;
         }
-        sessionEntry.wrap(buffer, offset);
-        sessions.onLogTime(sessionEntry.logTimeNs());
+        sessions.onEntry(term, sessionEntry.logTimeNs());
+        endSessions(index);
         final long argument = sessionEntry.argument();
+        long applied = 0;
         switch (type)
         {
             case EntryType.SESSION_OPEN:
-                sessions.open(index, argument);
-                responseBuffer.putLong(0, index, java.nio.ByteOrder.LITTLE_ENDIAN);
-                responseLength = 8;
-                return 0;
-            case EntryType.SESSION_COMMAND:
-            {
-                final long sequence = sessionEntry.sequence();
-                switch (sessions.check(argument, sequence))
+                if (argument <= 0 || sessionEntry.window() < 1 || sessionEntry.window() > SessionTable.MAX_WINDOW)
                 {
-                    case SessionTable.APPLY:
-                        responseLength = stateMachine.apply(index, term, buffer, sessionEntry.commandOffset(),
-                            length - SessionEntry.COMMAND_HEADER_LENGTH, responseBuffer);
-                        sessions.recordResponse(argument, sequence, responseBuffer, responseLength);
-                        return length;
-                    case SessionTable.DUPLICATE:
-                        responseLength = sessions.cachedResponse(argument, responseBuffer);
-                        return 0;
-                    case SessionTable.STALE:
-                        rejectReason = ProposalHandler.SESSION_STALE;
-                        return 0;
-                    default:
-                        rejectReason = ProposalHandler.SESSION_EXPIRED;
-                        return 0;
+                    rejectReason = ProposalHandler.SESSION_EXPIRED; // no correct leader writes this
+                    break;
                 }
-            }
+                responseBuffer.putLong(0, sessions.open(index, argument, sessionEntry.sequence(), sessionEntry.window()), ORDER);
+                responseLength = 8;
+                break;
+            case EntryType.SESSION_COMMAND:
+                applied = applyCommand(index, term, argument, buffer, length);
+                break;
             case EntryType.SESSION_KEEPALIVE:
                 rejectReason = sessions.keepAlive(argument) ? 0 : ProposalHandler.SESSION_EXPIRED;
+                break;
+            case EntryType.SESSION_CLOSE:
+                if (sessions.close(argument))
+                {
+                    stateMachine.onSessionEnded(index, argument, false);
+                }
+                else
+                {
+                    rejectReason = ProposalHandler.SESSION_EXPIRED;
+                }
+                break;
+            default:
+                break; // TICK: log time only
+        }
+        endSessions(index);
+        return applied;
+    }
+
+    private long applyCommand(final long index, final long term, final long sessionId, final DirectBuffer buffer, final int length)
+    {
+        final long sequence = sessionEntry.sequence();
+        switch (sessions.check(sessionId, sequence))
+        {
+            case SessionTable.APPLY:
+                responseLength = stateMachine.applyInSession(index, term, sessionId, sequence, buffer, sessionEntry.commandOffset(),
+                    length - SessionEntry.COMMAND_HEADER_LENGTH, responseBuffer);
+                sessions.recordResponse(sessionId, sequence, responseBuffer, 0, responseLength);
+                return length;
+            case SessionTable.DUPLICATE:
+                responseLength = sessions.cachedResponse(sessionId, sequence, responseBuffer);
+                return 0;
+            case SessionTable.STALE:
+                rejectReason = ProposalHandler.SESSION_STALE;
                 return 0;
             default:
-                rejectReason = sessions.close(argument) ? 0 : ProposalHandler.SESSION_EXPIRED;
+                rejectReason = ProposalHandler.SESSION_EXPIRED;
                 return 0;
         }
     }
 
+    /** Tells the state machine of the sessions that expired, in ascending id order. */
+    private void endSessions(final long index)
+    {
+        final org.agrona.collections.LongArrayList ended = sessions.ended();
+        for (int i = 0; i < ended.size(); i++)
+        {
+            stateMachine.onSessionEnded(index, ended.getLong(i), true);
+        }
+        ended.clear();
+    }
+
+    /**
+     * Leader: whether to write a TICK now — sessions exist and the interval passed since the last one (the
+     * first comes at once in a new term).
+     */
+    boolean isTickDue(final long nowNs)
+    {
+        return sessions.size() > 0 && nowNs - nextTickNs >= 0;
+    }
+
+    /** Leader: a TICK was appended at {@code nowNs}. */
+    void onTickAppended(final long nowNs)
+    {
+        nextTickNs = nowNs + tickIntervalNs;
+    }
+
+    /** This member became leader: a TICK is due at once if sessions exist. */
+    void onLeadership(final long nowNs)
+    {
+        nextTickNs = nowNs;
+    }
+
+    /** @return true if the leader must refuse a new session now ({@code RaftConfig#sessionsMax}). */
+    boolean isSessionTableFull()
+    {
+        return sessions.size() >= sessionsMax;
+    }
+
     /**
      * Encodes a session entry for the leader to append, stamped with its clock (the log time sessions
-     * expire by): OPEN carries the TTL ({@code argument}), COMMAND the session, the sequence
+     * expire by): OPEN carries the TTL ({@code argument}), its nonce ({@code sessionId}) and this leader's
+     * session window, COMMAND the session, the sequence
      * ({@code argument}) and the command, KEEPALIVE and CLOSE the session.
      *
      * @return its length, in {@link #sessionEntryBuffer()}.
@@ -122,11 +199,14 @@ final class Applier
         final int type, final long nowNs, final long sessionId, final long argument,
         final DirectBuffer command, final int offset, final int length)
     {
-        outEntry.wrap(sessionScratch, 0).logTimeNs(nowNs);
+        outEntry.wrap(sessionScratch, 0).begin().logTimeNs(nowNs).argument(0).sequence(0);
         switch (type)
         {
             case EntryType.SESSION_OPEN:
-                outEntry.argument(argument);
+                // sessionId carries the OPEN's nonce (0: none).
+                outEntry.argument(argument).sequence(sessionId).window(sessionWindow);
+                return SessionEntry.FIXED_LENGTH;
+            case EntryType.SESSION_TICK:
                 return SessionEntry.FIXED_LENGTH;
             case EntryType.SESSION_COMMAND:
                 outEntry.argument(sessionId).sequence(argument).command(command, offset, length);

@@ -11,17 +11,26 @@ public final class EntryType
     public static final int COMMAND = 1;
     /** Reserved for membership configuration entries. */
     public static final int CONFIGURATION = 2;
-    /** Opens a client session. Payload: leader time (i64), TTL ns (i64). The session id is the entry's index. */
+    /**
+     * Opens a client session (payload: {@code codec.SessionEntry}, with the TTL and an optional nonce). The
+     * session id is the entry's index; an OPEN with the nonce of a live session returns that session.
+     */
     public static final int SESSION_OPEN = 3;
-    /** A command in a session. Payload: leader time (i64), session id (i64), sequence (i64), command. */
+    /** A command in a session: session id, sequence, command ({@code codec.SessionEntry}). */
     public static final int SESSION_COMMAND = 4;
-    /** Keeps a session alive. Payload: leader time (i64), session id (i64). */
+    /** Keeps a session alive ({@code codec.SessionEntry}). */
     public static final int SESSION_KEEPALIVE = 5;
-    /** Closes a session. Payload: leader time (i64), session id (i64). */
+    /** Closes a session ({@code codec.SessionEntry}). */
     public static final int SESSION_CLOSE = 6;
+    /**
+     * The leader's clock, written at {@code RaftConfig#sessionTickIntervalNs} while sessions exist so that an
+     * idle cluster still expires dead clients; the first TICK of a term renews every session
+     * ({@code codec.SessionEntry}). Never proposed by clients.
+     */
+    public static final int SESSION_TICK = 7;
 
     /** Largest defined type; larger values on the wire are rejected. */
-    public static final int MAX = SESSION_CLOSE;
+    public static final int MAX = SESSION_TICK;
 
     private EntryType()
     {

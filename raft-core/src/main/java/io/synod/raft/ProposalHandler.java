@@ -33,7 +33,7 @@ public interface ProposalHandler
     int TIMEOUT = 7;
     /** The client session does not exist (never opened, closed, or expired by log time); open a new one. */
     int SESSION_EXPIRED = 8;
-    /** The sequence is below the session's last applied one: an old retry whose response was discarded. */
+    /** The sequence is older than the session's window of kept outcomes: a retry whose outcome was discarded. */
     int SESSION_STALE = 9;
     /** A membership change is already in flight (its entry is not committed yet): one change at a time. */
     int CHANGE_IN_PROGRESS = 10;
@@ -49,6 +49,8 @@ public interface ProposalHandler
     int LEARNER_BEHIND = 15;
     /** A leadership transfer is in progress; proposals pause until it ends. */
     int TRANSFER_IN_PROGRESS = 16;
+    /** The session table is full ({@code RaftConfig#sessionsMax}): close sessions, or retry once some expire. */
+    int SESSION_LIMIT = 17;
 
     /**
      * The proposal committed and was applied at {@code index}; the response is what the state machine
@@ -120,6 +122,8 @@ public interface ProposalHandler
                 return "LEARNER_BEHIND";
             case TRANSFER_IN_PROGRESS:
                 return "TRANSFER_IN_PROGRESS";
+            case SESSION_LIMIT:
+                return "SESSION_LIMIT";
             default:
                 return "UNKNOWN(" + reason + ")";
         }

@@ -59,6 +59,9 @@ public final class RaftConfig
     private long snapshotTrailingEntries = Configuration.SNAPSHOT_TRAILING_ENTRIES_DEFAULT;
     private int pendingReadsMax = Configuration.PENDING_READS_MAX_DEFAULT;
     private long sessionSweepIntervalNs = TimeUnit.MILLISECONDS.toNanos(100);
+    private long sessionTickIntervalNs = TimeUnit.MILLISECONDS.toNanos(100);
+    private int sessionsMax = 4096;
+    private int sessionWindow = 256;
     private boolean joining;
     private long promotionLagMax = 64;
     private boolean leaseReads;
@@ -113,6 +116,10 @@ public final class RaftConfig
         require(snapshotTrailingEntries >= 0, "snapshotTrailingEntries must be >= 0");
         require(pendingReadsMax >= 1, "pendingReadsMax must be >= 1");
         require(sessionSweepIntervalNs > 0, "sessionSweepIntervalNs must be positive");
+        require(sessionTickIntervalNs > 0, "sessionTickIntervalNs must be positive");
+        require(sessionsMax >= 1, "sessionsMax must be >= 1");
+        require(sessionWindow >= 1 && sessionWindow <= SessionTable.MAX_WINDOW,
+            "sessionWindow must be in [1, " + SessionTable.MAX_WINDOW + "]: " + sessionWindow);
         if (leaseDriftMarginNs < 0)
         {
             leaseDriftMarginNs = electionTimeoutNs / 10;
@@ -472,6 +479,55 @@ public final class RaftConfig
     public long sessionSweepIntervalNs()
     {
         return sessionSweepIntervalNs;
+    }
+
+    /**
+     * How often a leader writes a TICK (its clock) into the log while client sessions exist (default 100 ms),
+     * so that an idle cluster still expires the sessions of clients that went away. No TICK is written
+     * while there are no sessions.
+     */
+    public RaftConfig sessionTickIntervalNs(final long sessionTickIntervalNs)
+    {
+        this.sessionTickIntervalNs = sessionTickIntervalNs;
+        return this;
+    }
+
+    public long sessionTickIntervalNs()
+    {
+        return sessionTickIntervalNs;
+    }
+
+    /**
+     * Client sessions the replicated table holds (default 4096): a leader refuses an OPEN while it holds
+     * this many ({@link ProposalHandler#SESSION_LIMIT}); the table can pass it only by the OPENs already in
+     * flight when it filled. Each session keeps {@link #sessionWindow} outcomes: size memory by both.
+     */
+    public RaftConfig sessionsMax(final int sessionsMax)
+    {
+        this.sessionsMax = sessionsMax;
+        return this;
+    }
+
+    public int sessionsMax()
+    {
+        return sessionsMax;
+    }
+
+    /**
+     * Commands a client may have in flight in one session (default 256): the outcomes of the last this many
+     * sequences are kept for retries; an older sequence is refused as {@link ProposalHandler#SESSION_STALE}.
+     * Written into each session's OPEN by the leader that opens it, so replicas agree whatever their own
+     * configuration says.
+     */
+    public RaftConfig sessionWindow(final int sessionWindow)
+    {
+        this.sessionWindow = sessionWindow;
+        return this;
+    }
+
+    public int sessionWindow()
+    {
+        return sessionWindow;
     }
 
     /** Receives role changes; {@link RaftObserver#LOGGING} by default. */

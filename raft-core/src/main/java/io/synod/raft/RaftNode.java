@@ -66,7 +66,6 @@ public final class RaftNode
     private final ReadIndexMessage readIndexMessage = new ReadIndexMessage();
     private final ReadIndex reads;
     private long incomingRound;
-    private final MessageHeader outHeader = new MessageHeader();
     /** Zero-length payload: the leader's no-op, an empty response. */
     private final UnsafeBuffer empty = new UnsafeBuffer(new byte[0]);
     private final RaftLog.EntryReader entryApplier = this::applyEntry;
@@ -375,20 +374,12 @@ public final class RaftNode
             appendForwarded(buffer, offset, length);
             return;
         }
-        if (length > config.maxCommandBytes() || leaderId == 0 || leaderId == memberId)
+        if (length > config.maxCommandBytes() || leaderId == 0 || leaderId == memberId ||
+            !replicator.forwardToLeader(leaderId, currentTerm, buffer, offset, length))
         {
             counters.forwardsDropped++;
             return;
         }
-        final int frame = outbox.reserve(leaderId, MessageHeader.LENGTH + length);
-        if (frame < 0)
-        {
-            counters.forwardsDropped++;
-            return;
-        }
-        final int body = outHeader.wrap(outbox.buffer, frame).encode(
-            MessageType.FORWARD, 0, clusterId, groupId, memberId, leaderId, currentTerm, length);
-        outbox.buffer.putBytes(body, buffer, offset, length);
         counters.forwardsSent++;
     }
 
@@ -404,12 +395,11 @@ public final class RaftNode
     }
 
     /**
-     * Proposes a client-session operation (Raft dissertation §6.3): {@link EntryType#SESSION_OPEN} (with
-     * {@code argument} = TTL in ns; the response holds the new session id, a little-endian long),
-     * {@link EntryType#SESSION_COMMAND} (with {@code argument} = sequence; the command goes to the state
-     * machine at most once per (session, sequence) and a retry gets the first response),
-     * {@link EntryType#SESSION_KEEPALIVE} or {@link EntryType#SESSION_CLOSE}. The leader stamps each with
-     * its clock, which is the log time sessions expire by.
+     * Proposes a client-session operation (Raft dissertation §6.3; the rules are {@link ClientSessions}'):
+     * {@link EntryType#SESSION_OPEN} ({@code argument} = TTL in ns, {@code sessionId} = a nonce or 0; the
+     * response is the session id, a little-endian long), {@link EntryType#SESSION_COMMAND} ({@code argument}
+     * = sequence; applied once per (session, sequence), a retry gets the kept response),
+     * {@link EntryType#SESSION_KEEPALIVE} or {@link EntryType#SESSION_CLOSE}.
      *
      * @return the log index of the entry, or 0 if it was rejected at once (the reason went to the handler).
      */
@@ -422,7 +412,12 @@ public final class RaftNode
         final int offset,
         final int length)
     {
-        final int reason = proposalRejection(length, config.maxCommandBytes() - SessionEntry.COMMAND_HEADER_LENGTH);
+        if (type < EntryType.SESSION_OPEN || type > EntryType.SESSION_CLOSE)
+        {
+            throw new IllegalArgumentException("not a session entry a client proposes: " + type);
+        }
+        final int reason = type == EntryType.SESSION_OPEN && role == RaftRole.LEADER && applier.isSessionTableFull() ?
+            ProposalHandler.SESSION_LIMIT : proposalRejection(length, config.maxCommandBytes() - SessionEntry.COMMAND_HEADER_LENGTH);
         if (reason != 0)
         {
             proposalHandler().onRejected(groupId, correlationId, reason, leaderId);
@@ -526,6 +521,14 @@ public final class RaftNode
             }
             if (replicator.onHeartbeatTimer(nowNs))
             {
+                work = 1;
+            }
+            if (applier.isTickDue(nowNs))
+            {
+                // Log time for the sessions, so that an idle cluster still expires dead clients.
+                final int length = applier.encodeSessionEntry(EntryType.SESSION_TICK, nowNs, 0, 0, empty, 0, 0);
+                appendToLog(log.lastIndex() + 1, currentTerm, EntryType.SESSION_TICK, applier.sessionEntryBuffer(), 0, length);
+                applier.onTickAppended(nowNs);
                 work = 1;
             }
             if (election.isCheckQuorumDue(nowNs))
@@ -776,6 +779,7 @@ public final class RaftNode
                 replicator.onLeadership(log.lastIndex(), nowNs);
                 reads.onLeadership(nowNs);
                 election.onLeadership(nowNs);
+                applier.onLeadership(nowNs);
                 break;
             default:
                 break;

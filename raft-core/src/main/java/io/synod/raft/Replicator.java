@@ -104,6 +104,23 @@ final class Replicator
         }
     }
 
+    /**
+     * Follower or learner: queues a command for the leader (proposal forwarding), sent with this cycle's
+     * other frames. @return false if the outbox is full.
+     */
+    boolean forwardToLeader(final int leaderId, final long term, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final int frame = outbox.reserve(leaderId, MessageHeader.LENGTH + length);
+        if (frame < 0)
+        {
+            return false;
+        }
+        final int body = outHeader.wrap(outbox.buffer, frame).encode(
+            MessageType.FORWARD, 0, clusterId, groupId, memberId, leaderId, term, length);
+        outbox.buffer.putBytes(body, buffer, offset, length);
+        return true;
+    }
+
     /** Keeps a peer for every other member of {@code next}: existing ones keep their progress, new ones probe. */
     void onMembership(final Membership next, final long lastIndex, final long nowNs)
     {

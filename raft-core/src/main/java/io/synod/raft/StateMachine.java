@@ -28,6 +28,37 @@ public interface StateMachine
     int apply(long index, long term, DirectBuffer command, int offset, int length, ExpandableArrayBuffer response);
 
     /**
+     * Applies a command sent in a client session ({@link io.synod.raft.EntryType#SESSION_COMMAND}): the node
+     * has checked that the session is open and that this (session, sequence) was never applied, and keeps
+     * the response for retries. A state machine whose state belongs to sessions (locks held, watches) uses
+     * the ids; the default ignores them and calls {@link #apply}.
+     */
+    default int applyInSession(
+        final long index, final long term, final long sessionId, final long sequence, final DirectBuffer command, final int offset,
+        final int length, final ExpandableArrayBuffer response)
+    {
+        return apply(index, term, command, offset, length, response);
+    }
+
+    /**
+     * A client session ended at {@code index}: closed by its client, or expired (log time passed its last
+     * activity plus its TTL; decided by entries the leader stamped, so at the same index everywhere). Release
+     * what it held. Sessions that ended together arrive in ascending id order. The default does nothing.
+     */
+    default void onSessionEnded(final long index, final long sessionId, final boolean expired)
+    {
+    }
+
+    /**
+     * Gives the state machine the node's client sessions, once, in the {@link RaftNode} constructor before
+     * anything is restored or applied: to check a session, read log time, or update the kept outcome of an
+     * operation decided later ({@link ClientSessions#updateOutcome}). The default ignores them.
+     */
+    default void onSessions(final ClientSessions sessions)
+    {
+    }
+
+    /**
      * Starts a snapshot of the state as of the last applied entry. The node then pulls the stream in
      * chunks of at most {@code RaftConfig#snapshotChunkBytes} per duty cycle and applies no entries
      * until the stream ends, so the source may read the live state: the duty cycle never stalls for
