@@ -68,7 +68,8 @@ class BrokenReadPathTest
     }
 
     @ParameterizedTest
-    @ValueSource(longs = {1, 3, 4})
+    // Re-pinned when session entries grew to format 2 (issue 13): seed 4 no longer happens to catch it.
+    @ValueSource(longs = {1, 3, 5})
     void shouldFailSimulationWithStaleReadPathForPinnedSeed(final long seed)
     {
         final KvClusterSimulation.Result broken = KvClusterSimulation.run(seed, ReadMode.STALE);
