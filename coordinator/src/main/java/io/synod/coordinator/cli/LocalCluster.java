@@ -41,12 +41,25 @@ final class LocalCluster implements AutoCloseable
     private final String[] endpoints;
     private final Process[] processes;
     private final List<String> extraArgs;
+    private final List<String> launcher;
 
     /**
+     * Members launched from this JVM's class path.
+     *
      * @param ports one UDP port per member (member m gets {@code ports[m - 1]}).
      */
     LocalCluster(final Path root, final int clusterId, final int[] ports, final List<String> extraArgs)
     {
+        this(root, clusterId, ports, extraArgs, classPathLauncher());
+    }
+
+    /**
+     * @param ports    one UDP port per member (member m gets {@code ports[m - 1]}).
+     * @param launcher the command before {@code server ...}, e.g. {@code java -jar synod.jar}.
+     */
+    LocalCluster(final Path root, final int clusterId, final int[] ports, final List<String> extraArgs, final List<String> launcher)
+    {
+        this.launcher = List.copyOf(launcher);
         this.root = root;
         this.clusterId = clusterId;
         this.endpoints = new String[ports.length + 1];
@@ -109,15 +122,39 @@ final class LocalCluster implements AutoCloseable
         return out.toString();
     }
 
-    /** @return the command line that starts member {@code m}. */
-    List<String> command(final int m)
+    /** @return {@code java <flags> -cp <this JVM's class path> SynodCli}. */
+    static List<String> classPathLauncher()
     {
         final List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.add(javaBinary());
         command.addAll(JVM_FLAGS);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(SynodCli.class.getName());
+        return command;
+    }
+
+    /** @return {@code java <flags> -jar <jar>}. */
+    static List<String> jarLauncher(final Path jar)
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(javaBinary());
+        command.addAll(JVM_FLAGS);
+        command.add("-jar");
+        command.add(jar.toString());
+        return command;
+    }
+
+    /** @return this JVM's java binary. */
+    static String javaBinary()
+    {
+        return ProcessHandle.current().info().command().orElse("java");
+    }
+
+    /** @return the command line that starts member {@code m}. */
+    List<String> command(final int m)
+    {
+        final List<String> command = new ArrayList<>(launcher);
         command.addAll(List.of("server", "--cluster-id", "" + clusterId, "--member-id", "" + m, "--members", endpoints(),
             "--data-dir", root.resolve("member-" + m).toString(), "--idle-strategy", "backoff", "--log-durability", "PAGE_CACHE"));
         command.addAll(extraArgs);
