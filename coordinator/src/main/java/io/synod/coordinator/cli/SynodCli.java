@@ -48,6 +48,8 @@ public final class SynodCli implements Runnable
     {
         // Before any Chronicle class loads: no usage analytics from the daemon (the jar's manifest cannot set it).
         System.setProperty("chronicle.analytics.disable", "true");
+        // Chronicle and Aeron log through SLF4J; with no provider bound it would warn on every start.
+        System.setProperty("slf4j.internal.verbosity", "ERROR");
         System.exit(execute(args));
     }
 
