@@ -90,7 +90,7 @@ final class Applier
             return 0;
         }
         sessions.onEntry(term, sessionEntry.logTimeNs());
-        endSessions(index);
+        endSessions(index, type == EntryType.SESSION_TICK);
         final long argument = sessionEntry.argument();
         long applied = 0;
         switch (type)
@@ -101,14 +101,23 @@ final class Applier
                     rejectReason = ProposalHandler.SESSION_EXPIRED; // no correct leader writes this
                     break;
                 }
-                responseBuffer.putLong(0, sessions.open(index, argument, sessionEntry.sequence(), sessionEntry.window()), ORDER);
+                final long opened = sessions.open(index, argument, sessionEntry.sequence(), sessionEntry.window());
+                responseBuffer.putLong(0, opened, ORDER);
                 responseLength = 8;
+                stateMachine.onSessionOpened(index, opened, sessionEntry.sequence(), argument);
                 break;
             case EntryType.SESSION_COMMAND:
                 applied = applyCommand(index, term, argument, buffer, length);
                 break;
             case EntryType.SESSION_KEEPALIVE:
-                rejectReason = sessions.keepAlive(argument) ? 0 : ProposalHandler.SESSION_EXPIRED;
+                if (sessions.keepAlive(argument))
+                {
+                    stateMachine.onKeepAlive(index, argument, sessionEntry.sequence());
+                }
+                else
+                {
+                    rejectReason = ProposalHandler.SESSION_EXPIRED;
+                }
                 break;
             case EntryType.SESSION_CLOSE:
                 if (sessions.close(argument))
@@ -123,7 +132,7 @@ final class Applier
             default:
                 break; // TICK: log time only
         }
-        endSessions(index);
+        endSessions(index, false);
         return applied;
     }
 
@@ -149,15 +158,24 @@ final class Applier
         }
     }
 
-    /** Tells the state machine of the sessions that expired, in ascending id order. */
-    private void endSessions(final long index)
+    /**
+     * Tells the state machine of the sessions that expired, in ascending id order, then of log time if a
+     * TICK was applied or sessions ended (so it can release what they held and act on its own deadlines
+     * once, after every expiry of the entry).
+     */
+    private void endSessions(final long index, final boolean tick)
     {
         final org.agrona.collections.LongArrayList ended = sessions.ended();
-        for (int i = 0; i < ended.size(); i++)
+        final int count = ended.size();
+        for (int i = 0; i < count; i++)
         {
             stateMachine.onSessionEnded(index, ended.getLong(i), true);
         }
         ended.clear();
+        if (tick || count > 0)
+        {
+            stateMachine.onLogTime(index, sessions.logTimeNs());
+        }
     }
 
     /**
@@ -212,6 +230,9 @@ final class Applier
                 outEntry.argument(sessionId).sequence(argument).command(command, offset, length);
                 return SessionEntry.COMMAND_HEADER_LENGTH + length;
             case EntryType.SESSION_KEEPALIVE:
+                // argument: a token the state machine is told of (a client's send time, say).
+                outEntry.argument(sessionId).sequence(argument);
+                return SessionEntry.FIXED_LENGTH;
             case EntryType.SESSION_CLOSE:
                 outEntry.argument(sessionId);
                 return SessionEntry.FIXED_LENGTH;

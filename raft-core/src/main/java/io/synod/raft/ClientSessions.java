@@ -51,4 +51,27 @@ public final class ClientSessions
     {
         return table.updateResponse(sessionId, sequence, response, offset, length);
     }
+
+    /** @return the id of the live session opened with {@code nonce}, or 0. */
+    public long sessionForNonce(final long nonce)
+    {
+        return table.sessionForNonce(nonce);
+    }
+
+    /** @return the session's last activity in log time, or {@link Long#MIN_VALUE} if it is not open. */
+    public long lastActiveNs(final long sessionId)
+    {
+        return table.lastActiveNs(sessionId);
+    }
+
+    /**
+     * Copies the kept outcome of a command (the response it was applied with, or as last updated by
+     * {@link #updateOutcome}) into {@code out} at 0. Allocation-free.
+     *
+     * @return its length, or -1 when the session is not open or the sequence is not in its window.
+     */
+    public int outcome(final long sessionId, final long sequence, final org.agrona.MutableDirectBuffer out)
+    {
+        return table.outcome(sessionId, sequence, out);
+    }
 }

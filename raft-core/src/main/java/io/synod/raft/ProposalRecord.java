@@ -18,7 +18,8 @@ import org.agrona.MutableDirectBuffer;
  *  | READ:       read mode ordinal (i32)                           |
  *  | MEMBERSHIP: change (i32), member (i32)                        |
  *  | TRANSFER:   target (i32), 0 (i32)                             |
- *  | SESSION:    entry type (i32) | session id (i64) | argument (i64) | command bytes ...  (SESSION_HEADER_LENGTH = 20)
+ *  | SESSION, FORWARD_SESSION: entry type (i32) | session id (i64) | argument (i64) | command bytes ...
+ *  |             (SESSION_HEADER_LENGTH = 20)                      |
  *  +---------------------------------------------------------------+
  * </pre>
  *
@@ -34,6 +35,7 @@ final class ProposalRecord
     static final int TRANSFER = 5;
     static final int FORWARD = 6;
     static final int SNAPSHOT = 7;
+    static final int FORWARD_SESSION = 8;
 
     static final int GROUP_ID_OFFSET = 0;
     static final int CORRELATION_ID_OFFSET = 4;

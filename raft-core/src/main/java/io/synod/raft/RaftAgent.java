@@ -259,10 +259,45 @@ public final class RaftAgent implements Agent
      *
      * @param type     {@link EntryType#SESSION_OPEN}, {@link EntryType#SESSION_COMMAND},
      *                 {@link EntryType#SESSION_KEEPALIVE} or {@link EntryType#SESSION_CLOSE}.
-     * @param argument the TTL in ns for SESSION_OPEN, the sequence for SESSION_COMMAND, else ignored.
+     * @param argument the TTL in ns for SESSION_OPEN, the sequence for SESSION_COMMAND, a token the state
+     *                 machine is told of for SESSION_KEEPALIVE ({@link StateMachine#onKeepAlive}), else ignored.
      * @return {@code false} if the ring buffer is full.
      */
     public boolean proposeSession(
+        final int groupId,
+        final long correlationId,
+        final int type,
+        final long sessionId,
+        final long argument,
+        final DirectBuffer command,
+        final int offset,
+        final int length)
+    {
+        return offerSession(ProposalRecord.SESSION, groupId, correlationId, type, sessionId, argument, command, offset, length);
+    }
+
+    /**
+     * Offers a client-session operation for the group's leader from any thread, at most once and with no
+     * outcome reported (see {@link RaftNode#forwardSession}): for clients co-located with a follower or
+     * learner that learn outcomes from the applied state ({@link StateMachine#onSessionOpened},
+     * {@link ClientSessions#outcome}) and retry until then. Allocation-free.
+     *
+     * @return {@code false} if the ring buffer is full (back-pressure: retry later).
+     */
+    public boolean forwardSession(
+        final int groupId,
+        final int type,
+        final long sessionId,
+        final long argument,
+        final DirectBuffer command,
+        final int offset,
+        final int length)
+    {
+        return offerSession(ProposalRecord.FORWARD_SESSION, groupId, 0, type, sessionId, argument, command, offset, length);
+    }
+
+    private boolean offerSession(
+        final int msgTypeId,
         final int groupId,
         final long correlationId,
         final int type,
@@ -280,7 +315,7 @@ public final class RaftAgent implements Agent
         {
             throw new IllegalArgumentException("not a session entry type: " + type);
         }
-        final int claimIndex = proposals.tryClaim(ProposalRecord.SESSION, BODY + ProposalRecord.SESSION_HEADER_LENGTH + length);
+        final int claimIndex = proposals.tryClaim(msgTypeId, BODY + ProposalRecord.SESSION_HEADER_LENGTH + length);
         if (claimIndex <= 0)
         {
             return false;
@@ -500,6 +535,10 @@ public final class RaftAgent implements Agent
                 break;
             case ProposalRecord.FORWARD:
                 group.forward(buffer, record.commandOffset(), record.commandLength());
+                break;
+            case ProposalRecord.FORWARD_SESSION:
+                group.forwardSession(record.first(), record.sessionId(), record.sessionArgument(),
+                    buffer, record.sessionCommandOffset(), record.sessionCommandLength());
                 break;
             case ProposalRecord.SNAPSHOT:
                 group.requestSnapshot();

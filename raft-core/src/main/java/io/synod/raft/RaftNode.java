@@ -11,6 +11,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.random.RandomGenerator;
 
+import static java.nio.ByteOrder.LITTLE_ENDIAN;
+
 /**
  * One member of one Raft group: the algorithm as a synchronous, single-threaded state machine with no
  * I/O of its own, no threads and no clock. Time arrives as {@code nowNs} through {@link #beginCycle(long)};
@@ -307,8 +309,7 @@ public final class RaftNode
                 onTimeoutNow(from);
                 break;
             case MessageType.FORWARD:
-                // One hop only: a member that no longer leads drops it rather than passing it on.
-                appendForwarded(buffer, body, header.bodyLength());
+                onForward(header.flags(), buffer, body, header.bodyLength());
                 break;
             default:
                 counters.drop(FrameCheck.BAD_TYPE);
@@ -369,29 +370,85 @@ public final class RaftNode
      */
     public void forward(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (role == RaftRole.LEADER)
-        {
-            appendForwarded(buffer, offset, length);
-            return;
-        }
-        if (length > config.maxCommandBytes() || leaderId == 0 || leaderId == memberId ||
-            !replicator.forwardToLeader(leaderId, currentTerm, buffer, offset, length))
-        {
-            counters.forwardsDropped++;
-            return;
-        }
-        counters.forwardsSent++;
+        forwardEntry(EntryType.COMMAND, 0, 0, buffer, offset, length);
     }
 
-    private void appendForwarded(final DirectBuffer buffer, final int offset, final int length)
+    /**
+     * Passes a client-session operation to the leader like {@link #forward}: the leader stamps it with its
+     * clock and appends it as {@link #proposeSession} would (the same arguments); an OPEN is dropped while
+     * the session table is full. Retried commands are harmless by their (session, sequence).
+     */
+    public void forwardSession(
+        final int type, final long sessionId, final long argument, final DirectBuffer command, final int offset, final int length)
     {
-        if (role != RaftRole.LEADER || transfer.isActive() || length > config.maxCommandBytes())
+        if (type < EntryType.SESSION_OPEN || type > EntryType.SESSION_CLOSE)
+        {
+            throw new IllegalArgumentException("not a session entry a client forwards: " + type);
+        }
+        forwardEntry(type, sessionId, argument, command, offset, length);
+    }
+
+    private void forwardEntry(
+        final int type, final long sessionId, final long argument, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (role == RaftRole.LEADER)
+        {
+            appendForwarded(type, sessionId, argument, buffer, offset, length);
+        }
+        else if (length > forwardLimit(type) || leaderId == 0 || leaderId == memberId ||
+            !replicator.forwardToLeader(leaderId, currentTerm, type, sessionId, argument, buffer, offset, length))
         {
             counters.forwardsDropped++;
-            return;
         }
-        appendToLog(log.lastIndex() + 1, currentTerm, EntryType.COMMAND, buffer, offset, length);
-        counters.forwardsAppended++;
+        else
+        {
+            counters.forwardsSent++;
+        }
+    }
+
+    /** One hop only: a member that no longer leads drops it rather than passing it on. */
+    private void onForward(final int entryType, final DirectBuffer buffer, final int body, final int length)
+    {
+        if (entryType == 0)
+        {
+            appendForwarded(EntryType.COMMAND, 0, 0, buffer, body, length);
+        }
+        else if (entryType >= EntryType.SESSION_OPEN && entryType <= EntryType.SESSION_CLOSE &&
+            length >= Replicator.FORWARD_SESSION_HEADER_LENGTH)
+        {
+            appendForwarded(entryType, buffer.getLong(body, LITTLE_ENDIAN), buffer.getLong(body + 8, LITTLE_ENDIAN), buffer,
+                body + Replicator.FORWARD_SESSION_HEADER_LENGTH, length - Replicator.FORWARD_SESSION_HEADER_LENGTH);
+        }
+        else
+        {
+            counters.forwardsDropped++;
+        }
+    }
+
+    private int forwardLimit(final int type)
+    {
+        return type == EntryType.COMMAND ? config.maxCommandBytes() : config.maxCommandBytes() - SessionEntry.COMMAND_HEADER_LENGTH;
+    }
+
+    private void appendForwarded(
+        final int type, final long sessionId, final long argument, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (role != RaftRole.LEADER || transfer.isActive() || length > forwardLimit(type) ||
+            (type == EntryType.SESSION_OPEN && applier.isSessionTableFull()))
+        {
+            counters.forwardsDropped++;
+        }
+        else if (type == EntryType.COMMAND)
+        {
+            appendToLog(log.lastIndex() + 1, currentTerm, EntryType.COMMAND, buffer, offset, length);
+            counters.forwardsAppended++;
+        }
+        else
+        {
+            final int entryLength = applier.encodeSessionEntry(type, nowNs, sessionId, argument, buffer, offset, length);
+            appendToLog(log.lastIndex() + 1, currentTerm, type, applier.sessionEntryBuffer(), 0, entryLength);
+            counters.forwardsAppended++;
+        }
     }
 
     /**

@@ -24,6 +24,8 @@ final class Replicator
 {
     /** {@link #onAppendResponse}: the follower's match index moved up (the commit index may advance). */
     static final int MATCH_ADVANCED = 1;
+    /** A forwarded session operation's body: session id (i64) and argument (i64), then the command. */
+    static final int FORWARD_SESSION_HEADER_LENGTH = 16;
 
     private final RaftConfig config;
     private final RaftLog log;
@@ -105,18 +107,30 @@ final class Replicator
     }
 
     /**
-     * Follower or learner: queues a command for the leader (proposal forwarding), sent with this cycle's
-     * other frames. @return false if the outbox is full.
+     * Follower or learner: queues a command or a client-session operation for the leader (proposal
+     * forwarding), sent with this cycle's other frames as {@link MessageType#FORWARD}: the flags carry the
+     * entry type (0 for a command), and a session operation's body starts with its session id and argument
+     * ({@link #FORWARD_SESSION_HEADER_LENGTH} bytes). @return false if the outbox is full.
      */
-    boolean forwardToLeader(final int leaderId, final long term, final DirectBuffer buffer, final int offset, final int length)
+    boolean forwardToLeader(
+        final int leaderId, final long term, final int entryType, final long sessionId, final long argument,
+        final DirectBuffer buffer, final int offset, final int length)
     {
-        final int frame = outbox.reserve(leaderId, MessageHeader.LENGTH + length);
+        final boolean session = entryType != EntryType.COMMAND;
+        final int bodyLength = (session ? FORWARD_SESSION_HEADER_LENGTH : 0) + length;
+        final int frame = outbox.reserve(leaderId, MessageHeader.LENGTH + bodyLength);
         if (frame < 0)
         {
             return false;
         }
-        final int body = outHeader.wrap(outbox.buffer, frame).encode(
-            MessageType.FORWARD, 0, clusterId, groupId, memberId, leaderId, term, length);
+        int body = outHeader.wrap(outbox.buffer, frame).encode(
+            MessageType.FORWARD, session ? entryType : 0, clusterId, groupId, memberId, leaderId, term, bodyLength);
+        if (session)
+        {
+            outbox.buffer.putLong(body, sessionId, java.nio.ByteOrder.LITTLE_ENDIAN);
+            outbox.buffer.putLong(body + 8, argument, java.nio.ByteOrder.LITTLE_ENDIAN);
+            body += FORWARD_SESSION_HEADER_LENGTH;
+        }
         outbox.buffer.putBytes(body, buffer, offset, length);
         return true;
     }

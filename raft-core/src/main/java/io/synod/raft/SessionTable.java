@@ -246,6 +246,28 @@ final class SessionTable
         return length;
     }
 
+    long sessionForNonce(final long nonce)
+    {
+        final long id = sessionByNonce.get(nonce);
+        return id != 0 && isOpen(id) ? id : 0;
+    }
+
+    long lastActiveNs(final long id)
+    {
+        final Session session = sessions.get(id);
+        return session == null || isExpired(session) ? Long.MIN_VALUE : session.lastActiveNs;
+    }
+
+    int outcome(final long id, final long sequence, final MutableDirectBuffer out)
+    {
+        final Session session = sessions.get(id);
+        if (session == null || isExpired(session) || sequence <= 0 || session.sequences[session.slot(sequence)] != sequence)
+        {
+            return -1;
+        }
+        return cachedResponse(id, sequence, out);
+    }
+
     boolean keepAlive(final long id)
     {
         final Session session = live(id);

@@ -50,6 +50,39 @@ public interface StateMachine
     }
 
     /**
+     * A client session was opened at {@code index} (its id is that index), or an OPEN carrying the nonce of a
+     * live session was applied again (the live session's id; a client matches its OPEN by the nonce). The
+     * default does nothing.
+     *
+     * @param nonce the OPEN's nonce (0: none).
+     * @param ttlNs the session's TTL in log time.
+     */
+    default void onSessionOpened(final long index, final long sessionId, final long nonce, final long ttlNs)
+    {
+    }
+
+    /**
+     * A keep-alive of a live session was applied at {@code index}; its activity is now the current log
+     * time. {@code token} is what the client sent with it (for example its send time, from which it counts
+     * its lease). The default does nothing.
+     */
+    default void onKeepAlive(final long index, final long sessionId, final long token)
+    {
+    }
+
+    /**
+     * Log time may have passed a deadline of the state machine's own (a wait's timeout, say): called at
+     * {@code index} after every TICK, and after any session entry that ended sessions, once their
+     * {@link #onSessionEnded} calls are done. The same calls happen at the same indexes on every replica,
+     * so a deadline acted on here is decided by the log, not by a local clock. The default does nothing.
+     *
+     * @param logTimeNs the largest leader time applied so far ({@link ClientSessions#logTimeNs}).
+     */
+    default void onLogTime(final long index, final long logTimeNs)
+    {
+    }
+
+    /**
      * Gives the state machine the node's client sessions, once, in the {@link RaftNode} constructor before
      * anything is restored or applied: to check a session, read log time, or update the kept outcome of an
      * operation decided later ({@link ClientSessions#updateOutcome}). The default ignores them.

@@ -41,6 +41,7 @@ class SessionFacilityTest
         long applied;
         ClientSessions sessions;
         final List<String> ended = new ArrayList<>();
+        final List<String> events = new ArrayList<>();
         private final UnsafeBuffer granted = new UnsafeBuffer(new byte[]{'G'});
 
         @Override
@@ -81,6 +82,25 @@ class SessionFacilityTest
         public void onSessionEnded(final long index, final long sessionId, final boolean expired)
         {
             ended.add(sessionId + (expired ? " expired" : " closed") + " at " + index);
+            events.add("ended " + sessionId + " at " + index);
+        }
+
+        @Override
+        public void onSessionOpened(final long index, final long sessionId, final long nonce, final long ttlNs)
+        {
+            events.add("opened " + sessionId + " nonce " + nonce + " ttl " + ttlNs + " at " + index);
+        }
+
+        @Override
+        public void onKeepAlive(final long index, final long sessionId, final long token)
+        {
+            events.add("keep-alive " + sessionId + " token " + token + " at " + index);
+        }
+
+        @Override
+        public void onLogTime(final long index, final long logTimeNs)
+        {
+            events.add("log time at " + index);
         }
 
         @Override
@@ -284,5 +304,58 @@ class SessionFacilityTest
                 "retry of " + sequence + " answered by the member that installed the snapshot");
         }
         assertEquals(40, machines[lagging].applied);
+    }
+
+    @Test
+    void shouldTakeSessionOperationsForwardedByAFollowerAndTellTheStateMachineTheSameEverywhere()
+    {
+        final LoopbackCluster cluster = cluster(config -> config.sessionTickIntervalNs(50 * MS));
+        final int leader = cluster.awaitLeader(2_000 * MS);
+        final int follower = leader % 3 + 1;
+        final io.synod.raft.RaftAgent agent = cluster.agent(follower);
+        final UnsafeBuffer none = new UnsafeBuffer(new byte[0]);
+        assertTrue(agent.forwardSession(0, EntryType.SESSION_OPEN, 77, 60_000 * MS, none, 0, 0));
+        awaitTrue(cluster, 2_000 * MS, () -> machines[follower].sessions.sessionForNonce(77) != 0);
+        final long session = machines[follower].sessions.sessionForNonce(77);
+        // A retried OPEN (its first answer lost, say) finds the live session by its nonce.
+        assertTrue(agent.forwardSession(0, EntryType.SESSION_OPEN, 77, 60_000 * MS, none, 0, 0));
+        final UnsafeBuffer wait = new UnsafeBuffer(new byte[]{2});
+        assertTrue(agent.forwardSession(0, EntryType.SESSION_COMMAND, session, 1, wait, 0, 1));
+        assertTrue(agent.forwardSession(0, EntryType.SESSION_COMMAND, session, 1, wait, 0, 1));
+        assertTrue(agent.forwardSession(0, EntryType.SESSION_KEEPALIVE, session, 12_345, none, 0, 0));
+        final UnsafeBuffer out = new UnsafeBuffer(new byte[16]);
+        awaitTrue(cluster, 2_000 * MS, () -> machines[follower].sessions.outcome(session, 1, out) == 1);
+        assertEquals('W', out.getByte(0), "the kept outcome, read on the follower");
+        assertEquals(-1, machines[follower].sessions.outcome(session, 2, out), "never applied");
+        cluster.runFor(200 * MS);
+        assertTrue(agent.forwardSession(0, EntryType.SESSION_CLOSE, session, 0, none, 0, 0));
+        awaitTrue(cluster, 2_000 * MS, () -> machines[follower].ended.size() == 1);
+        cluster.runFor(100 * MS);
+
+        for (int m = 1; m <= 3; m++)
+        {
+            assertEquals(machines[follower].events, machines[m].events, "member " + m + " was told the same at the same indexes");
+        }
+        final List<String> events = machines[follower].events;
+        assertEquals(2, events.stream().filter(e -> e.startsWith("opened " + session + " nonce 77 ttl " + 60_000 * MS)).count(),
+            events.toString());
+        assertEquals(1, events.stream().filter(e -> e.startsWith("keep-alive " + session + " token 12345")).count(), events.toString());
+        assertTrue(events.stream().filter(e -> e.startsWith("log time")).count() >= 2, "TICKs while the session lived: " + events);
+        assertTrue(events.get(events.size() - 1).startsWith("ended " + session), events.toString());
+    }
+
+    @Test
+    void shouldDropAForwardedOpenWhileTheTableIsFull()
+    {
+        final LoopbackCluster cluster = cluster(config -> config.sessionsMax(1));
+        final int leader = cluster.awaitLeader(2_000 * MS);
+        final int follower = leader % 3 + 1;
+        open(cluster, 60_000, 0);
+        final UnsafeBuffer none = new UnsafeBuffer(new byte[0]);
+        final long dropped = cluster.node(leader).counters().forwardsDropped();
+        assertTrue(cluster.agent(follower).forwardSession(0, EntryType.SESSION_OPEN, 5, 60_000 * MS, none, 0, 0));
+        awaitTrue(cluster, 2_000 * MS, () -> cluster.node(leader).counters().forwardsDropped() == dropped + 1);
+        assertEquals(1, cluster.node(leader).sessionCount());
+        assertEquals(0, machines[follower].sessions.sessionForNonce(5));
     }
 }
