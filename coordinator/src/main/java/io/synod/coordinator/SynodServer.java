@@ -59,6 +59,14 @@ public final class SynodServer implements AutoCloseable
     /** The identity file in the data directory. */
     public static final String ID_FILE = "synod.id";
 
+    /**
+     * Bytes of entries per AppendEntries, so that one entry can carry the largest KV write in a session: a
+     * {@code KvCommand} of {@code KvCommand.MAX_LENGTH} (64 KiB value, 1 KiB key, 16 bytes) plus the session entry's
+     * 32 bytes and the entry header. raft-core's default (64 KiB) refused such writes as TOO_LARGE. 96 KiB still fits
+     * the transport's 128 KiB reassembly buffer.
+     */
+    static final int APPEND_BYTES_MAX = 96 * 1024;
+
     private final ServerConfig config;
     private final PrintStream log;
     private FileChannel lockChannel;
@@ -200,6 +208,7 @@ public final class SynodServer implements AutoCloseable
             .electionTimeoutMaxNs(TimeUnit.MILLISECONDS.toNanos(config.electionTimeoutMaxMs()))
             .heartbeatIntervalNs(TimeUnit.MILLISECONDS.toNanos(config.heartbeatIntervalMs()))
             .snapshotEntriesThreshold(config.snapshotEntries())
+            .appendBytesMax(APPEND_BYTES_MAX)
             .leaseReads(config.leaseReads())
             .observer(new RaftObserver()
             {

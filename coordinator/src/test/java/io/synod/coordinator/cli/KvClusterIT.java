@@ -33,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -232,6 +233,21 @@ class KvClusterIT
         assertEquals(0, status.exit, status.out);
         assertTrue(status.out.contains("\"role\":\"LEADER\""), status.out);
         assertEquals(2, cli(List.of("kv", "get"), common).exit, "a missing argument is a usage error");
+    }
+
+    @Test
+    @Order(7)
+    void shouldCarryTheLargestValueThroughUdpFragments()
+    {
+        final byte[] value = new byte[io.synod.kv.KvCommand.MAX_VALUE_LENGTH];
+        for (int i = 0; i < value.length; i++)
+        {
+            value[i] = (byte)('a' + i % 26);
+        }
+        final byte[] key = new byte[io.synod.kv.KvCommand.MAX_KEY_LENGTH];
+        java.util.Arrays.fill(key, (byte)'k');
+        assertEquals(KvResult.Status.OK, client.put(key, value).join().status());
+        assertArrayEquals(value, client.get(key, ReadMode.LINEARIZABLE).join().value());
     }
 
     @Test
