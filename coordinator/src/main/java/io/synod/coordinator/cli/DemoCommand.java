@@ -46,6 +46,7 @@ public final class DemoCommand implements Callable<Integer>
     boolean keep;
 
     private final long startNs = System.nanoTime();
+    private final StringBuilder summary = new StringBuilder();
 
     @Override
     public Integer call() throws Exception
@@ -92,6 +93,7 @@ public final class DemoCommand implements Callable<Integer>
             return fail("no leader within 60 s (see the member logs)");
         }
         say("election: member %d leads term %d", first.memberId(), first.term());
+        summary.append(String.format(Locale.ROOT, "  first leader after %.1f s (JVM start included)%n", (System.nanoTime() - startNs) / 1e9));
 
         final Map<String, Long> acked = new ConcurrentHashMap<>();
         final long writeStartNs = System.nanoTime();
@@ -101,6 +103,8 @@ public final class DemoCommand implements Callable<Integer>
         say("wrote %,d keys through the client (%d in flight): %,.0f writes/s, latency p50 %.2f ms  p99 %.2f ms; %d acknowledged",
             keys, window, keys / seconds, latencies[latencies.length / 2] / 1e6, latencies[(int)(latencies.length * 0.99)] / 1e6,
             acked.size());
+        summary.append(String.format(Locale.ROOT, "  %,d writes at %,.0f/s with %d in flight, p50 %.2f ms, p99 %.2f ms%n", keys, keys / seconds,
+            window, latencies[latencies.length / 2] / 1e6, latencies[(int)(latencies.length * 0.99)] / 1e6));
 
         final KvResult linearizable = client.get("demo/key-0000042", ReadMode.LINEARIZABLE).join();
         final KvResult lease = client.get("demo/key-0000042", ReadMode.LEASE).join();
@@ -129,7 +133,9 @@ public final class DemoCommand implements Callable<Integer>
         {
             return fail("no new leader within 30 s");
         }
-        say("re-election: member %d leads term %d, %.0f ms after the kill", second.memberId(), second.term(), (System.nanoTime() - killNs) / 1e6);
+        final double reelectionMs = (System.nanoTime() - killNs) / 1e6;
+        say("re-election: member %d leads term %d, %.0f ms after the kill", second.memberId(), second.term(), reelectionMs);
+        summary.append(String.format(Locale.ROOT, "  leader (member %d) SIGKILLed: member %d leads after %.0f ms%n", killed, second.memberId(), reelectionMs));
         writes.join();
         afterKill.set(ackedAfter.size());
         say("  500 writes made across the fail-over: %d acknowledged (the client retried the rest with the same session sequence)",
@@ -147,6 +153,7 @@ public final class DemoCommand implements Callable<Integer>
             }
         }
         say("check: %,d writes acknowledged, %d lost (linearizable list of %,d keys)", acked.size(), lost, present.size());
+        summary.append(String.format(Locale.ROOT, "  %,d writes acknowledged, %d lost%n", acked.size(), lost));
 
         say("restarting member %d from its data directory ...", killed);
         final long restartNs = System.nanoTime();
@@ -154,7 +161,10 @@ public final class DemoCommand implements Callable<Integer>
         final boolean converged = awaitSameDigest(client, cluster, 60_000);
         say("  member %d caught up in %.0f ms; the 3 members hold the same KV state (digest): %s", killed,
             (System.nanoTime() - restartNs) / 1e6, converged ? "yes" : "NO");
+        summary.append(String.format(Locale.ROOT, "  member %d restarted and caught up in %.0f ms; same state on all 3: %s%n", killed,
+            (System.nanoTime() - restartNs) / 1e6, converged ? "yes" : "NO"));
         printStatus(client, cluster);
+        say("summary:%n%s", summary.toString().stripTrailing());
         return lost == 0 && converged;
     }
 
