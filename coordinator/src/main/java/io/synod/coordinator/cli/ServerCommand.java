@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code synod server}: starts one member from its configuration (flag &gt; env &gt; file &gt; default, see
- * {@link ServerConfig}), prints the effective configuration, and runs until SIGTERM/SIGINT (then closes the member,
+ * {@link ServerConfig}), prints the effective configuration, and runs until SIGTERM/SIGINT (then hands leadership to another member if it leads, and closes the member,
  * flushing its log) or until the member fails (exit 5).
  */
 @Command(name = "server", mixinStandardHelpOptions = true,
@@ -72,7 +72,21 @@ public final class ServerCommand implements Callable<Integer>
         final CountDownLatch stopped = new CountDownLatch(1);
         final Thread hook = new Thread(() ->
         {
-            System.out.println("synod: stopping (signal): closing the member and flushing its log");
+            System.out.println("synod: stopping (signal)");
+            try
+            {
+                final long startNs = System.nanoTime();
+                final int successor = server.handOffLeadership();
+                if (successor != 0)
+                {
+                    System.out.printf("synod: handed leadership to member %d in %.0f ms%n", successor, (System.nanoTime() - startNs) / 1e6);
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+            System.out.println("synod: closing the member and flushing its log");
             server.close();
             System.out.println("synod: stopped");
             System.out.flush();

@@ -251,6 +251,47 @@ class KvClusterIT
     }
 
     @Test
+    @Order(8)
+    void shouldHandLeadershipOverOnSigterm() throws Exception
+    {
+        final MemberStatus leader = cluster.awaitLeader(client, 30_000);
+        final int stopped = leader.memberId();
+        final List<CompletableFuture<KvResult>> writes = new ArrayList<>();
+        for (int i = 0; i < 100; i++)
+        {
+            writes.add(client.put(String.format("it/term/%03d", i), "v" + i));
+        }
+        final long sigtermNs = System.nanoTime();
+        cluster.stop(stopped);
+        final long exitedNs = System.nanoTime();
+        final MemberStatus next = cluster.awaitLeader(client, 30_000);
+        assertNotNull(next);
+        assertTrue(next.memberId() != stopped);
+        writes.forEach((w) -> assertEquals(KvResult.Status.OK, w.join().status(), "every write made across the hand-off is acknowledged"));
+        final String log = Files.readString(root.resolve("member-" + stopped + ".log"));
+        assertTrue(log.contains("handed leadership to member"), log);
+        System.out.printf("SIGTERM of leader %d: process exited after %.0f ms, member %d leads%n", stopped, (exitedNs - sigtermNs) / 1e6,
+            next.memberId());
+
+        cluster.start(stopped);
+        awaitSameState(stopped);
+    }
+
+    private static void awaitSameState(final int member) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        boolean same = false;
+        while (!same && System.nanoTime() < deadline)
+        {
+            final MemberStatus restarted = LocalCluster.status(client, member);
+            final MemberStatus other = LocalCluster.status(client, member % 3 + 1);
+            same = restarted != null && other != null && restarted.digest() == other.digest() && restarted.keys() == other.keys();
+            Thread.sleep(100);
+        }
+        assertTrue(same, "member " + member + " catches up to the same state");
+    }
+
+    @Test
     @Order(10)
     void shouldLoseNothingAcknowledgedWhenTheLeaderIsKilled() throws Exception
     {
@@ -317,16 +358,7 @@ class KvClusterIT
         assertEquals(1, client.get("it/across-kill", ReadMode.LINEARIZABLE).join().version());
 
         cluster.start(killed);
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        boolean same = false;
-        while (!same && System.nanoTime() < deadline)
-        {
-            final MemberStatus restarted = LocalCluster.status(client, killed);
-            final MemberStatus other = LocalCluster.status(client, killed % 3 + 1);
-            same = restarted != null && other != null && restarted.digest() == other.digest() && restarted.keys() == other.keys();
-            Thread.sleep(100);
-        }
-        assertTrue(same, "the restarted member catches up to the same state");
+        awaitSameState(killed);
     }
 
     // ---------------------------------------------------------------- helpers
