@@ -53,16 +53,19 @@ public final class ClientRequest
         return this;
     }
 
+    /** @return the wrapped buffer. */
     public DirectBuffer buffer()
     {
         return buffer;
     }
 
+    /** @return the layout version ({@link ClientProtocol#VERSION}). */
     public int version()
     {
         return buffer.getByte(offset) & 0xFF;
     }
 
+    /** @return the operation ({@link ClientProtocol} op codes). */
     public int op()
     {
         return buffer.getByte(offset + 1) & 0xFF;
@@ -74,16 +77,19 @@ public final class ClientRequest
         return buffer.getByte(offset + 2) & 0xFF;
     }
 
+    /** @return the client's request id, echoed in the answer. */
     public long requestId()
     {
         return buffer.getLong(offset + 8, ORDER);
     }
 
+    /** @return the session id (OPEN: the nonce). */
     public long session()
     {
         return buffer.getLong(offset + 16, ORDER);
     }
 
+    /** @return KV_WRITE: the sequence; OPEN: the TTL in ns; KV_LIST: the limit; else 0. */
     public long argument()
     {
         return buffer.getLong(offset + 24, ORDER);

@@ -45,46 +45,55 @@ public final class ClientResponse
         return this;
     }
 
+    /** @return the wrapped buffer. */
     public DirectBuffer buffer()
     {
         return buffer;
     }
 
+    /** @return the layout version ({@link ClientProtocol#VERSION}). */
     public int version()
     {
         return buffer.getByte(offset) & 0xFF;
     }
 
+    /** @return the operation answered. */
     public int op()
     {
         return buffer.getByte(offset + 1) & 0xFF;
     }
 
+    /** @return {@link ClientProtocol#OK}, {@link ClientProtocol#REJECTED} or {@link ClientProtocol#BAD_REQUEST}. */
     public int outcome()
     {
         return buffer.getByte(offset + 2) & 0xFF;
     }
 
+    /** @return raft-core's {@code ProposalHandler} reason when REJECTED, else 0. */
     public int reason()
     {
         return buffer.getInt(offset + 4, ORDER);
     }
 
+    /** @return the request id this answers. */
     public long requestId()
     {
         return buffer.getLong(offset + 8, ORDER);
     }
 
+    /** @return a write's log index or a read's read index (0 when rejected). */
     public long index()
     {
         return buffer.getLong(offset + 16, ORDER);
     }
 
+    /** @return the leader the member knows, 0 if none. */
     public int leaderHint()
     {
         return buffer.getInt(offset + 24, ORDER);
     }
 
+    /** @return where the body starts. */
     public int bodyOffset()
     {
         return offset + HEADER_LENGTH;

@@ -278,61 +278,73 @@ public final class ServerConfig
         return sources.get(key);
     }
 
+    /** @return {@code cluster.id}. */
     public int clusterId()
     {
         return Integer.parseInt(values.get(Key.CLUSTER_ID));
     }
 
+    /** @return {@code member.id}. */
     public int memberId()
     {
         return Integer.parseInt(values.get(Key.MEMBER_ID));
     }
 
+    /** @return {@code members}, by id. */
     public TreeMap<Integer, String> members()
     {
         return SynodClient.parseMembers(values.get(Key.MEMBERS));
     }
 
+    /** @return {@code data.dir}, absolute. */
     public Path dataDir()
     {
         return Path.of(values.get(Key.DATA_DIR)).toAbsolutePath();
     }
 
+    /** @return true for {@code log.durability=SYNC}. */
     public boolean syncDurability()
     {
         return "SYNC".equals(values.get(Key.LOG_DURABILITY));
     }
 
+    /** @return {@code election.timeout.ms}. */
     public int electionTimeoutMs()
     {
         return Integer.parseInt(values.get(Key.ELECTION_TIMEOUT_MS));
     }
 
+    /** @return {@code election.timeout.max.ms}. */
     public int electionTimeoutMaxMs()
     {
         return Integer.parseInt(values.get(Key.ELECTION_TIMEOUT_MAX_MS));
     }
 
+    /** @return {@code heartbeat.interval.ms}. */
     public int heartbeatIntervalMs()
     {
         return Integer.parseInt(values.get(Key.HEARTBEAT_INTERVAL_MS));
     }
 
+    /** @return {@code snapshot.entries}. */
     public long snapshotEntries()
     {
         return Long.parseLong(values.get(Key.SNAPSHOT_ENTRIES));
     }
 
+    /** @return {@code idle.strategy}. */
     public String idleStrategy()
     {
         return values.get(Key.IDLE_STRATEGY);
     }
 
+    /** @return {@code reads.lease}. */
     public boolean leaseReads()
     {
         return Boolean.parseBoolean(values.get(Key.READS_LEASE));
     }
 
+    /** @return {@code stream.id}. */
     public int streamId()
     {
         return Integer.parseInt(values.get(Key.STREAM_ID));
