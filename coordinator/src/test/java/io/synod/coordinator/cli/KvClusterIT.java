@@ -40,7 +40,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Three {@code synod server} processes started from the jar this build made ({@code target/synod.jar}), on free
- * loopback ports, with the backoff idle strategy and a 500 ms election timeout; one cluster for the whole class.
+ * loopback ports, with the backoff idle strategy, a 500 ms election timeout and a snapshot every 400 entries (so restarts
+ * recover from snapshots and may need InstallSnapshot); one cluster for the whole class.
  * The client ({@link SynodClient}, a {@link RawClient} for exact frames, and the CLI as a process) drives them:
  * put/get in every read mode, compare-and-set, list with continuation, a retried write applied once, malformed
  * frames dropped and counted while the member keeps serving, and last a SIGKILL of the leader with writes in
@@ -66,7 +67,8 @@ class KvClusterIT
     {
         root = Files.createTempDirectory("synod-it-");
         cluster = new LocalCluster(root, CLUSTER_ID, LocalCluster.freePorts(3),
-            List.of("--election-timeout-ms", "500", "--election-timeout-max-ms", "1000"), LocalCluster.jarLauncher(jar()));
+            List.of("--election-timeout-ms", "500", "--election-timeout-max-ms", "1000", "--snapshot-entries", "400"),
+            LocalCluster.jarLauncher(jar()));
         for (int m = 1; m <= 3; m++)
         {
             cluster.start(m);
