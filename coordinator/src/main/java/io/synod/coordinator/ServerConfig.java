@@ -64,6 +64,8 @@ public final class ServerConfig
         READS_LEASE("reads.lease", "true", "serve LEASE reads from the leader's lease (needs clocks whose rates differ little)",
             (v) -> oneOf(v, "true", "false")),
         STREAM_ID("stream.id", "7000", "base Aeron stream id; member m listens on stream.id + m", (v) -> intInRange(v, 1, 1_000_000)),
+        HTTP_LISTEN("http.listen", "127.0.0.1:7480", "host:port of the HTTP probes (/livez, /readyz, /health); port 0 picks a free one",
+            ServerConfig::hostAndPort),
         MAC_SECRET("mac.secret", "", "shared secret for the frame MAC between members and clients (empty: off)", ServerConfig::text);
 
         final String property;
@@ -350,6 +352,12 @@ public final class ServerConfig
         return Integer.parseInt(values.get(Key.STREAM_ID));
     }
 
+    /** @return {@code http.listen}. */
+    public String httpListen()
+    {
+        return values.get(Key.HTTP_LISTEN);
+    }
+
     /** @return the MAC secret, or null when off. */
     public String macSecret()
     {
@@ -404,6 +412,13 @@ public final class ServerConfig
     private static String text(final String value)
     {
         return null;
+    }
+
+    private static String hostAndPort(final String value)
+    {
+        final int colon = value.lastIndexOf(':');
+        final String problem = colon <= 0 ? "expected host:port" : intInRange(value.substring(colon + 1), 0, 65535);
+        return problem == null ? null : "expected host:port with a port from 0 to 65535";
     }
 
     private static String members(final String value)

@@ -74,6 +74,7 @@ public final class SynodServer implements AutoCloseable
     private AeronRaftNode node;
     private ClientService service;
     private KeyValueStateMachine stateMachine;
+    private HttpEndpoints http;
 
     private SynodServer(final ServerConfig config, final PrintStream log)
     {
@@ -95,6 +96,7 @@ public final class SynodServer implements AutoCloseable
             server.lockDataDir();
             server.checkIdentity();
             server.checkPort();
+            server.http = HttpEndpoints.bind(config.httpListen());
             server.startNode();
             return server;
         }
@@ -257,8 +259,13 @@ public final class SynodServer implements AutoCloseable
             throw new ConfigException("cannot start member " + memberId + " in data.dir " + dir + ": " + ex.getMessage());
         }
         service.bind(node.raftNode(), node.agent().service(ClientProtocol.SERVICE_ID));
-        say("member %d of cluster %d listening on udp %s (peers and clients), data in %s, pid %d", memberId, clusterId,
-            config.members().get(memberId), dir, ProcessHandle.current().pid());
+        final AeronRaftNode started = node;
+        final KeyValueStateMachine kv = stateMachine;
+        final HttpEndpoints probes = http;
+        node.addDuty((nowNs) -> probes.publish(nowNs, kv.size(), kv.digest(), started.lastApplied()));
+        http.start(node);
+        say("member %d of cluster %d listening on udp %s (peers and clients), http on %s, data in %s, pid %d", memberId, clusterId,
+            config.members().get(memberId), http.address(), dir, ProcessHandle.current().pid());
     }
 
     static IdleStrategy idleStrategy(final String name)
@@ -333,6 +340,8 @@ public final class SynodServer implements AutoCloseable
     @Override
     public void close()
     {
+        CloseHelper.quietClose(http);
+        http = null;
         CloseHelper.quietClose(node);
         node = null;
         try

@@ -39,6 +39,7 @@ final class LocalCluster implements AutoCloseable
     private final Path root;
     private final int clusterId;
     private final String[] endpoints;
+    private final String[] httpEndpoints;
     private final Process[] processes;
     private final List<String> extraArgs;
     private final List<String> launcher;
@@ -63,12 +64,66 @@ final class LocalCluster implements AutoCloseable
         this.root = root;
         this.clusterId = clusterId;
         this.endpoints = new String[ports.length + 1];
+        this.httpEndpoints = new String[ports.length + 1];
         this.processes = new Process[ports.length + 1];
         this.extraArgs = extraArgs;
+        final int[] httpPorts = freeTcpPorts(ports.length);
         for (int m = 1; m <= ports.length; m++)
         {
             endpoints[m] = "127.0.0.1:" + ports[m - 1];
+            httpEndpoints[m] = "127.0.0.1:" + httpPorts[m - 1];
         }
+    }
+
+    /** Puts member m's HTTP probes on {@code ports[m - 1]} (default: free ports). */
+    LocalCluster httpPorts(final int... ports)
+    {
+        for (int m = 1; m <= ports.length && m < httpEndpoints.length; m++)
+        {
+            httpEndpoints[m] = "127.0.0.1:" + ports[m - 1];
+        }
+        return this;
+    }
+
+    /** @return member m's HTTP probes, {@code host:port}. */
+    String httpEndpoint(final int m)
+    {
+        return httpEndpoints[m];
+    }
+
+    /** @return {@code count} free TCP ports on loopback. */
+    static int[] freeTcpPorts(final int count)
+    {
+        final int[] ports = new int[count];
+        final List<java.net.ServerSocket> held = new ArrayList<>();
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                final java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                held.add(socket);
+                ports[i] = socket.getLocalPort();
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+        finally
+        {
+            for (final java.net.ServerSocket socket : held)
+            {
+                try
+                {
+                    socket.close();
+                }
+                catch (final IOException ignore)
+                {
+                    // a probe socket
+                }
+            }
+        }
+        return ports;
     }
 
     /** @return {@code count} free UDP ports on loopback. */
@@ -156,7 +211,8 @@ final class LocalCluster implements AutoCloseable
     {
         final List<String> command = new ArrayList<>(launcher);
         command.addAll(List.of("server", "--cluster-id", "" + clusterId, "--member-id", "" + m, "--members", endpoints(),
-            "--data-dir", root.resolve("member-" + m).toString(), "--idle-strategy", "backoff", "--log-durability", "PAGE_CACHE"));
+            "--data-dir", root.resolve("member-" + m).toString(), "--idle-strategy", "backoff", "--log-durability", "PAGE_CACHE",
+            "--http-listen", httpEndpoints[m]));
         command.addAll(extraArgs);
         return command;
     }

@@ -35,7 +35,8 @@ public final class LocalCommand implements Callable<Integer>
     public Integer call() throws Exception
     {
         final Path root = Files.createTempDirectory("synod-local-");
-        final LocalCluster cluster = new LocalCluster(root, clusterId, new int[] {basePort, basePort + 1, basePort + 2}, List.of());
+        final LocalCluster cluster = new LocalCluster(root, clusterId, new int[] {basePort, basePort + 1, basePort + 2}, List.of())
+            .httpPorts(basePort + 100, basePort + 101, basePort + 102);
         final CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {
@@ -77,6 +78,7 @@ public final class LocalCommand implements Callable<Integer>
             System.out.println("  ./synod kv get greeting --read LINEARIZABLE" + endpointFlag);
             System.out.println("  ./synod kv cas greeting 1 bonjour" + endpointFlag);
             System.out.println("  ./synod kv list gr --limit 10" + endpointFlag);
+            System.out.println("  curl -s http://" + cluster.httpEndpoint(1) + "/health    # also /livez, /readyz");
             System.out.println("Ctrl-C stops the cluster.");
             System.out.flush();
         }

@@ -238,6 +238,33 @@ class KvClusterIT
     }
 
     @Test
+    @Order(6)
+    void shouldAnswerTheHttpProbes() throws Exception
+    {
+        final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        client.put("it/probe", "x").join();
+        for (int m = 1; m <= 3; m++)
+        {
+            for (final String path : List.of("/livez", "/readyz", "/health"))
+            {
+                final java.net.http.HttpResponse<String> response = http.send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + cluster.httpEndpoint(m) + path)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, response.statusCode(), path + " on member " + m + ": " + response.body());
+                assertEquals("application/json", response.headers().firstValue("Content-Type").orElse(""));
+                if (path.equals("/health"))
+                {
+                    assertTrue(response.body().contains("\"healthy\":true"), response.body());
+                }
+            }
+            final java.net.http.HttpResponse<String> missing = http.send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + cluster.httpEndpoint(m) + "/nope")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, missing.statusCode());
+        }
+    }
+
+    @Test
     @Order(7)
     void shouldCarryTheLargestValueThroughUdpFragments()
     {

@@ -50,6 +50,10 @@ class ServerStartupErrorsIT
     {
         final List<String> args = new ArrayList<>(List.of("server", "--member-id", "" + memberId,
             "--members", "1@127.0.0.1:" + port + ",2@127.0.0.1:" + (port == 65535 ? 65534 : port + 1), "--data-dir", dataDir.toString()));
+        if (!List.of(extra).contains("--http-listen"))
+        {
+            args.addAll(List.of("--http-listen", "127.0.0.1:0"));
+        }
         args.addAll(List.of(extra));
         return args;
     }
@@ -106,6 +110,12 @@ class ServerStartupErrorsIT
         {
             assertRefused(run(server(1, taken.getLocalPort(), dir.resolve("port")), Map.of()),
                 "udp port 127.0.0.1:" + taken.getLocalPort(), "in use");
+        }
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
+        {
+            final String listen = "127.0.0.1:" + taken.getLocalPort();
+            assertRefused(run(server(1, LocalCluster.freePorts(1)[0], dir.resolve("http"), "--http-listen", listen), Map.of()),
+                "http.listen", "tcp " + listen, "in use");
         }
     }
 
