@@ -5,7 +5,6 @@ import io.synod.lock.LockClient;
 import io.synod.lock.LockCommand;
 import io.synod.lock.LockEvents;
 import io.synod.lock.LockStateMachine;
-import io.synod.lock.LockTicker;
 import io.synod.raft.testkit.LoopbackCluster;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -30,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * member 1, loop acquire (wait forever) → granted → release → released on one mutex; {@code clients = 1} is
  * uncontended, more is contended (waiters queue FIFO in the replicated state). One operation is one
  * completed lock + unlock by any client. The figure is the CPU time of the whole simulated cluster
- * (three replicas' Raft duty cycles, state machines, keep-alives and lock ticks, the clients) per
+ * (three replicas' Raft duty cycles, state machines, keep-alives and session ticks, the clients) per
  * operation, NOT network latency: virtual time advances 1 ms per tick and is not measured here.
  * The lock state machine does not snapshot, so the logs grow: they are sized for about 1.5M operations
  * (some 40 s at these rates); longer runs need larger logs. Built once per trial so -prof gc counts no set-up.
@@ -58,7 +57,6 @@ public class LockBenchmark extends SynodBenchmark
     private LoopbackCluster cluster;
     private LockClient[] lockClients;
     private int[] states;
-    private LockTicker ticker;
     private CommandSender sender;
     private long correlationId;
     private long completed;
@@ -66,10 +64,11 @@ public class LockBenchmark extends SynodBenchmark
     @Setup(Level.Trial)
     public void setUp()
     {
-        sender = (ignored, buffer, offset, length) ->
+        sender = (type, sessionId, argument, buffer, offset, length) ->
         {
             final int leader = cluster.leader();
-            return leader != 0 && cluster.propose(leader, correlationId++, buffer, offset, length);
+            return leader != 0 && cluster.agent(leader).proposeSession(
+                LoopbackCluster.GROUP_ID, correlationId++, type, sessionId, argument, buffer, offset, length);
         };
         lockClients = new LockClient[clients];
         states = new int[clients];
@@ -100,13 +99,13 @@ public class LockBenchmark extends SynodBenchmark
         }
         final LockEvents fanOut = new FanOut(lockClients);
         cluster = new LoopbackCluster(3, 42, false,
-            member -> member == 1 ? new LockStateMachine(fanOut) : new LockStateMachine(), config -> {},
+            member -> member == 1 ? new LockStateMachine(fanOut) : new LockStateMachine(),
+            config -> config.sessionTickIntervalNs(50 * MS),
             LOG_ENTRIES, LOG_BYTES);
         if (cluster.awaitLeader(5_000 * MS) == 0)
         {
             throw new IllegalStateException("no leader");
         }
-        ticker = new LockTicker(50 * MS);
         final long now = cluster.clock().nanoTime();
         for (final LockClient client : lockClients)
         {
@@ -147,7 +146,6 @@ public class LockBenchmark extends SynodBenchmark
         }
         cluster.tick();
         final long now = cluster.clock().nanoTime();
-        ticker.maybeTick(now, cluster.leader() != 0, sender);
         for (int i = 0; i < clients; i++)
         {
             lockClients[i].doWork(now);

@@ -3,8 +3,6 @@ package io.synod.election;
 import io.synod.lock.FencedLocks;
 import io.synod.lock.LockEvents;
 import io.synod.lock.LockStateMachine;
-import io.synod.lock.LockTicker;
-import io.synod.raft.RaftRole;
 import io.synod.raft.testkit.LoopbackCluster;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,7 +36,6 @@ class NamedElectionsRestoreTest
     private long seed;
     private final NamedElections[] elections = new NamedElections[4];
     private final FencedLocks[] locks = new FencedLocks[4];
-    private final LockTicker[] tickers = {null, new LockTicker(50 * MS), new LockTicker(50 * MS), new LockTicker(50 * MS)};
     private long correlation = 1;
 
     private void start(final long seed)
@@ -56,15 +53,15 @@ class NamedElectionsRestoreTest
             final LockStateMachine machine = new LockStateMachine(elections[memberId] == null ? LockEvents.NONE : elections[memberId]);
             first[memberId] = first[memberId] == null ? machine : first[memberId];
             return machine;
-        }, config -> config.snapshotEntriesThreshold(snapshotEntriesThreshold).snapshotTrailingEntries(0));
+        }, config -> config.snapshotEntriesThreshold(snapshotEntriesThreshold).snapshotTrailingEntries(0).sessionTickIntervalNs(50 * MS));
         for (int m = 1; m <= 3; m++)
         {
-            locks[m] = new FencedLocks((c, b, o, l) ->
+            locks[m] = new FencedLocks((type, sessionId, argument, b, o, l) ->
             {
                 final int leader = cluster.leader();
                 if (leader != 0)
                 {
-                    cluster.propose(leader, correlation++, b, o, l);
+                    cluster.agent(leader).proposeSession(LoopbackCluster.GROUP_ID, correlation++, type, sessionId, argument, b, o, l);
                 }
                 return true;
             }, seed * 31 + m, TTL_NS, CLIENT_TIMEOUT_NS, 150 * MS);
@@ -85,12 +82,6 @@ class NamedElectionsRestoreTest
         final long now = now();
         for (int m = 1; m <= 3; m++)
         {
-            final int member = m;
-            if (cluster.isAlive(m))
-            {
-                tickers[m].maybeTick(now, cluster.node(m).role() == RaftRole.LEADER,
-                    (c, b, o, l) -> cluster.propose(member, correlation++, b, o, l));
-            }
             elections[m].doWork(now);
         }
     }

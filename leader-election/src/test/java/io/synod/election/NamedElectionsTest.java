@@ -2,9 +2,7 @@ package io.synod.election;
 
 import io.synod.lock.FencedLocks;
 import io.synod.lock.LockStateMachine;
-import io.synod.lock.LockTicker;
 import io.synod.lock.SessionExpiredException;
-import io.synod.raft.RaftRole;
 import io.synod.raft.testkit.LoopbackCluster;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -41,7 +39,6 @@ class NamedElectionsTest
     private final FencedLocks[] locks = new FencedLocks[4];
     private final boolean[] cutOff = new boolean[4];
     private final boolean[] paused = new boolean[4];
-    private final LockTicker[] tickers = {null, new LockTicker(50 * MS), new LockTicker(50 * MS), new LockTicker(50 * MS)};
     private long correlation = 1;
     private long maxFenceSeen = -1;
 
@@ -61,12 +58,6 @@ class NamedElectionsTest
         final long now = cluster.clock().nanoTime();
         for (int m = 1; m <= 3; m++)
         {
-            final int member = m;
-            if (cluster.isAlive(m))
-            {
-                tickers[m].maybeTick(now, cluster.node(m).role() == RaftRole.LEADER,
-                    (c, b, o, l) -> cluster.propose(member, correlation++, b, o, l));
-            }
             if (!paused[m])
             {
                 elections[m].doWork(now);
@@ -96,16 +87,16 @@ class NamedElectionsTest
         {
             replicas[memberId] = new LockStateMachine();
             return replicas[memberId];
-        }, config -> {});
+        }, config -> config.sessionTickIntervalNs(50 * MS));
         for (int m = 1; m <= 3; m++)
         {
             final int home = m;
-            locks[m] = new FencedLocks((c, b, o, l) ->
+            locks[m] = new FencedLocks((type, sessionId, argument, b, o, l) ->
             {
                 final int leader = cluster.leader();
                 if (!cutOff[home] && leader != 0)
                 {
-                    cluster.propose(leader, correlation++, b, o, l);
+                    cluster.agent(leader).proposeSession(LoopbackCluster.GROUP_ID, correlation++, type, sessionId, argument, b, o, l);
                 }
                 return true;
             }, seed * 31 + m, 1000 * MS, 700 * MS, 150 * MS);

@@ -1,5 +1,6 @@
 package io.synod.lock;
 
+import io.synod.raft.EntryType;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -9,14 +10,14 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <p><b>How it learns outcomes.</b> It is registered as the {@link LockEvents} of a co-located replica
  * (its "home" member) and matches applied events by (session, request id). Commands go out through a
- * {@link CommandSender} to the leader; a command not seen applied within {@code retryIntervalNs} is
- * sent again with the same request id (the state machine drops duplicates).
+ * {@link CommandSender} to the leader as session commands; a command not seen applied within
+ * {@code retryIntervalNs} is sent again with the same request id (the node applies a request id once).
  *
  * <p><b>Session and lease.</b> A session is opened on first use with a TTL. Keep-alives carry their
  * send time; each one seen applied extends the client's lease to send time + {@code clientTimeoutNs}.
  * Once the lease passes without a newer acknowledgement the client declares the session lost itself —
- * before any replica can expire it, since {@code clientTimeoutNs <= ttlNs - 2 * tickIntervalNs} (see
- * {@link LockStateMachine}) — reports every hold lost, fails every pending request with
+ * before any replica can expire it, since {@code clientTimeoutNs <= ttlNs - 2 * tickIntervalNs} (the
+ * group's {@code RaftConfig#sessionTickIntervalNs}; see {@link LockStateMachine}) — reports every hold lost, fails every pending request with
  * {@link LockStatus#SESSION_EXPIRED}, asks the servers to close the session, and opens a new one on the
  * next request.
  *
@@ -61,7 +62,7 @@ public final class LockClient implements LockEvents
         }
     }
 
-    /** Requests in flight per client; bounded by the state machine's duplicate window. */
+    /** Requests in flight per client; within the node's session window ({@code RaftConfig#sessionWindow}, at least this). */
     public static final int MAX_IN_FLIGHT = 64;
     /** Distinct (name, thread) holds tracked per client. */
     public static final int MAX_HOLDS = 64;
@@ -82,7 +83,7 @@ public final class LockClient implements LockEvents
     private final long keepAliveIntervalNs;
     private final long retryIntervalNs;
     private final LockCommand encoder = new LockCommand();
-    private final UnsafeBuffer shortBuffer = new UnsafeBuffer(new byte[LockCommand.SHORT_LENGTH]);
+    private final UnsafeBuffer empty = new UnsafeBuffer(new byte[0]);
 
     private final int[] slotState = new int[MAX_IN_FLIGHT];
     private final long[] slotRequestId = new long[MAX_IN_FLIGHT];
@@ -173,7 +174,7 @@ public final class LockClient implements LockEvents
             return false;
         }
         final UnsafeBuffer buffer = slotCommand[slot];
-        encoder.wrap(buffer, 0).type(LockCommand.ACQUIRE).requestId(slotRequestId[slot]).thread(thread)
+        encoder.wrap(buffer, 0).type(LockCommand.ACQUIRE).thread(thread)
             .waitTimeoutNs(waitTimeoutNs).kind(kind).capacity(capacity).permits(permits);
         slotLength[slot] = encoder.nameAndValue(name, nameOffset, nameLength, value, valueOffset, valueLength);
         return submit(slot, correlationId);
@@ -197,7 +198,7 @@ public final class LockClient implements LockEvents
         }
         holdCount[hold] -= kind == LockCommand.SEMAPHORE ? Math.min(permits, holdCount[hold]) : 1;
         final UnsafeBuffer buffer = slotCommand[slot];
-        encoder.wrap(buffer, 0).type(LockCommand.RELEASE).requestId(slotRequestId[slot]).thread(thread)
+        encoder.wrap(buffer, 0).type(LockCommand.RELEASE).thread(thread)
             .waitTimeoutNs(0).kind(kind).capacity(permits).permits(permits);
         slotLength[slot] = encoder.nameAndValue(name, nameOffset, nameLength, name, 0, 0);
         return submit(slot, correlationId);
@@ -243,8 +244,7 @@ public final class LockClient implements LockEvents
         {
             if (nowNs >= nextKeepAliveNs)
             {
-                final int length = LockCommand.encodeShort(shortBuffer, 0, LockCommand.KEEPALIVE, sessionId, nowNs);
-                if (sender.offer(0, shortBuffer, 0, length))
+                if (sender.offer(EntryType.SESSION_KEEPALIVE, sessionId, nowNs, empty, 0, 0))
                 {
                     nextKeepAliveNs = nowNs + keepAliveIntervalNs;
                 }
@@ -403,12 +403,6 @@ public final class LockClient implements LockEvents
     {
         if (!fresh(index))
         {
-            return;
-        }
-        if (sessionState == SESSION_OPENING && sessionId == 0 && requestId == nonce)
-        {
-            sessionState = SESSION_NONE;
-            failAll(status);
             return;
         }
         if (sessionState == SESSION_OPEN && sessionId == this.sessionId && status == LockStatus.SESSION_EXPIRED)
@@ -649,9 +643,7 @@ public final class LockClient implements LockEvents
 
     private void send(final int slot)
     {
-        final UnsafeBuffer buffer = slotCommand[slot];
-        encoder.wrap(buffer, 0).sessionId(sessionId);
-        if (sender.offer(slotRequestId[slot], buffer, 0, slotLength[slot]))
+        if (sender.offer(EntryType.SESSION_COMMAND, sessionId, slotRequestId[slot], slotCommand[slot], 0, slotLength[slot]))
         {
             slotState[slot] = SLOT_SENT;
             slotSentNs[slot] = nowNs;
@@ -670,8 +662,7 @@ public final class LockClient implements LockEvents
     private void sendOpen(final long nowNs)
     {
         openSentNs = nowNs;
-        final int length = LockCommand.encodeShort(shortBuffer, 0, LockCommand.OPEN, nonce, ttlNs);
-        sender.offer(0, shortBuffer, 0, length);
+        sender.offer(EntryType.SESSION_OPEN, nonce, ttlNs, empty, 0, 0);
     }
 
     private int matchSlot(final long sessionId, final long requestId)
@@ -721,8 +712,7 @@ public final class LockClient implements LockEvents
         final long lostSessionId = sessionId;
         if (askServersToClose)
         {
-            final int length = LockCommand.encodeShort(shortBuffer, 0, LockCommand.CLOSE, lostSessionId, 0);
-            sender.offer(0, shortBuffer, 0, length);
+            sender.offer(EntryType.SESSION_CLOSE, lostSessionId, 0, empty, 0, 0);
         }
         sessionState = SESSION_NONE;
         sessionId = 0;

@@ -6,33 +6,27 @@ import org.agrona.MutableDirectBuffer;
 import java.nio.ByteOrder;
 
 /**
- * Flyweight over one lock-service command, the payload of a Raft {@code COMMAND} entry. Accessor and
- * mutator share a name; {@code wrap} returns {@code this}; lengths are validated by {@link #validate}.
+ * Flyweight over one lock-service command, the payload of a client-session command entry (the node's
+ * session facility supplies the session and the request id, its sequence). Accessor and mutator share a
+ * name; {@code wrap} returns {@code this}; lengths are validated by {@link #validate}.
  *
  * <pre>
- * All commands (little-endian):
- *   0  type            i32
- *   4  sessionId       i64   (OPEN: client nonce; TICK: leader timestamp ns)
- *   12 requestId       i64   (OPEN: TTL ns; KEEPALIVE: client send time ns)
- * TICK, OPEN, KEEPALIVE, CLOSE end at 20.
- * ACQUIRE / RELEASE continue:
- *   20 thread          i64   owner thread id inside the session (reentrancy key)
- *   28 waitTimeoutNs   i64   ACQUIRE: -1 wait forever, 0 try once, else log-time wait bound
- *   36 kind            i32   {@link #MUTEX}, {@link #SEMAPHORE}, {@link #RW_LOCK}
- *   40 capacity        i32   permits of the resource (mutex 1, rw {@link #RW_CAPACITY})
- *   44 permits         i32   permits asked for / released (rw write = capacity, rw read = 1)
- *   48 nameLength      i32   1..{@link #MAX_NAME_LENGTH}
- *   52 valueLength     i32   0..{@link #MAX_VALUE_LENGTH} (ACQUIRE only: e.g. an election candidate's value)
- *   56 name bytes, then value bytes
+ * ACQUIRE / RELEASE (little-endian):
+ *   0  type            i32   {@link #ACQUIRE} or {@link #RELEASE}
+ *   4  thread          i64   owner thread id inside the session (reentrancy key)
+ *   12 waitTimeoutNs   i64   ACQUIRE: -1 wait forever, 0 try once, else log-time wait bound
+ *   20 kind            i32   {@link #MUTEX}, {@link #SEMAPHORE}, {@link #RW_LOCK}
+ *   24 capacity        i32   permits of the resource (mutex 1, rw {@link #RW_CAPACITY})
+ *   28 permits         i32   permits asked for / released (rw write = capacity, rw read = 1)
+ *   32 nameLength      i32   1..{@link #MAX_NAME_LENGTH}
+ *   36 valueLength     i32   0..{@link #MAX_VALUE_LENGTH} (ACQUIRE only: e.g. an election candidate's value)
+ *   40 name bytes, then value bytes
  * </pre>
+ * Sessions are opened, kept alive and closed with the node's session entries, not with lock commands
+ * (the types 1 to 4 of the older format are gone and not reused).
  */
 public final class LockCommand
 {
-    /** Leader's clock reading; advances log time, renews sessions on a new term, expires sessions and waits. */
-    public static final int TICK = 1;
-    public static final int OPEN = 2;
-    public static final int KEEPALIVE = 3;
-    public static final int CLOSE = 4;
     public static final int ACQUIRE = 5;
     public static final int RELEASE = 6;
 
@@ -44,8 +38,7 @@ public final class LockCommand
     public static final int RW_CAPACITY = 1 << 20;
     public static final int MAX_NAME_LENGTH = 256;
     public static final int MAX_VALUE_LENGTH = 1024;
-    public static final int SHORT_LENGTH = 20;
-    public static final int HEADER_LENGTH = 56;
+    public static final int HEADER_LENGTH = 40;
     public static final int MAX_LENGTH = HEADER_LENGTH + MAX_NAME_LENGTH + MAX_VALUE_LENGTH;
 
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
@@ -71,20 +64,7 @@ public final class LockCommand
     /** @return true if {@code length} bytes hold a well-formed command (never throws). */
     public boolean validate(final int length)
     {
-        if (length < SHORT_LENGTH)
-        {
-            return false;
-        }
-        final int type = type();
-        if (type >= TICK && type <= CLOSE)
-        {
-            return length == SHORT_LENGTH;
-        }
-        if (type != ACQUIRE && type != RELEASE)
-        {
-            return false;
-        }
-        if (length < HEADER_LENGTH)
+        if (length < HEADER_LENGTH || (type() != ACQUIRE && type() != RELEASE))
         {
             return false;
         }
@@ -108,91 +88,69 @@ public final class LockCommand
         return this;
     }
 
-    public long sessionId()
+    public long thread()
     {
         return buffer.getLong(offset + 4, ORDER);
     }
 
-    public LockCommand sessionId(final long sessionId)
-    {
-        mutable.putLong(offset + 4, sessionId, ORDER);
-        return this;
-    }
-
-    public long requestId()
-    {
-        return buffer.getLong(offset + 12, ORDER);
-    }
-
-    public LockCommand requestId(final long requestId)
-    {
-        mutable.putLong(offset + 12, requestId, ORDER);
-        return this;
-    }
-
-    public long thread()
-    {
-        return buffer.getLong(offset + 20, ORDER);
-    }
-
     public LockCommand thread(final long thread)
     {
-        mutable.putLong(offset + 20, thread, ORDER);
+        mutable.putLong(offset + 4, thread, ORDER);
         return this;
     }
 
     public long waitTimeoutNs()
     {
-        return buffer.getLong(offset + 28, ORDER);
+        return buffer.getLong(offset + 12, ORDER);
     }
 
     public LockCommand waitTimeoutNs(final long waitTimeoutNs)
     {
-        mutable.putLong(offset + 28, waitTimeoutNs, ORDER);
+        mutable.putLong(offset + 12, waitTimeoutNs, ORDER);
         return this;
     }
 
     public int kind()
     {
-        return buffer.getInt(offset + 36, ORDER);
+        return buffer.getInt(offset + 20, ORDER);
     }
 
     public LockCommand kind(final int kind)
     {
-        mutable.putInt(offset + 36, kind, ORDER);
+        mutable.putInt(offset + 20, kind, ORDER);
         return this;
     }
 
     public int capacity()
     {
-        return buffer.getInt(offset + 40, ORDER);
+        return buffer.getInt(offset + 24, ORDER);
     }
 
     public LockCommand capacity(final int capacity)
     {
-        mutable.putInt(offset + 40, capacity, ORDER);
+        mutable.putInt(offset + 24, capacity, ORDER);
         return this;
     }
 
     public int permits()
     {
-        return buffer.getInt(offset + 44, ORDER);
+        return buffer.getInt(offset + 28, ORDER);
     }
 
     public LockCommand permits(final int permits)
     {
-        mutable.putInt(offset + 44, permits, ORDER);
+        mutable.putInt(offset + 28, permits, ORDER);
         return this;
     }
 
     public int nameLength()
     {
-        return buffer.getInt(offset + 48, ORDER);
+        return buffer.getInt(offset + 32, ORDER);
     }
 
     public int valueLength()
     {
-        return buffer.getInt(offset + 52, ORDER);
+        return buffer.getInt(offset + 36, ORDER);
     }
 
     /** @return offset of the name bytes in the wrapped buffer. */
@@ -217,29 +175,13 @@ public final class LockCommand
             throw new IllegalArgumentException("name 1.." + MAX_NAME_LENGTH + " bytes, value 0.." + MAX_VALUE_LENGTH +
                 ": " + nameLength + ", " + valueLength);
         }
-        mutable.putInt(offset + 48, nameLength, ORDER);
-        mutable.putInt(offset + 52, valueLength, ORDER);
+        mutable.putInt(offset + 32, nameLength, ORDER);
+        mutable.putInt(offset + 36, valueLength, ORDER);
         mutable.putBytes(offset + HEADER_LENGTH, name, nameOffset, nameLength);
         if (valueLength > 0)
         {
             mutable.putBytes(offset + HEADER_LENGTH + nameLength, value, valueOffset, valueLength);
         }
         return HEADER_LENGTH + nameLength + valueLength;
-    }
-
-    /** Encodes a TICK. @return its length. */
-    public static int tick(final MutableDirectBuffer buffer, final int offset, final long timestampNs)
-    {
-        return encodeShort(buffer, offset, TICK, timestampNs, 0);
-    }
-
-    /** Encodes a short command (TICK, OPEN, KEEPALIVE, CLOSE). @return its length. */
-    public static int encodeShort(
-        final MutableDirectBuffer buffer, final int offset, final int type, final long first, final long second)
-    {
-        buffer.putInt(offset, type, ORDER);
-        buffer.putLong(offset + 4, first, ORDER);
-        buffer.putLong(offset + 12, second, ORDER);
-        return SHORT_LENGTH;
     }
 }

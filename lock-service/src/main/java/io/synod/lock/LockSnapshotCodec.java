@@ -2,43 +2,37 @@ package io.synod.lock;
 
 import io.synod.lock.LockStateMachine.Hold;
 import io.synod.lock.LockStateMachine.Resource;
-import io.synod.lock.LockStateMachine.Session;
 import io.synod.lock.LockStateMachine.Wait;
 import io.synod.raft.SnapshotReader;
 import io.synod.raft.SnapshotSource;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.collections.LongArrayList;
 
 import java.nio.ByteOrder;
 import java.util.zip.CRC32;
 
-import static io.synod.lock.LockStateMachine.OUTCOME_NONE;
-import static io.synod.lock.LockStateMachine.WINDOW;
-import static io.synod.lock.LockStateMachine.outcomeFence;
-import static io.synod.lock.LockStateMachine.outcomeStatus;
 
 /**
  * The lock state's snapshot format, both ways. Little-endian, followed by a CRC32 of everything
  * before it:
  * <pre>
- * magic:int version:int lastAppliedIndex:long logTimeNs:long tickTerm:long malformedCommands:long
- * sessionCount:int { id nonce ttlNs lastActiveNs requestBase requestBits : long,
- *   { outcome:long }* (one per bit set in requestBits, lowest bit first) }*
+ * magic:int version:int (3) lastAppliedIndex:long malformedCommands:long
  * resourceCount:int { hash:long kind:int capacity:int used:int nameLength:int name:bytes
  *   holdCount:int { sessionId thread fence : long, permits count valueLength : int, value:bytes }*
  *   waitCount:int { sessionId thread requestId deadlineNs : long, permits valueLength : int, value:bytes }* }*
  * crc:int
  * </pre>
- * Sessions are written in id order, resources in creation order and waits in queue order, so two
+ * Sessions, their kept outcomes and log time are the node's (its session table travels in the same
+ * snapshot); format 2 and older carried their own and are refused with a clear error. Resources are
+ * written in creation order and waits in queue order, so two
  * replicas with the same state write the same bytes. Decoding checks every count, reference and bound
  * against the machine's limits and throws {@link IllegalStateException} on anything inconsistent.
  */
 final class LockSnapshotCodec
 {
     static final int SNAPSHOT_MAGIC = 0x4B434F4C; // "LOCK"
-    static final int SNAPSHOT_VERSION = 2;
+    static final int SNAPSHOT_VERSION = 3;
 
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
@@ -53,30 +47,7 @@ final class LockSnapshotCodec
         out.putInt(p, SNAPSHOT_MAGIC, ORDER); p += 4;
         out.putInt(p, SNAPSHOT_VERSION, ORDER); p += 4;
         out.putLong(p, m.lastAppliedIndex, ORDER); p += 8;
-        out.putLong(p, m.logTimeNs, ORDER); p += 8;
-        out.putLong(p, m.tickTerm, ORDER); p += 8;
         out.putLong(p, m.malformedCommands, ORDER); p += 8;
-        m.scratchIds.clear();
-        for (final Session session : m.sessions.values())
-        {
-            m.scratchIds.addLong(session.id);
-        }
-        sortAscending(m.scratchIds);
-        out.putInt(p, m.scratchIds.size(), ORDER); p += 4;
-        for (int i = 0, size = m.scratchIds.size(); i < size; i++)
-        {
-            final Session session = m.sessions.get(m.scratchIds.getLong(i));
-            out.putLong(p, session.id, ORDER); p += 8;
-            out.putLong(p, session.nonce, ORDER); p += 8;
-            out.putLong(p, session.ttlNs, ORDER); p += 8;
-            out.putLong(p, session.lastActiveNs, ORDER); p += 8;
-            out.putLong(p, session.requestBase, ORDER); p += 8;
-            out.putLong(p, session.requestBits, ORDER); p += 8;
-            for (long bits = session.requestBits; bits != 0; bits &= bits - 1)
-            {
-                out.putLong(p, session.outcome(session.requestBase + Long.numberOfTrailingZeros(bits)), ORDER); p += 8;
-            }
-        }
         out.putInt(p, m.resourceList.size(), ORDER); p += 4;
         for (int r = 0, count = m.resourceList.size(); r < count; r++)
         {
@@ -202,37 +173,16 @@ final class LockSnapshotCodec
         check(in.getInt(total - 4, ORDER) == crc(in, total - 4), "checksum mismatch");
         final Cursor c = new Cursor(in, total - 4);
         check(c.getInt() == SNAPSHOT_MAGIC, "bad magic");
-        check(c.getInt() == SNAPSHOT_VERSION, "unsupported version");
-        m.lastAppliedIndex = c.getLong();
-        m.logTimeNs = c.getLong();
-        m.tickTerm = c.getLong();
-        m.malformedCommands = c.getLong();
-        check(m.lastAppliedIndex >= 0 && m.tickTerm >= 0 && m.malformedCommands >= 0, "negative header field");
-        final int sessionCount = c.getInt();
-        check(sessionCount >= 0 && sessionCount <= m.maxSessions, "bad session count " + sessionCount);
-        for (int i = 0; i < sessionCount; i++)
+        final int version = c.getInt();
+        if (version != SNAPSHOT_VERSION)
         {
-            final Session session = new Session();
-            session.id = c.getLong();
-            session.nonce = c.getLong();
-            session.ttlNs = c.getLong();
-            session.lastActiveNs = c.getLong();
-            session.requestBase = c.getLong();
-            session.requestBits = c.getLong();
-            check(session.id > 0 && session.id <= m.lastAppliedIndex && session.ttlNs > 0 && session.requestBase >= 0,
-                "bad session " + session.id);
-            for (long bits = session.requestBits; bits != 0; bits &= bits - 1)
-            {
-                final long requestId = session.requestBase + Long.numberOfTrailingZeros(bits);
-                final long outcome = c.getLong();
-                check(outcome == OUTCOME_NONE || (outcome >= 0 && outcomeStatus(outcome) <= LockStatus.DUPLICATE &&
-                    outcomeFence(outcome) <= m.lastAppliedIndex), "bad outcome of request " + requestId);
-                session.outcomes[(int)(requestId & (WINDOW - 1))] = outcome;
-            }
-            check(!m.sessions.containsKey(session.id) && m.sessionByNonce.get(session.nonce) == 0, "duplicate session " + session.id);
-            m.sessions.put(session.id, session);
-            m.sessionByNonce.put(session.nonce, session.id);
+            throw new IllegalStateException("lock snapshot format " + version + " is not readable by this build (format " +
+                SNAPSHOT_VERSION + " only; format 2 and older kept sessions inside the lock service, before they moved to " +
+                "the node's session facility): restore from a snapshot written by this version, or replay the log");
         }
+        m.lastAppliedIndex = c.getLong();
+        m.malformedCommands = c.getLong();
+        check(m.lastAppliedIndex >= 0 && m.malformedCommands >= 0, "negative header field");
         final int resourceCount = c.getInt();
         check(resourceCount >= 0 && resourceCount <= m.maxResources, "bad resource count " + resourceCount);
         for (int r = 0; r < resourceCount; r++)
@@ -262,7 +212,7 @@ final class LockSnapshotCodec
                 hold.permits = c.getInt();
                 hold.count = c.getInt();
                 hold.valueLength = c.getInt();
-                check(m.sessions.containsKey(hold.sessionId), "hold of unknown session " + hold.sessionId);
+                check(hold.sessionId > 0 && hold.sessionId <= m.lastAppliedIndex, "hold of bad session " + hold.sessionId);
                 check(hold.permits >= 1 && hold.permits <= capacity && hold.count >= 1, "bad hold");
                 check(hold.fence > 0 && hold.fence <= m.lastAppliedIndex, "bad fence " + hold.fence);
                 check(resource.find(hold.sessionId, hold.thread) == null, "duplicate hold");
@@ -282,7 +232,8 @@ final class LockSnapshotCodec
                 wait.deadlineNs = c.getLong();
                 wait.permits = c.getInt();
                 wait.valueLength = c.getInt();
-                check(m.sessions.containsKey(wait.sessionId), "wait of unknown session " + wait.sessionId);
+                check(wait.sessionId > 0 && wait.sessionId <= m.lastAppliedIndex, "wait of bad session " + wait.sessionId);
+                m.nextDeadlineNs = Math.min(m.nextDeadlineNs, wait.deadlineNs);
                 check(wait.permits >= 1 && wait.permits <= capacity, "bad wait permits");
                 wait.value = c.getBytes(wait.valueLength, wait.value);
                 resource.waits.addLast(wait);
@@ -293,23 +244,6 @@ final class LockSnapshotCodec
         check(c.p == c.limit, "trailing bytes: " + (c.limit - c.p));
     }
 
-    /** Insertion sort, ascending (allocation-free; the list is short and mostly sorted). */
-    static void sortAscending(final LongArrayList ids)
-    {
-        for (int i = 1, size = ids.size(); i < size; i++)
-        {
-            final long v = ids.getLong(i);
-            int j = i - 1;
-            while (j >= 0 && ids.getLong(j) > v)
-            {
-                ids.setLong(j + 1, ids.getLong(j));
-                j--;
-            }
-            ids.setLong(j + 1, v);
-        }
-    }
-
-    /** Hands out an encoded snapshot in chunks (a {@link SnapshotSource} over a reused buffer). */
     static final class Stream implements SnapshotSource
     {
         private final DirectBuffer snapshot;

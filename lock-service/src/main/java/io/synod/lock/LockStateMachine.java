@@ -1,14 +1,13 @@
 package io.synod.lock;
 
+import io.synod.raft.ClientSessions;
 import io.synod.raft.SnapshotReader;
 import io.synod.raft.SnapshotSource;
 import io.synod.raft.StateMachine;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
-import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
@@ -30,25 +29,27 @@ import java.util.Iterator;
  * exclusive grants strictly increase per resource on every replica; shared grants made by one entry
  * (readers let in by one release) share that index.
  *
- * <p><b>Log time.</b> Nothing reads a clock. The leader's {@link LockTicker} writes TICK(leader time)
- * entries; log time is the largest such time applied. A TICK is the leader's expiry decision written
- * to the log: applying it expires every session whose last activity (in log time) is more than its
- * TTL behind, releases its holds (reported as lost) and removes its waits, and fails waits whose
- * deadline passed. The first TICK of a new term renews every session to log time instead of
- * expiring any: keep-alives a client sent while there was no leader could not be written, and a
- * client must never be expired for the cluster's own outage (etcd renews leases on promotion too).
+ * <p><b>Sessions and log time.</b> Sessions are the node's client sessions ({@link ClientSessions}, one
+ * facility for every service of a group): a client opens one with a TTL, keeps it alive, and sends
+ * ACQUIRE and RELEASE as session commands whose sequence is the request id. Nothing here reads a clock:
+ * the leader stamps every session entry with its time and writes a TICK while sessions exist; log time
+ * is the largest such time applied. When log time passes a session's last activity plus its TTL the
+ * node ends the session ({@link #onSessionEnded}): its holds are released (reported as lost) and its
+ * waits removed; then ({@link #onLogTime}) waits whose deadline passed fail and freed resources are
+ * granted to their queues, once per entry. The first session entry of a new term renews every session
+ * (a client must never be expired for the cluster's own outage; etcd renews leases on promotion too).
  *
  * <p><b>Safety of leases.</b> A session's last activity is the log time when its keep-alive is
  * applied, which is at least the keep-alive's arrival at the leader less one tick interval (or the
  * renewal of a new term). A client that counts its lease from the keep-alive's send time and gives it
  * up after {@code clientTimeout <= ttl - 2 * tickInterval - clockDrift} stops using its locks before
- * any replica can expire it.
+ * any replica can expire it ({@code tickInterval} is the group's {@code RaftConfig#sessionTickIntervalNs}).
  *
- * <p><b>Exactly once.</b> ACQUIRE and RELEASE carry a per-session request id; a window of the last 64
- * ids per session drops retries that were already applied, and remembers each one's outcome (status and
- * fence, updated when a queued wait is decided), so that a co-located client whose replica skipped
- * entries by installing a snapshot learns what became of its requests (Raft dissertation §6.3: a
- * session keeps the responses of the requests it deduplicates). See {@link #requestOutcome}.
+ * <p><b>Exactly once.</b> The node applies each (session, request id) once and keeps the outcome of the
+ * last {@code RaftConfig#sessionWindow} requests of each session; a queued wait's outcome is updated
+ * when it is decided ({@link ClientSessions#updateOutcome}), so that a co-located client whose replica
+ * skipped entries by installing a snapshot learns what became of its requests (Raft dissertation §6.3).
+ * See {@link #requestOutcome}.
  *
  * <p><b>Queries.</b> {@link #hasSession}, {@link #sessionForNonce}, {@link #requestOutcome},
  * {@link #holdFence}, {@link #holdCount}, {@link #forEachHolder}, {@link #waiterCount} and
@@ -75,76 +76,14 @@ public final class LockStateMachine implements StateMachine
     }
 
     public static final int MAX_HOLD_COUNT_DEFAULT = 1024;
-    public static final int MAX_SESSIONS_DEFAULT = 65_536;
     public static final int MAX_WAITERS_DEFAULT = 4096;
     public static final int MAX_RESOURCES_DEFAULT = 65_536;
     public static final int RESPONSE_LENGTH = 12;
     /** {@link #requestOutcome}: the request was not applied, or is outside the session's window, or the session is gone. */
     public static final long OUTCOME_NONE = -1;
-    /** Request ids per session whose duplicates are dropped and whose outcomes are kept. */
-    public static final int WINDOW = 64;
     /** Fences are log indexes; an outcome packs one with a status byte into a long. */
     private static final long MAX_OUTCOME_FENCE = (1L << 55) - 1;
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
-
-    static final class Session
-    {
-        long id;
-        long nonce;
-        long ttlNs;
-        long lastActiveNs;
-        /** Invariant: every request id below {@code requestBase} counts as applied. */
-        long requestBase;
-        long requestBits;
-        /**
-         * Invariant: for each applied id r in [requestBase, requestBase + WINDOW), {@code outcomes[r & (WINDOW - 1)]}
-         * is its outcome ({@link #packOutcome}), or {@link #OUTCOME_NONE} until it is decided.
-         */
-        final long[] outcomes = new long[WINDOW];
-
-        /** @return true the first time {@code requestId} is seen (within the window). */
-        boolean markApplied(final long requestId)
-        {
-            if (requestId < requestBase)
-            {
-                return false;
-            }
-            final long shift = requestId - requestBase - (WINDOW - 1);
-            if (shift > 0)
-            {
-                requestBits = shift >= WINDOW ? 0 : requestBits >>> shift;
-                requestBase += shift;
-            }
-            final long bit = 1L << (requestId - requestBase);
-            if ((requestBits & bit) != 0)
-            {
-                return false;
-            }
-            requestBits |= bit;
-            outcomes[(int)(requestId & (WINDOW - 1))] = OUTCOME_NONE;
-            return true;
-        }
-
-        boolean applied(final long requestId)
-        {
-            return requestId >= requestBase && requestId - requestBase < WINDOW &&
-                (requestBits & (1L << (requestId - requestBase))) != 0;
-        }
-
-        long outcome(final long requestId)
-        {
-            return applied(requestId) ? outcomes[(int)(requestId & (WINDOW - 1))] : OUTCOME_NONE;
-        }
-
-        /** Keeps the outcome of an applied request still in the window (a wait decided after 64 newer requests is not kept). */
-        void record(final long requestId, final int status, final long fence)
-        {
-            if (applied(requestId))
-            {
-                outcomes[(int)(requestId & (WINDOW - 1))] = packOutcome(status, fence);
-            }
-        }
-    }
 
     static final class Hold
     {
@@ -220,25 +159,24 @@ public final class LockStateMachine implements StateMachine
     }
 
     private final LockCommand command = new LockCommand();
-    final Long2ObjectHashMap<Session> sessions = new Long2ObjectHashMap<>();
-    final Long2LongHashMap sessionByNonce = new Long2LongHashMap(0);
     final Long2ObjectHashMap<Resource> resources = new Long2ObjectHashMap<>();
     /** Resources in creation order (never removed): every event-producing walk uses it, so event order
      * does not depend on hash-map layout and is the same on a replica restored from a snapshot. */
     final ArrayList<Resource> resourceList = new ArrayList<>();
     private final ExpandableArrayBuffer snapshotBuffer = new ExpandableArrayBuffer(1024);
     private final LockSnapshotCodec.Stream snapshotStream = new LockSnapshotCodec.Stream(snapshotBuffer);
+    private final UnsafeBuffer outcomeBuffer = new UnsafeBuffer(new byte[RESPONSE_LENGTH]);
     final ArrayDeque<Hold> freeHolds = new ArrayDeque<>();
     final ArrayDeque<Wait> freeWaits = new ArrayDeque<>();
-    final LongArrayList scratchIds = new LongArrayList();
     private final int maxHoldCount;
-    final int maxSessions;
     final int maxWaiters;
     final int maxResources;
     private LockEvents events;
-    long logTimeNs;
-    /** Invariant: the term of the last TICK applied; a TICK of a higher term renews every session. */
-    long tickTerm;
+    private ClientSessions sessions;
+    /** Invariant: no wait's deadline is earlier (a lower bound: waits decided since may have had it). */
+    long nextDeadlineNs = Long.MAX_VALUE;
+    /** Invariant: the number of resources marked dirty (holds released by expiry, grants pending). */
+    int dirtyResources;
     long lastAppliedIndex;
     long malformedCommands;
     private int responseStatus;
@@ -251,24 +189,21 @@ public final class LockStateMachine implements StateMachine
 
     public LockStateMachine(final LockEvents events)
     {
-        this(events, MAX_HOLD_COUNT_DEFAULT, MAX_SESSIONS_DEFAULT, MAX_WAITERS_DEFAULT, MAX_RESOURCES_DEFAULT);
+        this(events, MAX_HOLD_COUNT_DEFAULT, MAX_WAITERS_DEFAULT, MAX_RESOURCES_DEFAULT);
     }
 
     /**
      * @param events       told of every grant, wait, release, loss and session change, on the node's thread.
      * @param maxHoldCount reentrant holds of one lock by one session and thread.
-     * @param maxSessions  live sessions; an OPEN beyond it fails with {@link LockStatus#LIMIT}. Each takes
-     *                     about 600 bytes (most of it the outcomes of its last {@link #WINDOW} requests).
      * @param maxWaiters   waits queued per resource; beyond it an acquire fails with {@link LockStatus#LIMIT}.
      * @param maxResources distinct resource names (resources are kept once created, so fences and
      *                     memory stay bounded and lock/unlock stays allocation-free).
+     *                     Sessions are bounded by the group's {@code RaftConfig#sessionsMax}.
      */
-    public LockStateMachine(
-        final LockEvents events, final int maxHoldCount, final int maxSessions, final int maxWaiters, final int maxResources)
+    public LockStateMachine(final LockEvents events, final int maxHoldCount, final int maxWaiters, final int maxResources)
     {
         this.events = events;
         this.maxHoldCount = maxHoldCount;
-        this.maxSessions = maxSessions;
         this.maxWaiters = maxWaiters;
         this.maxResources = maxResources;
     }
@@ -280,15 +215,29 @@ public final class LockStateMachine implements StateMachine
     }
 
     @Override
+    public void onSessions(final ClientSessions sessions)
+    {
+        this.sessions = sessions;
+    }
+
+    /** A command outside a session: every lock command belongs to one, so it is refused and counted. */
+    @Override
     public int apply(
         final long index, final long term, final DirectBuffer buffer, final int offset, final int length,
         final ExpandableArrayBuffer response)
     {
-        if (!(index > lastAppliedIndex))
-        {
-            throw new IllegalStateException("apply out of order: " + index + " after " + lastAppliedIndex);
-        }
-        lastAppliedIndex = index;
+        advance(index);
+        malformedCommands++;
+        return respond(LockStatus.ILLEGAL, 0, response);
+    }
+
+    /** ACQUIRE or RELEASE of a session; the sequence is the request id. */
+    @Override
+    public int applyInSession(
+        final long index, final long term, final long sessionId, final long sequence, final DirectBuffer buffer,
+        final int offset, final int length, final ExpandableArrayBuffer response)
+    {
+        advance(index);
         responseStatus = LockStatus.ILLEGAL;
         responseFence = 0;
         command.wrap(buffer, offset);
@@ -296,70 +245,140 @@ public final class LockStateMachine implements StateMachine
         {
             malformedCommands++;
         }
+        else if (command.type() == LockCommand.ACQUIRE)
+        {
+            onAcquire(index, sessionId, sequence);
+        }
         else
         {
-            switch (command.type())
+            onRelease(index, sessionId, sequence);
+        }
+        return respond(responseStatus, responseFence, response);
+    }
+
+    private static int respond(final int status, final long fence, final MutableDirectBuffer response)
+    {
+        response.putInt(0, status, ORDER);
+        response.putLong(4, fence, ORDER);
+        return RESPONSE_LENGTH;
+    }
+
+    private void advance(final long index)
+    {
+        // The node's own calls for an entry (expiries, log time) may come first, at the same index.
+        if (index < lastAppliedIndex)
+        {
+            throw new IllegalStateException("apply out of order: " + index + " after " + lastAppliedIndex);
+        }
+        lastAppliedIndex = index;
+    }
+
+    @Override
+    public void onSessionOpened(final long index, final long sessionId, final long nonce, final long ttlNs)
+    {
+        lastAppliedIndex = Math.max(lastAppliedIndex, index);
+        events.onSessionOpened(index, sessionId, nonce, ttlNs);
+    }
+
+    @Override
+    public void onKeepAlive(final long index, final long sessionId, final long token)
+    {
+        lastAppliedIndex = Math.max(lastAppliedIndex, index);
+        events.onKeepAlive(index, sessionId, token);
+    }
+
+    /** Releases what the session held; a closed session's resources are granted at once, an expired one's in {@link #onLogTime}. */
+    @Override
+    public void onSessionEnded(final long index, final long sessionId, final boolean expired)
+    {
+        lastAppliedIndex = Math.max(lastAppliedIndex, index);
+        endSession(index, sessionId, expired, !expired);
+    }
+
+    /**
+     * Fails the waits whose deadline log time passed, then grants every resource freed by expiry or by
+     * those failures. Runs after all the expiries of the entry, so one entry grants a resource at most once
+     * and fences stay strictly increasing.
+     */
+    @Override
+    public void onLogTime(final long index, final long logTimeNs)
+    {
+        lastAppliedIndex = Math.max(lastAppliedIndex, index);
+        if (dirtyResources == 0 && logTimeNs <= nextDeadlineNs)
+        {
+            return;
+        }
+        final boolean deadlinePassed = logTimeNs > nextDeadlineNs;
+        if (deadlinePassed)
+        {
+            nextDeadlineNs = Long.MAX_VALUE;
+        }
+        for (int r = 0, count = resourceList.size(); r < count; r++)
+        {
+            final Resource resource = resourceList.get(r);
+            if (deadlinePassed && !resource.waits.isEmpty() && expireWaits(index, resource, logTimeNs))
             {
-                case LockCommand.TICK:
-                    onTick(index, term, command.sessionId());
-                    break;
-                case LockCommand.OPEN:
-                    onOpen(index, command.sessionId(), command.requestId());
-                    break;
-                case LockCommand.KEEPALIVE:
-                    onKeepAlive(index, command.sessionId(), command.requestId());
-                    break;
-                case LockCommand.CLOSE:
-                    onClose(index, command.sessionId());
-                    break;
-                case LockCommand.ACQUIRE:
-                    onAcquire(index);
-                    break;
-                default:
-                    onRelease(index);
-                    break;
+                markDirty(resource);
+            }
+            if (resource.dirty)
+            {
+                resource.dirty = false;
+                dirtyResources--;
+                grantWaiters(index, resource);
+                events.onHoldersChanged(index, resource.nameBuffer, resource.name.length);
             }
         }
-        response.putInt(0, responseStatus, ORDER);
-        response.putLong(4, responseFence, ORDER);
-        return RESPONSE_LENGTH;
+    }
+
+    private void markDirty(final Resource resource)
+    {
+        if (!resource.dirty)
+        {
+            resource.dirty = true;
+            dirtyResources++;
+        }
     }
 
     /** @return log time: the largest leader timestamp applied. */
     public long logTimeNs()
     {
-        return logTimeNs;
+        return sessions.logTimeNs();
     }
 
     public int sessionCount()
     {
-        return sessions.size();
+        return sessions.count();
     }
 
+    /** @return true while the session holds what it holds: in the node's table ({@link ClientSessions#exists}). */
     public boolean hasSession(final long sessionId)
     {
-        return sessions.containsKey(sessionId);
+        return sessions.exists(sessionId);
     }
 
     /** @return the id of the live session opened with {@code nonce}, or 0. Node thread only. */
     public long sessionForNonce(final long nonce)
     {
-        return sessionByNonce.get(nonce);
+        return sessions.sessionForNonce(nonce);
     }
 
     /**
      * What became of an ACQUIRE or RELEASE: {@link LockStatus#QUEUED} while it waits, then
      * {@link LockStatus#GRANTED} with the grant's fence (a reentrant grant: the hold's fence),
      * {@link LockStatus#RELEASED} with the released hold's fence, or the failure. Kept for the last
-     * {@link #WINDOW} request ids of each live session, in snapshots too. Node thread only; allocation-free.
+     * {@code RaftConfig#sessionWindow} request ids of each live session, in snapshots too. Node thread only;
+     * allocation-free.
      *
      * @return the outcome, read with {@link #outcomeStatus} and {@link #outcomeFence}; or {@link #OUTCOME_NONE}
      * when the request was not applied (yet), is older than the window, or the session is gone.
      */
     public long requestOutcome(final long sessionId, final long requestId)
     {
-        final Session session = sessions.get(sessionId);
-        return session == null ? OUTCOME_NONE : session.outcome(requestId);
+        if (sessions.outcome(sessionId, requestId, outcomeBuffer) != RESPONSE_LENGTH)
+        {
+            return OUTCOME_NONE;
+        }
+        return packOutcome(outcomeBuffer.getInt(0, ORDER), outcomeBuffer.getLong(4, ORDER));
     }
 
     /** @return the {@link LockStatus} of an outcome from {@link #requestOutcome} (not {@link #OUTCOME_NONE}). */
@@ -409,8 +428,7 @@ public final class LockStateMachine implements StateMachine
     /** @return the session's last activity in log time, or {@link Long#MIN_VALUE} if it does not exist. */
     public long sessionLastActiveNs(final long sessionId)
     {
-        final Session session = sessions.get(sessionId);
-        return session == null ? Long.MIN_VALUE : session.lastActiveNs;
+        return sessions.lastActiveNs(sessionId);
     }
 
     public long malformedCommands()
@@ -461,55 +479,7 @@ public final class LockStateMachine implements StateMachine
 
     private final UnsafeBuffer valueView = new UnsafeBuffer(new byte[0]);
 
-    private void onTick(final long index, final long term, final long timestampNs)
-    {
-        if (timestampNs > logTimeNs)
-        {
-            logTimeNs = timestampNs;
-        }
-        responseStatus = LockStatus.GRANTED;
-        if (term > tickTerm)
-        {
-            tickTerm = term;
-            for (final Session session : sessions.values())
-            {
-                session.lastActiveNs = Math.max(session.lastActiveNs, logTimeNs);
-            }
-            return;
-        }
-        scratchIds.clear();
-        for (final Session session : sessions.values())
-        {
-            if (logTimeNs - session.lastActiveNs > session.ttlNs)
-            {
-                scratchIds.addLong(session.id);
-            }
-        }
-        // Remove every expired session before granting anything, so that one entry grants a resource
-        // at most once and fences stay strictly increasing.
-        // Session ids are open indexes: ascending id order is a replica-independent order.
-        LockSnapshotCodec.sortAscending(scratchIds);
-        for (int i = 0, size = scratchIds.size(); i < size; i++)
-        {
-            endSession(index, sessions.get(scratchIds.getLong(i)), true, false);
-        }
-        for (int r = 0, count = resourceList.size(); r < count; r++)
-        {
-            final Resource resource = resourceList.get(r);
-            if (!resource.waits.isEmpty() && expireWaits(index, resource))
-            {
-                resource.dirty = true;
-            }
-            if (resource.dirty)
-            {
-                resource.dirty = false;
-                grantWaiters(index, resource);
-                events.onHoldersChanged(index, resource.nameBuffer, resource.name.length);
-            }
-        }
-    }
-
-    private boolean expireWaits(final long index, final Resource resource)
+    private boolean expireWaits(final long index, final Resource resource, final long logTimeNs)
     {
         boolean removed = false;
         final Iterator<Wait> iterator = resource.waits.iterator();
@@ -524,70 +494,16 @@ public final class LockStateMachine implements StateMachine
                 events.onFailed(index, wait.sessionId, wait.requestId, LockStatus.TIMED_OUT);
                 freeWaits.addLast(wait);
             }
+            else if (wait.deadlineNs < nextDeadlineNs)
+            {
+                nextDeadlineNs = wait.deadlineNs;
+            }
         }
         return removed;
     }
 
-    private void onOpen(final long index, final long nonce, final long ttlNs)
+    private void endSession(final long index, final long sessionId, final boolean expired, final boolean grantNow)
     {
-        final long existing = sessionByNonce.get(nonce);
-        if (existing != 0)
-        {
-            responseStatus = LockStatus.DUPLICATE;
-            responseFence = existing;
-            final Session session = sessions.get(existing);
-            events.onSessionOpened(index, existing, nonce, session.ttlNs);
-            return;
-        }
-        if (ttlNs <= 0 || sessions.size() >= maxSessions)
-        {
-            responseStatus = ttlNs <= 0 ? LockStatus.ILLEGAL : LockStatus.LIMIT;
-            events.onFailed(index, 0, nonce, responseStatus);
-            return;
-        }
-        final Session session = new Session();
-        session.id = index;
-        session.nonce = nonce;
-        session.ttlNs = ttlNs;
-        session.lastActiveNs = logTimeNs;
-        sessions.put(index, session);
-        sessionByNonce.put(nonce, index);
-        responseStatus = LockStatus.GRANTED;
-        responseFence = index;
-        events.onSessionOpened(index, index, nonce, ttlNs);
-    }
-
-    private void onKeepAlive(final long index, final long sessionId, final long sentAtNs)
-    {
-        final Session session = sessions.get(sessionId);
-        if (session == null)
-        {
-            responseStatus = LockStatus.SESSION_EXPIRED;
-            events.onFailed(index, sessionId, 0, LockStatus.SESSION_EXPIRED);
-            return;
-        }
-        session.lastActiveNs = Math.max(session.lastActiveNs, logTimeNs);
-        responseStatus = LockStatus.GRANTED;
-        events.onKeepAlive(index, sessionId, sentAtNs);
-    }
-
-    private void onClose(final long index, final long sessionId)
-    {
-        final Session session = sessions.get(sessionId);
-        if (session == null)
-        {
-            responseStatus = LockStatus.SESSION_EXPIRED;
-            return;
-        }
-        responseStatus = LockStatus.GRANTED;
-        endSession(index, session, false, true);
-    }
-
-    private void endSession(final long index, final Session session, final boolean expired, final boolean grantNow)
-    {
-        final long sessionId = session.id;
-        sessions.remove(sessionId);
-        sessionByNonce.remove(session.nonce);
         final int waitStatus = expired ? LockStatus.SESSION_EXPIRED : LockStatus.SESSION_CLOSED;
         for (int r = 0, count = resourceList.size(); r < count; r++)
         {
@@ -627,44 +543,14 @@ public final class LockStateMachine implements StateMachine
             }
             else if (changed)
             {
-                resource.dirty = true;
+                markDirty(resource);
             }
         }
         events.onSessionClosed(index, sessionId, expired);
     }
 
-    /**
-     * The common start of ACQUIRE and RELEASE: the session must be live and the request new (a retried
-     * request id is answered DUPLICATE); a live session's activity moves to the current log time.
-     *
-     * @return the session, or null when the command was answered here.
-     */
-    private Session admit(final long index, final long sessionId, final long requestId)
+    private void onAcquire(final long index, final long sessionId, final long requestId)
     {
-        final Session session = sessions.get(sessionId);
-        if (session == null)
-        {
-            fail(index, sessionId, requestId, LockStatus.SESSION_EXPIRED);
-            return null;
-        }
-        if (!session.markApplied(requestId))
-        {
-            responseStatus = LockStatus.DUPLICATE;
-            return null;
-        }
-        session.lastActiveNs = Math.max(session.lastActiveNs, logTimeNs);
-        return session;
-    }
-
-    private void onAcquire(final long index)
-    {
-        final long sessionId = command.sessionId();
-        final long requestId = command.requestId();
-        final Session session = admit(index, sessionId, requestId);
-        if (session == null)
-        {
-            return;
-        }
         final int kind = command.kind();
         final int capacity = kind == LockCommand.MUTEX ? 1 : command.capacity();
         final int permits = kind == LockCommand.MUTEX ? 1 : command.permits();
@@ -691,7 +577,6 @@ public final class LockStateMachine implements StateMachine
             hold.count++;
             responseStatus = LockStatus.GRANTED;
             responseFence = hold.fence;
-            session.record(requestId, LockStatus.GRANTED, hold.fence);
             events.onGranted(index, sessionId, requestId, thread, resource.nameBuffer, resource.name.length, hold.fence, hold.count);
             return;
         }
@@ -719,7 +604,8 @@ public final class LockStateMachine implements StateMachine
         wait.thread = thread;
         wait.requestId = requestId;
         wait.permits = permits;
-        wait.deadlineNs = waitTimeoutNs < 0 ? Long.MAX_VALUE : saturatedAdd(logTimeNs, waitTimeoutNs);
+        wait.deadlineNs = waitTimeoutNs < 0 ? Long.MAX_VALUE : saturatedAdd(sessions.logTimeNs(), waitTimeoutNs);
+        nextDeadlineNs = Math.min(nextDeadlineNs, wait.deadlineNs);
         final int valueLength = command.valueLength();
         if (wait.value.length < valueLength)
         {
@@ -729,19 +615,11 @@ public final class LockStateMachine implements StateMachine
         wait.valueLength = valueLength;
         resource.waits.addLast(wait);
         responseStatus = LockStatus.QUEUED;
-        session.record(requestId, LockStatus.QUEUED, 0);
         events.onQueued(index, sessionId, requestId, resource.nameBuffer, resource.name.length, resource.waits.size() - 1);
     }
 
-    private void onRelease(final long index)
+    private void onRelease(final long index, final long sessionId, final long requestId)
     {
-        final long sessionId = command.sessionId();
-        final long requestId = command.requestId();
-        final Session session = admit(index, sessionId, requestId);
-        if (session == null)
-        {
-            return;
-        }
         final Resource resource = lookup(command.buffer(), command.nameOffset(), command.nameLength());
         final Hold hold = resource == null ? null : resource.find(sessionId, command.thread());
         if (hold == null)
@@ -774,7 +652,6 @@ public final class LockStateMachine implements StateMachine
         }
         responseStatus = LockStatus.RELEASED;
         responseFence = fence;
-        session.record(requestId, LockStatus.RELEASED, fence);
         if (remaining == 0)
         {
             resource.holds.remove(hold);
@@ -872,13 +749,14 @@ public final class LockStateMachine implements StateMachine
         events.onFailed(index, sessionId, requestId, status);
     }
 
+    /**
+     * Updates the kept outcome of a request decided after it was applied (a queued wait granted or failed
+     * later); the request's own entry keeps its response through the node. Allocation-free.
+     */
     private void record(final long sessionId, final long requestId, final int status, final long fence)
     {
-        final Session session = sessions.get(sessionId);
-        if (session != null)
-        {
-            session.record(requestId, status, fence);
-        }
+        respond(status, fence, outcomeBuffer);
+        sessions.updateOutcome(sessionId, requestId, outcomeBuffer, 0, RESPONSE_LENGTH);
     }
 
     private Resource resourceFor(final int nameOffset, final int nameLength, final int kind, final int capacity)
@@ -958,12 +836,10 @@ public final class LockStateMachine implements StateMachine
 
     private void clear()
     {
-        sessions.clear();
-        sessionByNonce.clear();
         resources.clear();
         resourceList.clear();
-        logTimeNs = 0;
-        tickTerm = 0;
+        nextDeadlineNs = Long.MAX_VALUE;
+        dirtyResources = 0;
         lastAppliedIndex = 0;
         malformedCommands = 0;
     }

@@ -27,7 +27,10 @@ public final class LockStatus
     public static final int SESSION_CLOSED = 9;
     /** Released (response to RELEASE). */
     public static final int RELEASED = 10;
-    /** A duplicate of a request already applied (a retry); ignored. */
+    /**
+     * A duplicate of a request already applied (a retry). The node now answers a retry with the request's
+     * kept outcome instead, so the state machine no longer reports this; kept so the code stays reserved.
+     */
     public static final int DUPLICATE = 11;
 
     private LockStatus()

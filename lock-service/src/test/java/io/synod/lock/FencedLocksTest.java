@@ -1,6 +1,5 @@
 package io.synod.lock;
 
-import io.synod.raft.RaftRole;
 import io.synod.raft.testkit.LoopbackCluster;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -35,20 +34,21 @@ class FencedLocksTest
     {
         final LoopbackCluster[] clusterHolder = new LoopbackCluster[1];
         final long[] correlation = {1};
-        final FencedLocks locks = new FencedLocks((c, b, o, l) ->
+        final FencedLocks locks = new FencedLocks((type, sessionId, argument, b, o, l) ->
         {
             final int leader = clusterHolder[0].leader();
             if (leader != 0)
             {
-                clusterHolder[0].propose(leader, correlation[0]++, b, o, l);
+                clusterHolder[0].agent(leader).proposeSession(LoopbackCluster.GROUP_ID, correlation[0]++, type, sessionId, argument,
+                    b, o, l);
             }
             return true;
         }, seed, 1000 * MS, 700 * MS, 150 * MS);
         final LoopbackCluster cluster = new LoopbackCluster(3, seed, false,
-            memberId -> memberId == 1 ? new LockStateMachine(locks) : new LockStateMachine(), config -> {},
+            memberId -> memberId == 1 ? new LockStateMachine(locks) : new LockStateMachine(),
+            config -> config.sessionTickIntervalNs(50 * MS),
             1 << 20, 64 << 20);
         clusterHolder[0] = cluster;
-        final LockTicker[] tickers = {null, new LockTicker(50 * MS), new LockTicker(50 * MS), new LockTicker(50 * MS)};
         final FencedLocks[] holder = {locks};
         driver = new Thread(() ->
         {
@@ -56,12 +56,6 @@ class FencedLocksTest
             {
                 cluster.tick();
                 final long now = cluster.clock().nanoTime();
-                for (int m = 1; m <= 3; m++)
-                {
-                    final int member = m;
-                    tickers[m].maybeTick(now, cluster.node(m).role() == RaftRole.LEADER,
-                        (c, b, o, l) -> cluster.propose(member, correlation[0]++, b, o, l));
-                }
                 virtualNow.set(now);
                 if (!pauseClient.get())
                 {

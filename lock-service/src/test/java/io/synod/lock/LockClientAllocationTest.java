@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Bytes allocated per lock + unlock round trip through {@link LockClient} on a 3-member
  * {@link LoopbackCluster} (pre-sized logs, no crashable storage), everything on this thread: the client,
- * the cluster's duty cycles, the replicas' {@link LockStateMachine}s, keep-alives and {@link LockTicker}
+ * the cluster's duty cycles, the replicas' {@link LockStateMachine}s, keep-alives and the node's session TICKs
  * ticks. Measured with {@code com.sun.management.ThreadMXBean#getThreadAllocatedBytes} after warm-up.
  */
 class LockClientAllocationTest
@@ -72,22 +72,21 @@ class LockClientAllocationTest
         }, 42, 1000 * MS, 700 * MS, 150 * MS);
         final int entries = 4 * (WARMUP_OPS + MEASURED_OPS) + 100_000;
         cluster = new LoopbackCluster(3, 7, false,
-            memberId -> memberId == 1 ? new LockStateMachine(client) : new LockStateMachine(), config -> {},
+            memberId -> memberId == 1 ? new LockStateMachine(client) : new LockStateMachine(),
+            config -> config.sessionTickIntervalNs(50 * MS),
             entries, entries * 128);
         cluster.awaitLeader(5_000 * MS);
         // The client reads time only in doWork: without this its first session open would be stamped 0.
         client.doWork(cluster.clock().nanoTime());
-        final LockTicker ticker = new LockTicker(50 * MS);
-        final CommandSender tickSender = this::send;
 
-        run(client, ticker, tickSender, WARMUP_OPS);
+        run(client, WARMUP_OPS);
 
         final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
         final long threadId = Thread.currentThread().getId();
         final long startNs = cluster.clock().nanoTime();
         final long before = threads.getThreadAllocatedBytes(threadId);
         final long wallStart = System.nanoTime();
-        run(client, ticker, tickSender, MEASURED_OPS);
+        run(client, MEASURED_OPS);
         final long wallNs = System.nanoTime() - wallStart;
         final long allocated = threads.getThreadAllocatedBytes(threadId) - before;
         final long virtualNs = cluster.clock().nanoTime() - startNs;
@@ -100,13 +99,15 @@ class LockClientAllocationTest
         assertTrue(bytesPerOp < 1.0, "allocated " + bytesPerOp + " B per lock+unlock");
     }
 
-    private boolean send(final long ignored, final DirectBuffer buffer, final int offset, final int length)
+    private boolean send(
+        final int type, final long sessionId, final long argument, final DirectBuffer buffer, final int offset, final int length)
     {
         final int leader = cluster.leader();
-        return leader != 0 && cluster.propose(leader, correlationId++, buffer, offset, length);
+        return leader != 0 &&
+            cluster.agent(leader).proposeSession(LoopbackCluster.GROUP_ID, correlationId++, type, sessionId, argument, buffer, offset, length);
     }
 
-    private void run(final LockClient client, final LockTicker ticker, final CommandSender tickSender, final int ops)
+    private void run(final LockClient client, final int ops)
     {
         final long target = completed + ops;
         long steps = 0;
@@ -124,7 +125,6 @@ class LockClientAllocationTest
             }
             cluster.tick();
             final long now = cluster.clock().nanoTime();
-            ticker.maybeTick(now, cluster.leader() != 0, tickSender);
             client.doWork(now);
             if (++steps > 100L * ops + 100_000)
             {

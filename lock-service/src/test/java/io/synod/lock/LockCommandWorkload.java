@@ -1,5 +1,7 @@
 package io.synod.lock;
 
+import io.synod.raft.EntryType;
+import io.synod.raft.ProposalHandler;
 import io.synod.raft.testkit.SimulationWorkload;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -14,12 +16,12 @@ import java.util.Map;
 import java.util.random.RandomGenerator;
 
 /**
- * Lock-service clients for a simulated cluster: draws OPEN, KEEPALIVE, CLOSE, ACQUIRE and RELEASE of three
- * mutexes and a semaphore of {@value #SEMAPHORE_CAPACITY} permits (try-once, bounded and unbounded waits,
- * reentrant acquires, retried request ids) and TICKs that move log time on by up to a session's TTL, all
- * encoded with {@link LockCommand} as lock-service's clients encode them. It learns session ids from the
- * responses to OPEN and forgets sessions answered {@link LockStatus#SESSION_EXPIRED}, and checks each
- * committed grant's fence against the grant the replicas reported at that index.
+ * Lock-service clients for a simulated cluster: draws session OPEN, KEEPALIVE and CLOSE, and ACQUIRE and
+ * RELEASE of three mutexes and a semaphore of {@value #SEMAPHORE_CAPACITY} permits (try-once, bounded and
+ * unbounded waits, reentrant acquires, retried request ids) as session commands encoded with
+ * {@link LockCommand}, as lock-service's clients send them; log time comes from the leader's TICKs. It
+ * learns session ids from the responses to OPEN and forgets sessions the node refuses as expired, and
+ * checks each committed grant's fence against the grant the replicas reported at that index.
  */
 final class LockCommandWorkload implements SimulationWorkload
 {
@@ -33,6 +35,9 @@ final class LockCommandWorkload implements SimulationWorkload
     {
         final long id;
         long nextRequestId = 1;
+        /** What each request id carried (a retry sends the same command again, as a client must). */
+        final Map<Long, byte[]> commands = new HashMap<>();
+        final Map<Long, Sent> requests = new HashMap<>();
 
         ClientSession(final long id)
         {
@@ -40,7 +45,7 @@ final class LockCommandWorkload implements SimulationWorkload
         }
     }
 
-    /** A command sent and not answered yet. */
+    /** A command sent and not answered yet: a lock command's type, or minus a session entry's type. */
     private record Sent(int type, long sessionId, String lock)
     {
     }
@@ -51,7 +56,9 @@ final class LockCommandWorkload implements SimulationWorkload
     private final List<ClientSession> sessions = new ArrayList<>();
     private final Map<Long, Sent> sent = new HashMap<>();
     private long nextNonce = 1;
-    private long clockNs = 1_000 * MS;
+    private int entryType;
+    private long sessionId;
+    private long sessionArgument;
     long committed;
     long granted;
     long rejected;
@@ -78,33 +85,32 @@ final class LockCommandWorkload implements SimulationWorkload
         final int draw = random.nextInt(100);
         if (sessions.isEmpty() || draw < 8 && sessions.size() < MAX_SESSIONS)
         {
-            final long nonce = nextNonce++;
-            sent.put(correlationId, new Sent(LockCommand.OPEN, 0, null));
-            return LockCommand.encodeShort(buffer, 0, LockCommand.OPEN, nonce, (100 + random.nextInt(300)) * MS);
-        }
-        if (draw < 25)
-        {
-            clockNs += (1 + random.nextInt(60)) * MS;
-            sent.put(correlationId, new Sent(LockCommand.TICK, 0, null));
-            return LockCommand.tick(buffer, 0, clockNs);
+            sent.put(correlationId, new Sent(-EntryType.SESSION_OPEN, 0, null));
+            return session(EntryType.SESSION_OPEN, nextNonce++, (100 + random.nextInt(300)) * MS);
         }
         final ClientSession session = sessions.get(random.nextInt(sessions.size()));
-        if (draw < 35)
+        if (draw < 30)
         {
-            sent.put(correlationId, new Sent(LockCommand.KEEPALIVE, session.id, null));
-            return LockCommand.encodeShort(buffer, 0, LockCommand.KEEPALIVE, session.id, clockNs);
+            sent.put(correlationId, new Sent(-EntryType.SESSION_KEEPALIVE, session.id, null));
+            return session(EntryType.SESSION_KEEPALIVE, session.id, correlationId);
         }
-        if (draw < 38)
+        if (draw < 33)
         {
             sessions.remove(session);
-            sent.put(correlationId, new Sent(LockCommand.CLOSE, session.id, null));
-            return LockCommand.encodeShort(buffer, 0, LockCommand.CLOSE, session.id, 0);
+            sent.put(correlationId, new Sent(-EntryType.SESSION_CLOSE, session.id, null));
+            return session(EntryType.SESSION_CLOSE, session.id, 0);
+        }
+        if (session.nextRequestId > 1 && random.nextInt(10) == 0)
+        {
+            final long requestId = session.nextRequestId - 1 - random.nextInt((int)Math.min(3, session.nextRequestId - 1));
+            final byte[] again = session.commands.get(requestId);
+            buffer.putBytes(0, again);
+            sent.put(correlationId, session.requests.get(requestId));
+            return session(EntryType.SESSION_COMMAND, session.id, requestId) + again.length;
         }
         final int lock = random.nextInt(LOCKS.length);
         final boolean semaphore = !isMutex(LOCKS[lock]);
-        final boolean retry = session.nextRequestId > 1 && random.nextInt(10) == 0;
-        final long requestId = retry ? session.nextRequestId - 1 - random.nextInt((int)Math.min(3, session.nextRequestId - 1)) :
-            session.nextRequestId++;
+        final long requestId = session.nextRequestId++;
         final int type = draw < 70 ? LockCommand.ACQUIRE : LockCommand.RELEASE;
         final long waitNs = switch (random.nextInt(4))
         {
@@ -113,13 +119,46 @@ final class LockCommandWorkload implements SimulationWorkload
             default -> (1 + random.nextInt(100)) * MS;
         };
         final int permits = semaphore ? 1 + random.nextInt(2) : 1;
-        command.wrap(buffer, 0).type(type).sessionId(session.id).requestId(requestId).thread(1 + random.nextInt(2))
+        command.wrap(buffer, 0).type(type).thread(1 + random.nextInt(2))
             .waitTimeoutNs(type == LockCommand.ACQUIRE ? waitNs : 0)
             .kind(semaphore ? LockCommand.SEMAPHORE : LockCommand.MUTEX)
             .capacity(semaphore ? SEMAPHORE_CAPACITY : 1)
             .permits(permits);
-        sent.put(correlationId, new Sent(type, session.id, LOCKS[lock]));
-        return command.nameAndValue(names[lock], 0, names[lock].capacity(), names[lock], 0, 0);
+        final Sent request = new Sent(type, session.id, LOCKS[lock]);
+        sent.put(correlationId, request);
+        session(EntryType.SESSION_COMMAND, session.id, requestId);
+        final int length = command.nameAndValue(names[lock], 0, names[lock].capacity(), names[lock], 0, 0);
+        final byte[] bytes = new byte[length];
+        buffer.getBytes(0, bytes);
+        session.commands.put(requestId, bytes);
+        session.requests.put(requestId, request);
+        return length;
+    }
+
+    private int session(final int type, final long id, final long argument)
+    {
+        entryType = type;
+        sessionId = id;
+        sessionArgument = argument;
+        return 0;
+    }
+
+    @Override
+    public int entryType()
+    {
+        return entryType;
+    }
+
+    @Override
+    public long sessionId()
+    {
+        return sessionId;
+    }
+
+    @Override
+    public long sessionArgument()
+    {
+        return sessionArgument;
     }
 
     @Override
@@ -128,34 +167,47 @@ final class LockCommandWorkload implements SimulationWorkload
     {
         committed++;
         final Sent request = sent.remove(correlationId);
-        if (request == null || length != LockStateMachine.RESPONSE_LENGTH)
+        if (request == null)
         {
             history.violate("response of " + length + " bytes at index " + index + " to a command never sent: " + correlationId);
             return;
         }
-        final int status = response.getInt(offset, ByteOrder.LITTLE_ENDIAN);
-        final long fence = response.getLong(offset + 4, ByteOrder.LITTLE_ENDIAN);
-        if (request.type() == LockCommand.OPEN && (status == LockStatus.GRANTED || status == LockStatus.DUPLICATE))
+        if (request.type() == -EntryType.SESSION_OPEN)
         {
+            if (length != 8)
+            {
+                history.violate("OPEN answered with " + length + " bytes at index " + index);
+                return;
+            }
             opened++;
             if (sessions.size() < MAX_SESSIONS)
             {
-                sessions.add(new ClientSession(fence));
+                sessions.add(new ClientSession(response.getLong(offset, ByteOrder.LITTLE_ENDIAN)));
             }
+            return;
         }
-        else if (status == LockStatus.SESSION_EXPIRED)
+        if (request.type() != LockCommand.ACQUIRE && request.type() != LockCommand.RELEASE)
         {
-            sessions.removeIf(session -> session.id == request.sessionId());
+            return;
         }
-        else if (request.type() == LockCommand.ACQUIRE && status == LockStatus.GRANTED)
+        if (length != LockStateMachine.RESPONSE_LENGTH)
+        {
+            history.violate("lock command answered with " + length + " bytes at index " + index);
+            return;
+        }
+        final int status = response.getInt(offset, ByteOrder.LITTLE_ENDIAN);
+        final long fence = response.getLong(offset + 4, ByteOrder.LITTLE_ENDIAN);
+        if (request.type() == LockCommand.ACQUIRE && status == LockStatus.GRANTED)
         {
             granted++;
             // A grant's fence is the index of the entry that granted the hold: this one, or an earlier
-            // one for a reentrant mutex acquire, which must be that lock's latest grant up to here.
-            if (fence <= 0 || fence > index || history.fenceGrantedAt(request.lock(), index) != fence)
+            // one for a reentrant mutex acquire (or a retry answered from the kept outcome), which must be
+            // that lock's grant reported at the fence's index.
+            if (fence <= 0 || fence > index || history.fenceGrantedAt(request.lock(), fence) != fence)
             {
                 history.violate("client granted " + request.lock() + " at index " + index + " with fence " + fence +
-                    " but the replicas reported fence " + history.fenceGrantedAt(request.lock(), index));
+                    " but the replicas reported fence " + history.fenceGrantedAt(request.lock(), fence) + " at index " + fence +
+                    " (grants of the lock by index: " + history.fences(request.lock()) + ", request " + request + ")");
             }
         }
     }
@@ -164,7 +216,11 @@ final class LockCommandWorkload implements SimulationWorkload
     public void onRejected(final int groupId, final long correlationId, final int reason)
     {
         rejected++;
-        sent.remove(correlationId);
+        final Sent request = sent.remove(correlationId);
+        if (request != null && reason == ProposalHandler.SESSION_EXPIRED)
+        {
+            sessions.removeIf(session -> session.id == request.sessionId());
+        }
     }
 
     @Override

@@ -83,6 +83,11 @@ final class LockHistory
     }
 
     /** @return the largest fence of a grant of {@code lock} reported at {@code index}, or 0. */
+    String fences(final String lock)
+    {
+        return String.valueOf(fencesByLock.get(lock));
+    }
+
     long fenceGrantedAt(final String lock, final long index)
     {
         final TreeMap<Long, Long> fences = fencesByLock.get(lock);

@@ -1,5 +1,8 @@
 package io.synod.lock;
 
+import io.synod.raft.EntryType;
+import io.synod.raft.RaftConfig;
+import io.synod.raft.SessionDriver;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -12,13 +15,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The read-only queries a co-located client reconciles from after a snapshot: the outcome a session
- * keeps for each of its last {@link LockStateMachine#WINDOW} requests, the session of a nonce, and the
+ * keeps (through the node's session facility) for each of its last {@code RaftConfig#sessionWindow} requests, the session of a nonce, and the
  * fence and count of a hold. Outcomes survive a snapshot round trip.
  */
 class LockOutcomesTest
 {
     private static final long MS = 1_000_000L;
     private static final int CAP = LockCommand.RW_CAPACITY;
+
+    private static final int WINDOW = new RaftConfig().sessionWindow();
 
     private final LockSnapshotRoundTripTest.Driver driver = new LockSnapshotRoundTripTest.Driver(3);
 
@@ -44,6 +49,7 @@ class LockOutcomesTest
         final ExpandableArrayBuffer out = new ExpandableArrayBuffer(256);
         final int length = driver.machine.encodeSnapshot(out);
         final LockStateMachine restored = LockSnapshotRoundTripTest.Driver.newMachine(LockEvents.NONE);
+        new SessionDriver(restored).decodeSessions(driver.sessionDriver.encodeSessions());
         restored.restore(new LockSnapshotRoundTripTest.BytesReader(Arrays.copyOf(out.byteArray(), length), new SplittableRandom(1)));
         return restored;
     }
@@ -58,7 +64,7 @@ class LockOutcomesTest
 
         driver.acquire(a, 1, "m", LockCommand.MUTEX, 1, 1, -1);
         final long grantA = driver.nextRequestId - 1;
-        final long fenceA = driver.index;
+        final long fenceA = driver.index();
         driver.acquire(a, 1, "m", LockCommand.MUTEX, 1, 1, -1);
         final long reentrant = driver.nextRequestId - 1;
         driver.acquire(b, 1, "m", LockCommand.MUTEX, 1, 1, -1);
@@ -87,13 +93,17 @@ class LockOutcomesTest
         driver.release(a, 1, "m", LockCommand.MUTEX, 1);
         assertEquals("RELEASED@" + fenceA, outcome(a, driver.nextRequestId - 1));
         driver.release(a, 1, "m", LockCommand.MUTEX, 1);
-        final long fenceB = driver.index;
+        final long fenceB = driver.index();
         assertEquals("GRANTED@" + fenceB, outcome(b, waitB));
 
-        // A retried request is dropped and leaves the outcome as it was.
-        final byte[] retry = driver.sent.get((int)(waitB - 1));
-        driver.buffer.putBytes(0, retry);
-        assertEquals(LockStatus.DUPLICATE, driver.apply(retry.length));
+        // A retried request is answered from its kept outcome, applies nothing and leaves the outcome as it was.
+        final Object[] retry = driver.sent.get((int)(waitB - 1));
+        final byte[] bytes = (byte[])retry[2];
+        driver.buffer.putBytes(0, bytes);
+        final int eventsBefore = driver.events.lines.size();
+        assertEquals(LockStatus.GRANTED, driver.apply(EntryType.SESSION_COMMAND, b, waitB, bytes.length));
+        assertEquals(fenceB, driver.responseFence());
+        assertEquals(eventsBefore, driver.events.lines.size());
         assertEquals("GRANTED@" + fenceB, outcome(b, waitB));
 
         final LockStateMachine restored = restoredCopy();
@@ -117,17 +127,17 @@ class LockOutcomesTest
         driver.tick(1000 * MS);
         final long a = driver.open(10_000 * MS);
         final long first = driver.nextRequestId;
-        for (int i = 0; i < LockStateMachine.WINDOW + 10; i++)
+        for (int i = 0; i < WINDOW + 10; i++)
         {
             driver.acquire(a, 1, "s", LockCommand.SEMAPHORE, 1000, 1, 0);
         }
         final long last = driver.nextRequestId - 1;
         for (long requestId = first; requestId <= last; requestId++)
         {
-            final String expected = requestId > last - LockStateMachine.WINDOW ? "GRANTED" : "NONE";
+            final String expected = requestId > last - WINDOW ? "GRANTED" : "NONE";
             assertEquals(expected, outcome(a, requestId).split("@")[0], "request " + requestId);
         }
-        assertEquals(LockStateMachine.WINDOW + 10, driver.machine.holdCount(name("s"), 0, 1, a, 1), "semaphore: permits");
+        assertEquals(WINDOW + 10, driver.machine.holdCount(name("s"), 0, 1, a, 1), "semaphore: permits");
         assertEquals(outcome(a, last), outcome(restoredCopy(), a, last));
     }
 
@@ -139,11 +149,11 @@ class LockOutcomesTest
         assertEquals(a, driver.machine.sessionForNonce(42));
         assertEquals(0, driver.machine.sessionForNonce(43));
         driver.acquire(a, 5, "rw", LockCommand.RW_LOCK, CAP, 1, -1);
-        final long readFence = driver.index;
+        final long readFence = driver.index();
         driver.acquire(a, 5, "rw", LockCommand.RW_LOCK, CAP, 1, -1);
         driver.acquire(a, 6, "sem", LockCommand.SEMAPHORE, 5, 2, -1);
         driver.acquire(a, 6, "sem", LockCommand.SEMAPHORE, 5, 3, -1);
-        final long semFence = driver.index;
+        final long semFence = driver.index();
         assertEquals(2, driver.machine.holdCount(name("rw"), 0, 2, a, 5));
         assertEquals(readFence, driver.machine.holdFence(name("rw"), 0, 2, a, 5));
         assertEquals(5, driver.machine.holdCount(name("sem"), 0, 3, a, 6));

@@ -1,6 +1,5 @@
 package io.synod.lock;
 
-import io.synod.raft.RaftRole;
 import io.synod.raft.testkit.LoopbackCluster;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -335,7 +334,6 @@ final class LockSimulation
     final SplittableRandom random;
     final LoopbackCluster cluster;
     final int size;
-    final LockTicker[] tickers;
     final List<Recorder> recordings = new ArrayList<>();
     final Recorder[] current;
     final List<SimClient> clients = new ArrayList<>();
@@ -368,11 +366,6 @@ final class LockSimulation
         this.random = new SplittableRandom(seed);
         this.size = random.nextBoolean() ? 3 : 5;
         this.current = new Recorder[size + 1];
-        this.tickers = new LockTicker[size + 1];
-        for (int m = 1; m <= size; m++)
-        {
-            tickers[m] = new LockTicker(TICK_INTERVAL_NS);
-        }
         for (final String lock : LOCKS)
         {
             resources.put(lock, new FencedResource());
@@ -383,7 +376,11 @@ final class LockSimulation
             recordings.add(recorder);
             current[memberId] = recorder;
             return new LockStateMachine(recorder);
-        }, configurer);
+        }, config ->
+        {
+            config.sessionTickIntervalNs(TICK_INTERVAL_NS);
+            configurer.accept(config);
+        });
         for (int i = 0; i < clientCount; i++)
         {
             clients.add(new SimClient(i, 1 + i % size));
@@ -409,12 +406,13 @@ final class LockSimulation
     }
 
     /** Clients reach the leader as a remote client would: whoever leads now, else the command is lost. */
-    boolean send(final long correlationId, final DirectBuffer buffer, final int offset, final int length)
+    boolean send(final int type, final long sessionId, final long argument, final DirectBuffer buffer, final int offset, final int length)
     {
         final int leader = cluster.leader();
         if (leader != 0)
         {
-            cluster.propose(leader, sendCorrelation++, buffer, offset, length);
+            cluster.agent(leader).proposeSession(LoopbackCluster.GROUP_ID, sendCorrelation++, type, sessionId, argument, buffer,
+                offset, length);
         }
         return true;
     }
@@ -423,15 +421,6 @@ final class LockSimulation
     {
         cluster.tick();
         final long nowNs = now();
-        for (int m = 1; m <= size; m++)
-        {
-            if (cluster.isAlive(m))
-            {
-                final int member = m;
-                tickers[m].maybeTick(nowNs, cluster.node(m).role() == RaftRole.LEADER,
-                    (c, b, o, l) -> cluster.propose(member, sendCorrelation++, b, o, l));
-            }
-        }
         if (briefIsolationHealNs != 0 && nowNs >= briefIsolationHealNs)
         {
             briefIsolationHealNs = 0;

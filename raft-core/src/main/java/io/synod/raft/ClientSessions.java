@@ -33,6 +33,16 @@ public final class ClientSessions
         return table.isOpen(sessionId);
     }
 
+    /**
+     * @return true if the session is in the table: open, or past its TTL in log time but not ended yet
+     * (the node ends expired sessions at its next sweep, at the same index on every replica; until then
+     * what the session holds is still its own).
+     */
+    public boolean exists(final long sessionId)
+    {
+        return table.exists(sessionId);
+    }
+
     /** @return sessions in the table. */
     public int count()
     {

@@ -215,12 +215,19 @@ final class SessionTable
     boolean updateResponse(final long id, final long sequence, final DirectBuffer response, final int offset, final int length)
     {
         final Session session = sessions.get(id);
-        if (session == null || sequence <= 0 || session.sequences[session.slot(sequence)] != sequence)
+        if (session == null || !inWindow(session, sequence))
         {
             return false;
         }
         store(session, session.slot(sequence), response, offset, length);
         return true;
+    }
+
+    /** @return true if the sequence was applied and is still inside the session's window (what a snapshot keeps). */
+    private static boolean inWindow(final Session session, final long sequence)
+    {
+        return sequence > 0 && sequence > session.highestSequence - session.sequences.length &&
+            session.sequences[session.slot(sequence)] == sequence;
     }
 
     private static void store(final Session session, final int slot, final DirectBuffer response, final int offset, final int length)
@@ -246,6 +253,11 @@ final class SessionTable
         return length;
     }
 
+    boolean exists(final long id)
+    {
+        return sessions.containsKey(id);
+    }
+
     long sessionForNonce(final long nonce)
     {
         final long id = sessionByNonce.get(nonce);
@@ -261,7 +273,7 @@ final class SessionTable
     int outcome(final long id, final long sequence, final MutableDirectBuffer out)
     {
         final Session session = sessions.get(id);
-        if (session == null || isExpired(session) || sequence <= 0 || session.sequences[session.slot(sequence)] != sequence)
+        if (session == null || isExpired(session) || !inWindow(session, sequence))
         {
             return -1;
         }

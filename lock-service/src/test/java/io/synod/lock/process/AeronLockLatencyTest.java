@@ -4,7 +4,6 @@ import io.synod.lock.CommandSender;
 import io.synod.lock.LockClient;
 import io.synod.lock.LockCommand;
 import io.synod.lock.LockStateMachine;
-import io.synod.lock.LockTicker;
 import io.synod.log.chronicle.ChronicleRaftLog;
 import io.synod.log.chronicle.Durability;
 import io.synod.log.chronicle.FileHardState;
@@ -185,12 +184,13 @@ class AeronLockLatencyTest
         {
             final int member = m;
             final Path memberDir = Files.createDirectories(dir.resolve("member-" + m));
-            final CommandSender sender = (correlationId, buffer, offset, length) -> nodes[member].forward(buffer, offset, length);
+            final CommandSender sender = (type, sessionId, argument, buffer, offset, length) ->
+                nodes[member].agent().forwardSession(0, type, sessionId, argument, buffer, offset, length);
             loops[m].client = new LockClient(sender, loops[m], 1_000 + m, 4_000 * MS, 2_500 * MS, 250 * MS);
             final AeronRaftNode.Builder builder = AeronRaftNode.builder()
                 .clusterId(CLUSTER_ID)
                 .memberId(m)
-                .raftConfig(new RaftConfig().electionTimeoutNs(500 * MS).heartbeatIntervalNs(50 * MS).observer(new RaftObserver()
+                .raftConfig(new RaftConfig().electionTimeoutNs(500 * MS).heartbeatIntervalNs(50 * MS).sessionTickIntervalNs(100 * MS).observer(new RaftObserver()
                 {
                     public void onRoleChange(
                         final int groupId, final int member, final RaftRole from, final RaftRole to, final long term, final String reason)
@@ -212,8 +212,6 @@ class AeronLockLatencyTest
                 builder.endpoint(e, endpoints[e]);
             }
             nodes[m] = builder.build();
-            final LockTicker ticker = new LockTicker(100 * MS);
-            nodes[m].addDuty(nowNs -> ticker.maybeTick(nowNs, nodes[member].raftNode().role() == RaftRole.LEADER, sender));
         }
         assertTrue(elected.await(30, TimeUnit.SECONDS), "no leader");
         int leader = 0;

@@ -1,11 +1,9 @@
 package io.synod.lock.process;
 
-import io.synod.lock.CommandSender;
 import io.synod.lock.FencedLock;
 import io.synod.lock.FencedLocks;
 import io.synod.lock.LockException;
 import io.synod.lock.LockStateMachine;
-import io.synod.lock.LockTicker;
 import io.synod.log.chronicle.ChronicleRaftLog;
 import io.synod.log.chronicle.Durability;
 import io.synod.log.chronicle.FileHardState;
@@ -39,7 +37,7 @@ import java.util.concurrent.locks.LockSupport;
  * {@code server|client memberId dir endpoint1 endpoint2 endpoint3 [ownEndpoint] seed}.
  *
  * <p>A <b>server</b> is a voter: Chronicle log and hard state under {@code dir/member-N}, a
- * {@link LockStateMachine}, and a {@link LockTicker} duty that writes log time while it leads. Stdin:
+ * {@link LockStateMachine}, and the node's session TICKs carry log time while it leads. Stdin:
  * {@code ADD id endpoint} (connect, and propose ADD_LEARNER if leading; answers {@code NOTLEADER} or
  * {@code CHANGE reason}, 0 = committed), {@code STATUS}.
  *
@@ -77,7 +75,8 @@ public final class LockNodeProcess
         final long seed = Long.parseLong(args[args.length - 1]);
         final Path memberDir = Files.createDirectories(dir.resolve("member-" + memberId));
         final FencedLocks locks = server ? null : new FencedLocks(
-            (correlationId, buffer, offset, length) -> nodeRef.forward(buffer, offset, length),
+            (type, sessionId, argument, buffer, offset, length) ->
+                nodeRef.agent().forwardSession(0, type, sessionId, argument, buffer, offset, length),
             seed, TTL_NS, CLIENT_TIMEOUT_NS, RETRY_NS);
 
         final OffsetEpochNanoClock epoch = new OffsetEpochNanoClock();
@@ -87,6 +86,7 @@ public final class LockNodeProcess
             .raftConfig(new RaftConfig()
                 .electionTimeoutNs(1_000 * MS)
                 .heartbeatIntervalNs(50 * MS)
+                .sessionTickIntervalNs(TICK_NS)
                 .joining(!server)
                 .observer(new RaftObserver()
                 {
@@ -118,13 +118,7 @@ public final class LockNodeProcess
         {
             nodeRef = node;
             final List<Thread> workers = new ArrayList<>();
-            if (server)
-            {
-                final LockTicker ticker = new LockTicker(TICK_NS);
-                final CommandSender sender = (correlationId, buffer, offset, length) -> node.forward(buffer, offset, length);
-                node.addDuty(nowNs -> ticker.maybeTick(nowNs, node.raftNode().role() == RaftRole.LEADER, sender));
-            }
-            else
+            if (!server)
             {
                 node.addDuty(locks::doWork);
                 locks.addLockLostListener((name, fence) -> OUT.println("LOST " + fence));

@@ -1,5 +1,6 @@
 package io.synod.raft.testkit;
 
+import io.synod.raft.ClientSessions;
 import io.synod.raft.EntryType;
 import io.synod.raft.SnapshotReader;
 import io.synod.raft.SnapshotSource;
@@ -37,7 +38,7 @@ final class SimStateMachine implements StateMachine, SnapshotSource
     private final int paddingBytes;
     /** The user's state machine, or null: the digest is then the whole state. */
     final StateMachine user;
-    /** Invariant: the index of the last command applied (or restored); the state reflects exactly the commands up to it. */
+    /** Invariant: the index of the last entry that reached the state machine (or restored); the state reflects exactly the entries up to it. */
     long index;
     long digest;
     private int snapshotPosition;
@@ -62,17 +63,95 @@ final class SimStateMachine implements StateMachine, SnapshotSource
         final long index, final long term, final DirectBuffer command, final int offset, final int length,
         final ExpandableArrayBuffer response)
     {
-        final long hash = Hashing.hash(EntryType.COMMAND, command, offset, length);
-        invariants.onApply(memberId, index, hash);
-        this.index = index;
-        digest = (digest ^ hash) * 0x9E3779B97F4A7C15L + index;
-        invariants.onStateDigest(memberId, index, digest);
+        record(index, command, offset, length);
         if (user != null)
         {
             return user.apply(index, term, command, offset, length, response);
         }
         response.putLong(0, index);
         return 8;
+    }
+
+    /** A session command goes into the digest like any command, and to the user's machine with its session. */
+    @Override
+    public int applyInSession(
+        final long index, final long term, final long sessionId, final long sequence, final DirectBuffer command, final int offset,
+        final int length, final ExpandableArrayBuffer response)
+    {
+        record(index, command, offset, length);
+        if (user != null)
+        {
+            return user.applyInSession(index, term, sessionId, sequence, command, offset, length, response);
+        }
+        response.putLong(0, index);
+        return 8;
+    }
+
+    private void record(final long index, final DirectBuffer command, final int offset, final int length)
+    {
+        final long hash = Hashing.hash(EntryType.COMMAND, command, offset, length);
+        invariants.onApply(memberId, index, hash);
+        this.index = index;
+        digest = (digest ^ hash) * 0x9E3779B97F4A7C15L + index;
+        invariants.onStateDigest(memberId, index, digest);
+    }
+
+    /**
+     * A session entry reached the state machine without a command (an OPEN, a keep-alive, an expiry, log
+     * time): the user's state may have changed at {@code index}, so it counts as applied there.
+     */
+    private void reached(final long index)
+    {
+        this.index = Math.max(this.index, index);
+    }
+
+    @Override
+    public void onSessions(final ClientSessions sessions)
+    {
+        if (user != null)
+        {
+            user.onSessions(sessions);
+        }
+    }
+
+    @Override
+    public void onSessionEnded(final long index, final long sessionId, final boolean expired)
+    {
+        reached(index);
+        if (user != null)
+        {
+            user.onSessionEnded(index, sessionId, expired);
+        }
+    }
+
+    @Override
+    public void onSessionOpened(final long index, final long sessionId, final long nonce, final long ttlNs)
+    {
+        reached(index);
+        if (user != null)
+        {
+            user.onSessionOpened(index, sessionId, nonce, ttlNs);
+        }
+    }
+
+    @Override
+    public void onKeepAlive(final long index, final long sessionId, final long token)
+    {
+        reached(index);
+        if (user != null)
+        {
+            user.onKeepAlive(index, sessionId, token);
+        }
+    }
+
+    @Override
+    public void onLogTime(final long index, final long logTimeNs)
+    {
+        reached(index);
+        if (user != null)
+        {
+            user.onLogTime(index, logTimeNs);
+        }
     }
 
     @Override

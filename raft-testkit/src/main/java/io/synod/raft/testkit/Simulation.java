@@ -518,7 +518,9 @@ public final class Simulation
     private void forwardTo(final SimMember target, final int group, final long correlationId)
     {
         final int length = workload.command(group, correlationId, random, command);
-        if (target.agent.forward(group, command, 0, length))
+        final int type = workload.entryType();
+        if (type == EntryType.COMMAND ? target.agent.forward(group, command, 0, length) :
+            target.agent.forwardSession(group, type, workload.sessionId(), workload.sessionArgument(), command, 0, length))
         {
             workload.onUnknown(group, correlationId);
             target.doWork();
@@ -532,8 +534,15 @@ public final class Simulation
     private boolean proposeTo(final SimMember target, final int group, final long correlationId)
     {
         final int length = workload.command(group, correlationId, random, command);
-        proposalHashes.put(correlationId, Hashing.hash(EntryType.COMMAND, command, 0, length));
-        if (!target.agent.propose(group, correlationId, command, 0, length))
+        final int type = workload.entryType();
+        if (type == EntryType.COMMAND)
+        {
+            proposalHashes.put(correlationId, Hashing.hash(EntryType.COMMAND, command, 0, length));
+        }
+        // A session entry is encoded by the leader (stamped with its clock): no content to compare up front.
+        if (!(type == EntryType.COMMAND ? target.agent.propose(group, correlationId, command, 0, length) :
+            target.agent.proposeSession(group, correlationId, type, workload.sessionId(), workload.sessionArgument(), command, 0,
+            length)))
         {
             workload.onRejected(group, correlationId, ProposalHandler.BACK_PRESSURE);
             return false;
@@ -666,7 +675,10 @@ public final class Simulation
         {
             probeIndex[group] = index;
         }
-        invariants[group].onAcknowledged(index, proposalHashes.get(correlationId));
+        if (proposalHashes.containsKey(correlationId))
+        {
+            invariants[group].onAcknowledged(index, proposalHashes.get(correlationId));
+        }
         acknowledged++;
         maxAcknowledgedIndex[group] = Math.max(maxAcknowledgedIndex[group], index);
         workload.onCommitted(group, correlationId, index, response, offset, length);

@@ -1,5 +1,6 @@
 package io.synod.raft.testkit;
 
+import io.synod.raft.EntryType;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
@@ -48,6 +49,30 @@ public interface SimulationWorkload
     int command(int groupId, long correlationId, RandomGenerator random, MutableDirectBuffer command);
 
     /** The command committed and was applied at {@code index}; the response buffer is valid only during the call. */
+    /**
+     * What the command written last is: {@link EntryType#COMMAND} (the default), or a client-session
+     * operation ({@link EntryType#SESSION_OPEN}, {@link EntryType#SESSION_COMMAND},
+     * {@link EntryType#SESSION_KEEPALIVE}, {@link EntryType#SESSION_CLOSE}) proposed with
+     * {@link #sessionId()} and {@link #sessionArgument()} as {@code RaftAgent#proposeSession} takes them,
+     * the written bytes being the session command (empty for the others). Asked right after {@link #command}.
+     */
+    default int entryType()
+    {
+        return EntryType.COMMAND;
+    }
+
+    /** @return the session id (OPEN: its nonce) of the session operation written last. */
+    default long sessionId()
+    {
+        return 0;
+    }
+
+    /** @return the argument (OPEN: TTL ns; COMMAND: sequence; KEEPALIVE: a token) of the session operation written last. */
+    default long sessionArgument()
+    {
+        return 0;
+    }
+
     default void onCommitted(
         final int groupId, final long correlationId, final long index, final DirectBuffer response, final int offset, final int length)
     {
