@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
  *   requires a leader or a quorum: a readiness probe that needs quorum deadlocks an ordered rolling restart.</li>
  *   <li>{@code GET /health}: this member's view of the cluster as JSON (role, term, leader, commit and applied index,
  *   keys, the KV state's digest for checks across members); 200 when a leader is known, else 503.</li>
+ *   <li>{@code GET /metrics}: Prometheus text format ({@link SynodMetrics}).</li>
  * </ul>
  *
  * <p><b>Threading.</b> Handlers run on the server's pool and read only what is safe from any thread: the node's status
@@ -40,6 +41,10 @@ final class HttpEndpoints implements AutoCloseable
     private volatile long keys;
     private volatile long digest;
     private volatile long appliedIndex;
+    private volatile long sessions;
+    private volatile long badFrames;
+    private volatile long backPressured;
+    private volatile SynodMetrics metrics;
     private long lastPublishNs;
 
     private HttpEndpoints(final HttpServer server, final ThreadPoolExecutor executor)
@@ -78,10 +83,11 @@ final class HttpEndpoints implements AutoCloseable
         return endpoints;
     }
 
-    /** Starts serving the probes of {@code node}. */
+    /** Starts serving the probes and metrics of {@code node}. */
     void start(final AeronRaftNode node)
     {
         this.node = node;
+        this.metrics = new SynodMetrics(node, this);
         server.start();
     }
 
@@ -96,7 +102,9 @@ final class HttpEndpoints implements AutoCloseable
      * Publishes the figures only the agent thread may read. Agent thread, once per duty cycle; does the work at most
      * every {@link #PUBLISH_INTERVAL_NS}.
      */
-    int publish(final long nowNs, final long keys, final long digest, final long appliedIndex)
+    int publish(
+        final long nowNs, final long keys, final long digest, final long appliedIndex, final long sessions, final long badFrames,
+        final long backPressured)
     {
         if (nowNs - lastPublishNs < PUBLISH_INTERVAL_NS)
         {
@@ -106,7 +114,30 @@ final class HttpEndpoints implements AutoCloseable
         this.keys = keys;
         this.digest = digest;
         this.appliedIndex = appliedIndex;
+        this.sessions = sessions;
+        this.badFrames = badFrames;
+        this.backPressured = backPressured;
         return 0;
+    }
+
+    long keys()
+    {
+        return keys;
+    }
+
+    long sessions()
+    {
+        return sessions;
+    }
+
+    long badFrames()
+    {
+        return badFrames;
+    }
+
+    long backPressured()
+    {
+        return backPressured;
     }
 
     private void handle(final HttpExchange exchange) throws IOException
@@ -133,7 +164,18 @@ final class HttpEndpoints implements AutoCloseable
                         healthy, node.memberId(), node.role(), node.term(), leader, node.commitIndex(), node.lastApplied(),
                         keys, digest, appliedIndex));
                 }
-                default -> respond(exchange, 404, "{\"error\":\"not found\",\"paths\":[\"/livez\",\"/readyz\",\"/health\"]}");
+                case "/metrics" ->
+                {
+                    final java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream(4096);
+                    metrics.write(text);
+                    exchange.getResponseHeaders().set("Content-Type", metrics.contentType());
+                    exchange.sendResponseHeaders(200, text.size());
+                    try (OutputStream out = exchange.getResponseBody())
+                    {
+                        text.writeTo(out);
+                    }
+                }
+                default -> respond(exchange, 404, "{\"error\":\"not found\",\"paths\":[\"/livez\",\"/readyz\",\"/health\",\"/metrics\"]}");
             }
         }
     }

@@ -64,7 +64,7 @@ public final class ServerConfig
         READS_LEASE("reads.lease", "true", "serve LEASE reads from the leader's lease (needs clocks whose rates differ little)",
             (v) -> oneOf(v, "true", "false")),
         STREAM_ID("stream.id", "7000", "base Aeron stream id; member m listens on stream.id + m", (v) -> intInRange(v, 1, 1_000_000)),
-        HTTP_LISTEN("http.listen", "127.0.0.1:7480", "host:port of the HTTP probes (/livez, /readyz, /health); port 0 picks a free one",
+        HTTP_LISTEN("http.listen", "127.0.0.1:7480", "host:port of the HTTP probes and metrics (/livez, /readyz, /health, /metrics); port 0 picks a free one",
             ServerConfig::hostAndPort),
         MAC_SECRET("mac.secret", "", "shared secret for the frame MAC between members and clients (empty: off)", ServerConfig::text);
 

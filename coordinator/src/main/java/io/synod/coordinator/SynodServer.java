@@ -262,7 +262,9 @@ public final class SynodServer implements AutoCloseable
         final AeronRaftNode started = node;
         final KeyValueStateMachine kv = stateMachine;
         final HttpEndpoints probes = http;
-        node.addDuty((nowNs) -> probes.publish(nowNs, kv.size(), kv.digest(), started.lastApplied()));
+        final ClientService clients = service;
+        node.addDuty((nowNs) -> probes.publish(nowNs, kv.size(), kv.digest(), started.lastApplied(),
+            started.raftNode().sessionCount(), clients.badFrames(), clients.backPressured()));
         http.start(node);
         say("member %d of cluster %d listening on udp %s (peers and clients), http on %s, data in %s, pid %d", memberId, clusterId,
             config.members().get(memberId), http.address(), dir, ProcessHandle.current().pid());

@@ -245,12 +245,22 @@ class KvClusterIT
         client.put("it/probe", "x").join();
         for (int m = 1; m <= 3; m++)
         {
-            for (final String path : List.of("/livez", "/readyz", "/health"))
+            for (final String path : List.of("/livez", "/readyz", "/health", "/metrics"))
             {
                 final java.net.http.HttpResponse<String> response = http.send(
                     java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + cluster.httpEndpoint(m) + path)).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString());
                 assertEquals(200, response.statusCode(), path + " on member " + m + ": " + response.body());
+                if (path.equals("/metrics"))
+                {
+                    assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+                    for (final String metric : List.of("synod_term ", "synod_commit_index ", "synod_applied_index ", "synod_kv_keys ",
+                        "synod_role{role=\"FOLLOWER\"}", "synod_frames_dropped_total{reason=", "synod_client_bad_frames_total "))
+                    {
+                        assertTrue(response.body().contains(metric), metric + " in " + response.body());
+                    }
+                    continue;
+                }
                 assertEquals("application/json", response.headers().firstValue("Content-Type").orElse(""));
                 if (path.equals("/health"))
                 {
