@@ -235,6 +235,9 @@ class KvClusterIT
         assertEquals(0, status.exit, status.out);
         assertTrue(status.out.contains("\"role\":\"LEADER\""), status.out);
         assertEquals(2, cli(List.of("kv", "get"), common).exit, "a missing argument is a usage error");
+        final Cli health = cli(List.of("health"), common);
+        assertEquals(0, health.exit, health.out);
+        assertTrue(health.out.startsWith("healthy: leader "), health.out);
     }
 
     @Test
