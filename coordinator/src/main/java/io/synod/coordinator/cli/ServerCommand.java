@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
  * flushing its log) or until the member fails (exit 5).
  */
 @Command(name = "server", mixinStandardHelpOptions = true,
-    description = {"Runs one member of a synod cluster. Every key is a flag, an environment variable and a key in the",
-        "configuration file; precedence: flag > env > file > default."})
+    description = "Runs one member of a synod cluster. Every key is a flag, an environment variable and a key in the " +
+        "configuration file; precedence: flag > env > file > default.")
 public final class ServerCommand implements Callable<Integer>
 {
     @CommandLine.Option(names = "--config", paramLabel = "FILE", description = "configuration file (properties); also SYNOD_CONFIG")
