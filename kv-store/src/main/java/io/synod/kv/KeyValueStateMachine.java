@@ -76,6 +76,8 @@ public final class KeyValueStateMachine implements StateMachine
     private final KvSnapshotSource snapshotSource;
     private final KvSnapshotLoader snapshotLoader = new KvSnapshotLoader();
     private final UnsafeBuffer contentView = new UnsafeBuffer(new byte[0]);
+    /** Null unless asked for: the keys in byte order, for {@link #list}. */
+    private final KvOrderedIndex orderedIndex;
 
     /**
      * A state machine sized for {@link #DEFAULT_EXPECTED_KEYS}; it grows as needed.
@@ -90,8 +92,19 @@ public final class KeyValueStateMachine implements StateMachine
      */
     public KeyValueStateMachine(final int expectedKeys)
     {
+        this(expectedKeys, false);
+    }
+
+    /**
+     * @param expectedKeys keys to size the table for up front, so that loading them never grows it.
+     * @param orderedIndex keep the keys in byte order too, so that {@link #list} serves ranges in
+     *                     O(log n + limit); costs a tree node per key and one allocation per new key.
+     */
+    public KeyValueStateMachine(final int expectedKeys, final boolean orderedIndex)
+    {
         table = new KvTable(expectedKeys);
         snapshotSource = new KvSnapshotSource(table);
+        this.orderedIndex = orderedIndex ? new KvOrderedIndex() : null;
     }
 
     /**
@@ -134,6 +147,10 @@ public final class KeyValueStateMachine implements StateMachine
                     return respond(responseBuffer, 0, KvResponse.NOT_FOUND, 0);
                 }
                 final long version = table.version(slot);
+                if (orderedIndex != null)
+                {
+                    orderedIndex.remove(table.key(slot));
+                }
                 table.remove(slot);
                 return respond(responseBuffer, 0, KvResponse.OK, version);
             }
@@ -265,7 +282,69 @@ public final class KeyValueStateMachine implements StateMachine
     @Override
     public void restore(final SnapshotReader reader)
     {
-        snapshotLoader.load(reader, table);
+        try
+        {
+            snapshotLoader.load(reader, table);
+        }
+        finally
+        {
+            if (orderedIndex != null)
+            {
+                orderedIndex.rebuild(table);
+            }
+        }
+    }
+
+    /**
+     * Visits the keys that start with {@code prefix}, in unsigned byte order, from the first after
+     * {@code after} (or from the first with the prefix when {@code after} is empty or sorts before it), at
+     * most {@code limit} of them, from this replica's current state: not linearizable by itself (serve it
+     * after a ReadIndex, as {@link #read}). O(log n + limit) with the ordered index; never a scan.
+     * Allocates its iterator and the probe key.
+     *
+     * @param limit   the most entries to visit, at least 1.
+     * @param visitor receives each entry; returning false stops the walk.
+     * @return entries visited (a visitor's refusal not counted); when that equals {@code limit}, more may follow.
+     * @throws IllegalStateException if this state machine was built without the ordered index.
+     * @throws IllegalArgumentException for a limit below 1 or keys longer than {@link KvCommand#MAX_KEY_LENGTH}.
+     */
+    public int list(final byte[] prefix, final byte[] after, final int limit, final KvListVisitor visitor)
+    {
+        if (orderedIndex == null)
+        {
+            throw new IllegalStateException("list needs the ordered index (KeyValueStateMachine(expectedKeys, true))");
+        }
+        if (limit < 1 || prefix.length > KvCommand.MAX_KEY_LENGTH || after.length > KvCommand.MAX_KEY_LENGTH)
+        {
+            throw new IllegalArgumentException("limit must be positive and keys at most " + KvCommand.MAX_KEY_LENGTH + " bytes");
+        }
+        final boolean fromAfter = after.length > 0 && Arrays.compareUnsigned(after, prefix) >= 0;
+        int visited = 0;
+        for (final byte[] key : orderedIndex.tail(fromAfter ? after : prefix, !fromAfter))
+        {
+            if (visited == limit || !startsWith(key, prefix))
+            {
+                break;
+            }
+            final UnsafeBuffer view = contentView;
+            view.wrap(key);
+            final int slot = table.find(view, 0, key.length, KvHash.hash(view, 0, key.length));
+            if (!(slot >= 0))
+            {
+                throw new IllegalStateException("ordered index holds a key the table does not");
+            }
+            if (!visitor.onEntry(key, table.value(slot), table.valueLength(slot), table.version(slot)))
+            {
+                break;
+            }
+            visited++;
+        }
+        return visited;
+    }
+
+    private static boolean startsWith(final byte[] key, final byte[] prefix)
+    {
+        return key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
     }
 
     private int write(
@@ -287,7 +366,11 @@ public final class KeyValueStateMachine implements StateMachine
         {
             return respond(responseBuffer, 0, KvResponse.BAD_REQUEST, 0);
         }
-        table.insert(slot, buffer, keyOffset, keyLength, keyHash, buffer, valueOffset, valueLength, 1);
+        final byte[] key = table.insert(slot, buffer, keyOffset, keyLength, keyHash, buffer, valueOffset, valueLength, 1);
+        if (orderedIndex != null)
+        {
+            orderedIndex.add(key);
+        }
         return respond(responseBuffer, 0, KvResponse.OK, 1);
     }
 

@@ -134,8 +134,10 @@ final class KvTable
     /**
      * Inserts an absent key at the insertion slot returned by {@link #find} (as {@code -(slot + 1)}),
      * copying key and value.
+     *
+     * @return the key array the table now holds (the ordered index shares it).
      */
-    void insert(
+    byte[] insert(
         final int findResult,
         final DirectBuffer key,
         final int keyOffset,
@@ -152,6 +154,7 @@ final class KvTable
         value.getBytes(valueOffset, valueArray, 0, valueLength);
         final long valueHash = KvHash.hash(value, valueOffset, valueLength);
         insertArrays(-findResult - 1, keyArray, keyHash, valueArray, valueLength, valueHash, version);
+        return keyArray;
     }
 
     /**

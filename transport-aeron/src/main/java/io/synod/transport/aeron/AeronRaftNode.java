@@ -109,6 +109,7 @@ public final class AeronRaftNode implements AutoCloseable
         private int proposalRingCapacity = Configuration.PROPOSAL_RING_CAPACITY_DEFAULT;
         private int streamId = AeronTransport.Configuration.STREAM_ID_DEFAULT;
         private String channelParams = "";
+        private final java.util.List<Object[]> services = new java.util.ArrayList<>();
 
         private Builder()
         {
@@ -273,6 +274,16 @@ public final class AeronRaftNode implements AutoCloseable
         }
 
         /**
+         * Registers a service on the application-message path ({@link RaftAgent#registerService}) before the agent
+         * thread starts; its channel is then {@code node.agent().service(serviceId)}.
+         */
+        public Builder service(final int serviceId, final io.synod.raft.ServiceHandler handler, final int maxMessageLength)
+        {
+            services.add(new Object[] {serviceId, handler, maxMessageLength});
+            return this;
+        }
+
+        /**
          * Validates, creates the transport, the Raft node and the agent, and starts the agent thread.
          *
          * @return the running node.
@@ -327,6 +338,10 @@ public final class AeronRaftNode implements AutoCloseable
                     config, log, hardState, snapshotStore, stateMachine, nodeTransport, new SplittableRandom(randomSeed),
                     handler);
                 final RaftAgent raftAgent = new RaftAgent(clock, nodeTransport, proposalRingCapacity, raftNode);
+                for (final Object[] service : services)
+                {
+                    raftAgent.registerService((Integer)service[0], (io.synod.raft.ServiceHandler)service[1], (Integer)service[2]);
+                }
                 return new AeronRaftNode(
                     this, aeronRuntime, ownsRuntime, transport, nodeTransport, counters, raftNode, raftAgent, handler,
                     peerDirectory);
