@@ -22,9 +22,9 @@ import org.agrona.MutableDirectBuffer;
  *                        | 20 context length (u16) | 22 0 (u16) | 24 value length (i32) | 28 key | context | value
  *  69 FORWARD_PUT_REPLY  16 status (i32)
  *  70 QUERY              16 key length (u16) | 18 key                                  (atomic mode)
- *  71 QUERY_REPLY        flags = value flags | 16 ts (i64) | 24 writer (i32) | 28 value length (i32) | 32 value
- *  72 UPDATE             flags = value flags | 16 ts (i64) | 24 writer (i32) | 28 key length (u16) | 30 0
- *                        | 32 value length (i32) | 36 key | value
+ *  71 QUERY_REPLY        flags = value flags | 16 ts (i64) | 24 writer (i32) | 28 nonce (i64) | 36 value length (i32) | 40 value
+ *  72 UPDATE             flags = value flags | 16 ts (i64) | 24 writer (i32) | 28 nonce (i64) | 36 key length (u16) | 38 0
+ *                        | 40 value length (i32) | 44 key | value
  *  73 UPDATE_ACK         16 status (i32)
  * </pre>
  * {@link #check} validates a message's lengths before any field is read; a message that fails is dropped
@@ -69,11 +69,13 @@ public final class QuorumCodec
 
     public static final int TS_OFFSET = 16;
     public static final int WRITER_OFFSET = 24;
-    public static final int QUERY_REPLY_VALUE_LENGTH_OFFSET = 28;
-    public static final int QUERY_REPLY_VALUE_OFFSET = 32;
-    public static final int UPDATE_KEY_LENGTH_OFFSET = 28;
-    public static final int UPDATE_VALUE_LENGTH_OFFSET = 32;
-    public static final int UPDATE_KEY_OFFSET = 36;
+    /** The tag's last part: the writing request's id, so that two writes of one member never share a tag. */
+    public static final int NONCE_OFFSET = 28;
+    public static final int QUERY_REPLY_VALUE_LENGTH_OFFSET = 36;
+    public static final int QUERY_REPLY_VALUE_OFFSET = 40;
+    public static final int UPDATE_KEY_LENGTH_OFFSET = 36;
+    public static final int UPDATE_VALUE_LENGTH_OFFSET = 40;
+    public static final int UPDATE_KEY_OFFSET = 44;
 
     /** {@link #check}: the message is well formed. */
     public static final int OK = 0;
