@@ -30,8 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *
  * <p>Checked on every read and, over every replica's store, after every step: every value is one some
  * client wrote, and siblings appear only for truly concurrent writes (no sibling is a value that another
- * sibling's writer had read and so superseded). After healing, every member reads every key with R = ALL:
- * every acknowledged write is returned or causally dominated by a value that is — no acknowledged write lost.
+ * sibling's writer had read and so superseded). After healing, every member reads every key with R = ALL (once the writes in flight have
+ * settled): every acknowledged write is returned or causally dominated by a value that is — no acknowledged write lost.
  */
 class DvvSimulationTest
 {
@@ -86,6 +86,9 @@ class DvvSimulationTest
         /** Per write: the writes its context had seen (transitively), which it supersedes. */
         final Map<Long, Set<Long>> supersedes = new HashMap<>();
         final Set<Long> acknowledged = new HashSet<>();
+        final Map<Long, Long> acknowledgedAtNs = new HashMap<>();
+        /** Per write: where and how it was asked (for the failure message). */
+        final Map<Long, String> notes = new HashMap<>();
         /** Per key: recent reads (context bytes and the write ids read), for clients to write with. */
         final Map<Integer, List<Read>> reads_ = new HashMap<>();
         final Map<Integer, Node> nodes = new HashMap<>();
@@ -94,6 +97,7 @@ class DvvSimulationTest
         long reads;
         int maxSiblings;
         boolean healed;
+        long healedAtNs;
 
         record Read(byte[] context, Set<Long> seen)
         {
@@ -164,9 +168,31 @@ class DvvSimulationTest
             return ids;
         }
 
+        String stored(final int key)
+        {
+            final StringBuilder builder = new StringBuilder();
+            final DvvSet set = new DvvSet(16, 32, 64);
+            for (final Map.Entry<Integer, CrashableReplicaStore> entry : stores.entrySet())
+            {
+                entry.getValue().forEach((keyspace, k, keyOffset, keyLength, record, recordOffset, recordLength) ->
+                {
+                    if (k.getInt(keyOffset) == key && set.decode(record, recordOffset, recordLength))
+                    {
+                        builder.append("\n    member ").append(entry.getKey()).append(": ").append(set).append(' ')
+                            .append(writeIds(set, key, "dump"));
+                    }
+                });
+            }
+            return builder.toString();
+        }
+
         @Override
         public void check(final SimulatedCluster cluster)
         {
+            if (cluster.isHealed() && !healed)
+            {
+                healedAtNs = cluster.nowNs();
+            }
             healed = cluster.isHealed();
             final DvvSet set = new DvvSet(16, 32, 64);
             for (final Map.Entry<Integer, CrashableReplicaStore> entry : stores.entrySet())
@@ -198,6 +224,10 @@ class DvvSimulationTest
                 final int key = written.get(id);
                 for (final Node node : nodes.values())
                 {
+                    if (acknowledgedAtNs.get(id) >= node.finalReadStartNs.get(key))
+                    {
+                        continue; // acknowledged while the read ran: concurrent, so it may or may not be seen
+                    }
                     final Set<Long> read = node.finalReads.get(key);
                     boolean covered = read.contains(id);
                     for (final long value : read)
@@ -207,7 +237,9 @@ class DvvSimulationTest
                     if (!covered)
                     {
                         throw new AssertionError("acknowledged write " + id + " of key " + key + " is lost: member " +
-                            node.memberId + " read " + read + " with R = ALL after healing");
+                            node.memberId + " read " + read + " with R = ALL after healing (at " + healedAtNs / 1_000_000 + "ms, read done at " +
+                            node.finalReadAtNs.get(key) / 1_000_000 + "ms); the write was " + notes.get(id) +
+                            ", superseding " + supersedes.get(id) + "; stored: " + stored(key));
                     }
                 }
             }
@@ -230,6 +262,8 @@ class DvvSimulationTest
     static final class Node implements SimulatedProtocol, QuorumListener
     {
         private static final long FINAL_READ = 1L << 62;
+        /** Twice the request timeout: a put in flight at healing has been answered or has timed out by then. */
+        private static final long FINAL_READ_DELAY_NS = 400_000_000L;
 
         final DvvRun run;
         final int memberId;
@@ -243,6 +277,9 @@ class DvvSimulationTest
         final Map<Long, Integer> pendingGets = new HashMap<>();
         final Map<Integer, Set<Long>> finalReads = new HashMap<>();
         final Set<Integer> finalReadsOut = new HashSet<>();
+        final Map<Integer, Long> finalReadAtNs = new HashMap<>();
+        final Map<Integer, Long> finalReadStartNs = new HashMap<>();
+        final Map<Long, Long> startedAtNs = new HashMap<>();
 
         Node(final DvvRun run, final Context context, final CrashableReplicaStore store, final long repairsBefore)
         {
@@ -299,7 +336,10 @@ class DvvSimulationTest
             final int length = 8 + random.nextInt(24);
             run.written.put(id, k);
             run.supersedes.put(id, superseded);
-            quorum.put(nowNs, id, key, 0, 4, contextBytes, 0, contextLength, value, 0, length, level(random), 0);
+            final int w = level(random);
+            final int status = quorum.put(nowNs, id, key, 0, 4, contextBytes, 0, contextLength, value, 0, length, w, 0);
+            run.notes.put(id, "put at member " + memberId + " t=" + nowNs / 1_000_000 + "ms w=" + Consistency.describe(w) + " " +
+                QuorumStatus.name(status));
         }
 
         @Override
@@ -308,7 +348,10 @@ class DvvSimulationTest
             if (status == QuorumStatus.OK)
             {
                 run.acknowledged.add(correlationId);
+                run.acknowledgedAtNs.put(correlationId, context.clock().nanoTime());
             }
+            run.notes.merge(correlationId, " -> " + QuorumStatus.name(status) + " t=" + context.clock().nanoTime() / 1_000_000 + "ms",
+                String::concat);
         }
 
         @Override
@@ -333,6 +376,8 @@ class DvvSimulationTest
             if ((correlationId & FINAL_READ) != 0)
             {
                 finalReads.put(k, ids);
+                finalReadAtNs.put(k, context.clock().nanoTime());
+                finalReadStartNs.put(k, startedAtNs.get(correlationId));
                 return;
             }
             final byte[] bytes = new byte[siblings.contextLength()];
@@ -348,11 +393,11 @@ class DvvSimulationTest
         @Override
         public int doWork(final long nowNs)
         {
-            if (!run.healed)
+            int work = quorum.doWork(nowNs); // the node's own duty: request deadlines
+            if (!run.healed || nowNs - run.healedAtNs < FINAL_READ_DELAY_NS)
             {
-                return 0;
+                return work; // final reads wait until every write in flight at healing has settled
             }
-            int work = 0;
             for (int k = 0; k < DvvSimulationTest.KEYS; k++)
             {
                 if (!finalReads.containsKey(k) && !finalReadsOut.contains(k))
@@ -360,6 +405,7 @@ class DvvSimulationTest
                     key.putInt(0, k);
                     final long correlationId = FINAL_READ | run.nextWriteId++;
                     pendingGets.put(correlationId, k);
+                    startedAtNs.put(correlationId, nowNs);
                     finalReadsOut.add(k);
                     if (quorum.get(nowNs, correlationId, key, 0, 4, Consistency.ALL, 0) != QuorumStatus.OK)
                     {
