@@ -26,6 +26,10 @@ import org.agrona.MutableDirectBuffer;
  *  72 UPDATE             flags = value flags | 16 ts (i64) | 24 writer (i32) | 28 nonce (i64) | 36 key length (u16) | 38 0
  *                        | 40 value length (i32) | 44 key | value
  *  73 UPDATE_ACK         16 status (i32)
+ *  74 HINT               16 owner (i32) | 20 key length (u16) | 22 key | set           (hinted handoff)
+ *  75 HINT_ACK           16 status (i32) | 20 owner (i32)
+ *  76 HANDOFF            as PUT_REQUEST; request id = the hinted set's summary
+ *  77 HANDOFF_ACK        16 status (i32) | 20 key length (u16) | 22 key; request id echoed
  * </pre>
  * {@link #check} validates a message's lengths before any field is read; a message that fails is dropped
  * and counted by the node, never thrown about.
@@ -44,6 +48,18 @@ public final class QuorumCodec
     public static final int QUERY_REPLY = 71;
     public static final int UPDATE = 72;
     public static final int UPDATE_ACK = 73;
+    public static final int HINT = 74;
+    public static final int HINT_ACK = 75;
+    public static final int HANDOFF = 76;
+    public static final int HANDOFF_ACK = 77;
+
+    public static final int HINT_OWNER_OFFSET = 16;
+    public static final int HINT_KEY_LENGTH_OFFSET = 20;
+    public static final int HINT_KEY_OFFSET = 22;
+    public static final int HINT_ACK_OWNER_OFFSET = 20;
+    public static final int HINT_ACK_LENGTH = 24;
+    public static final int HANDOFF_ACK_KEY_LENGTH_OFFSET = 20;
+    public static final int HANDOFF_ACK_KEY_OFFSET = 22;
 
     public static final int TYPE_OFFSET = 0;
     public static final int VERSION_OFFSET = 1;
@@ -113,6 +129,7 @@ public final class QuorumCodec
         switch (type)
         {
             case PUT_REQUEST:
+            case HANDOFF:
             case GET_REQUEST:
             case QUERY:
             {
@@ -125,7 +142,7 @@ public final class QuorumCodec
                 {
                     return BAD_FIELD;
                 }
-                if (type == PUT_REQUEST ? keyLength > length - KEY_OFFSET : keyLength != length - KEY_OFFSET)
+                if (type == PUT_REQUEST || type == HANDOFF ? keyLength > length - KEY_OFFSET : keyLength != length - KEY_OFFSET)
                 {
                     return BAD_LENGTH;
                 }
@@ -137,6 +154,23 @@ public final class QuorumCodec
                 return length == REPLY_LENGTH ? OK : BAD_LENGTH;
             case GET_REPLY:
                 return length >= GET_REPLY_SET_OFFSET + DvvSet.HEADER_LENGTH ? OK : BAD_LENGTH;
+            case HINT_ACK:
+                return length == HINT_ACK_LENGTH ? OK : BAD_LENGTH;
+            case HINT:
+            case HANDOFF_ACK:
+            {
+                final int keyAt = type == HINT ? HINT_KEY_OFFSET : HANDOFF_ACK_KEY_OFFSET;
+                if (length < keyAt)
+                {
+                    return BAD_LENGTH;
+                }
+                final int keyLength = buffer.getShort(offset + keyAt - 2) & 0xFFFF;
+                if (keyLength == 0 || keyLength > keyLengthMax || (type == HINT && buffer.getInt(offset + HINT_OWNER_OFFSET) <= 0))
+                {
+                    return BAD_FIELD;
+                }
+                return (type == HINT ? keyLength <= length - keyAt : keyLength == length - keyAt) ? OK : BAD_LENGTH;
+            }
             case FORWARD_PUT:
             {
                 if (length < FORWARD_KEY_OFFSET)

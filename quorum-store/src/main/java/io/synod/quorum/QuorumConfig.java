@@ -33,6 +33,12 @@ public final class QuorumConfig
     private int entriesMax = ENTRIES_MAX_DEFAULT;
     private int forwardsRemembered = FORWARDS_REMEMBERED_DEFAULT;
     private boolean readRepair = true;
+    private boolean hintedHandoff;
+    private long hintAfterNs;
+    private long hintTtlNs = TimeUnit.HOURS.toNanos(3);
+    private long tombstoneGraceNs = TimeUnit.DAYS.toNanos(10);
+    private long hintIntervalNs = TimeUnit.MILLISECONDS.toNanos(100);
+    private int hintsPerCycleMax = 64;
     private boolean concluded;
 
     /**
@@ -62,6 +68,24 @@ public final class QuorumConfig
         {
             throw new IllegalArgumentException("keyLengthMax " + keyLengthMax + " (1..65535), valueLengthMax " + valueLengthMax +
                 ", siblingsMax " + siblingsMax + ", entriesMax " + entriesMax + " (at least n), forwardsRemembered " + forwardsRemembered);
+        }
+        if (keyspaceId >= HintedHandoff.HINT_KEYSPACE_BIT)
+        {
+            throw new IllegalArgumentException("keyspaceId must be below 2^30: " + keyspaceId);
+        }
+        if (hintAfterNs == 0)
+        {
+            hintAfterNs = requestTimeoutNs / 2;
+        }
+        if (hintAfterNs < 0 || hintAfterNs >= requestTimeoutNs || hintIntervalNs <= 0 || hintsPerCycleMax < 1 || hintTtlNs <= 0)
+        {
+            throw new IllegalArgumentException("hintAfterNs must be in (0, requestTimeoutNs), hintIntervalNs, hintTtlNs and " +
+                "hintsPerCycleMax positive: " + hintAfterNs + ", " + hintIntervalNs + ", " + hintTtlNs + ", " + hintsPerCycleMax);
+        }
+        if (hintTtlNs >= tombstoneGraceNs)
+        {
+            throw new IllegalArgumentException("hintTtlNs (" + hintTtlNs + ") must be below tombstoneGraceNs (" + tombstoneGraceNs +
+                "): a hint delivered after its delete was collected would resurrect the value");
         }
         if ((long)recordLengthMax() + QuorumCodec.FORWARD_KEY_OFFSET + keyLengthMax > Integer.MAX_VALUE / 2)
         {
@@ -248,6 +272,90 @@ public final class QuorumConfig
     {
         checkOpen();
         this.readRepair = readRepair;
+        return this;
+    }
+
+    public boolean hintedHandoff()
+    {
+        return hintedHandoff;
+    }
+
+    /**
+     * Sloppy quorums with hinted handoff (opt-in; default off): a write whose preference-list replicas have
+     * not all answered {@link #hintAfterNs} after it started is also sent, for each silent replica, to the next
+     * member on the ring beyond the preference list, which keeps it as a durable hint and counts toward W;
+     * the response then says the quorum was not strict. Fallbacks deliver hints when the owner answers again
+     * and drop them after {@link #hintTtlNs}.
+     */
+    public QuorumConfig hintedHandoff(final boolean hintedHandoff)
+    {
+        checkOpen();
+        this.hintedHandoff = hintedHandoff;
+        return this;
+    }
+
+    public long hintAfterNs()
+    {
+        return hintAfterNs;
+    }
+
+    /** How long a write waits for its replicas before hinting (default: half the request timeout). */
+    public QuorumConfig hintAfterNs(final long hintAfterNs)
+    {
+        checkOpen();
+        this.hintAfterNs = hintAfterNs;
+        return this;
+    }
+
+    public long hintTtlNs()
+    {
+        return hintTtlNs;
+    }
+
+    /** How long a fallback keeps an undelivered hint (default 3 h); must be below {@link #tombstoneGraceNs}. */
+    public QuorumConfig hintTtlNs(final long hintTtlNs)
+    {
+        checkOpen();
+        this.hintTtlNs = hintTtlNs;
+        return this;
+    }
+
+    public long tombstoneGraceNs()
+    {
+        return tombstoneGraceNs;
+    }
+
+    /** The least time a delete's tombstone is kept after every replica acknowledged it (default 10 days). */
+    public QuorumConfig tombstoneGraceNs(final long tombstoneGraceNs)
+    {
+        checkOpen();
+        this.tombstoneGraceNs = tombstoneGraceNs;
+        return this;
+    }
+
+    public long hintIntervalNs()
+    {
+        return hintIntervalNs;
+    }
+
+    /** How often a fallback tries to deliver its hints (default 100 ms). */
+    public QuorumConfig hintIntervalNs(final long hintIntervalNs)
+    {
+        checkOpen();
+        this.hintIntervalNs = hintIntervalNs;
+        return this;
+    }
+
+    public int hintsPerCycleMax()
+    {
+        return hintsPerCycleMax;
+    }
+
+    /** Hints a fallback sends per delivery round (default 64): bounds the handoff's bandwidth. */
+    public QuorumConfig hintsPerCycleMax(final int hintsPerCycleMax)
+    {
+        checkOpen();
+        this.hintsPerCycleMax = hintsPerCycleMax;
         return this;
     }
 

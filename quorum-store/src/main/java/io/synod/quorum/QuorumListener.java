@@ -12,8 +12,10 @@ public interface QuorumListener
      * @param status   {@link QuorumStatus#OK} when {@code w} replicas hold the write durably;
      *                 {@link QuorumStatus#TIMEOUT} (outcome unknown) or a refusal otherwise.
      * @param overlaps whether the request's {@code w + r > n}: false means a later read is not guaranteed to see it.
+     * @param strict   whether every acknowledgement came from the key's preference list; false when hints on
+     *                 fallback members counted toward W (sloppy quorum: a read may not see it until the hints are delivered).
      */
-    void onPutComplete(long correlationId, int status, boolean overlaps);
+    void onPutComplete(long correlationId, int status, boolean overlaps, boolean strict);
 
     /**
      * @param status   {@link QuorumStatus#OK} with siblings, {@link QuorumStatus#NOT_FOUND} (no value, or only

@@ -72,6 +72,12 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
     /** Forwarded puts already coordinated (hash of origin and request id), oldest first in the queue. */
     private final LongHashSet forwardsSeen;
     private final LongArrayQueue forwardsOrder;
+    /** Per put slot: when to hint for silent replicas, whether it did, whether a hint counted toward W. */
+    private final long[] hintAtNs;
+    private final boolean[] hinted;
+    private final boolean[] sloppy;
+    private final int[] extended;
+    private final HintedHandoff handoff;
 
     private final long[] dropped = new long[QuorumCodec.REASON_COUNT];
     private long malformedSets;
@@ -82,6 +88,7 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
     private long timeouts;
     private long readRepairs;
     private long clientMessages;
+    private long hintsSent;
 
     /**
      * Builds the node and registers its service on {@code agent}; add it as a duty of the agent as well
@@ -125,7 +132,12 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         this.empty = newSet();
         this.forwardsSeen = new LongHashSet(config.forwardsRemembered() * 2);
         this.forwardsOrder = new LongArrayQueue(config.forwardsRemembered() + 1, Long.MIN_VALUE);
+        this.hintAtNs = new long[config.requestsMax()];
+        this.hinted = new boolean[config.requestsMax()];
+        this.sloppy = new boolean[config.requestsMax()];
+        this.extended = new int[2 * config.n()];
         this.channel = agent.registerService(config.serviceId(), this, config.messageLengthMax());
+        this.handoff = new HintedHandoff(config, store, channel);
     }
 
     /** Builds the node, registers its service and adds it as a duty of {@code agent}. */
@@ -194,6 +206,8 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         {
             return QuorumStatus.BACK_PRESSURE;
         }
+        sloppy[slot] = false;
+        hinted[slot] = true;
         requests.overlaps[slot] = Consistency.overlaps(wCount, rCount, config.n());
         requests.replicas(slot, preference, count);
         if (local)
@@ -289,6 +303,10 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         final DirectBuffer value, final int valueOffset, final int valueLength, final byte flags, final int wCount)
     {
         requests.needed[slot] = wCount;
+        keepKey(slot, key, keyOffset, keyLength);
+        hinted[slot] = !config.hintedHandoff();
+        sloppy[slot] = false;
+        hintAtNs[slot] = requests.deadlinesNs[slot] - config.requestTimeoutNs() + config.hintAfterNs();
         readLocal(key, keyOffset, keyLength, scratchLocal);
         if (!scratchMerge.update(scratchContext, scratchLocal, memberId, value, valueOffset, valueLength, flags))
         {
@@ -454,12 +472,16 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         {
             case KIND_PUT:
             case KIND_FORWARDING:
+            {
+                final boolean strict = !sloppy[slot];
                 requests.free(slot);
-                listener.onPutComplete(correlationId, status, overlaps);
+                listener.onPutComplete(correlationId, status, overlaps, strict);
                 break;
+            }
             case KIND_FORWARDED_PUT:
             {
                 final int length = QuorumCodec.encodeReply(out, QuorumCodec.FORWARD_PUT_REPLY, keyspaceId, correlationId, status);
+                out.putByte(QuorumCodec.FLAGS_OFFSET, (byte)(sloppy[slot] ? 1 : 0));
                 channel.sendToMember(requests.origins[slot], 0, out, 0, length);
                 requests.free(slot);
                 break;
@@ -488,21 +510,60 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
     @Override
     public int doWork(final long nowNs)
     {
+        int work = config.hintedHandoff() ? handoff.doWork(nowNs) : 0;
         if (requests.active() == 0)
         {
-            return 0;
+            return work;
         }
-        int work = 0;
         for (int slot = 0; slot < requests.requestsMax; slot++)
         {
-            if (requests.requestIds[slot] != RequestTable.FREE && nowNs - requests.deadlinesNs[slot] >= 0)
+            if (requests.requestIds[slot] == RequestTable.FREE)
+            {
+                continue;
+            }
+            if (nowNs - requests.deadlinesNs[slot] >= 0)
             {
                 timeouts++;
                 complete(slot, QuorumStatus.TIMEOUT);
                 work++;
             }
+            else if (!hinted[slot] && nowNs - hintAtNs[slot] >= 0 && requests.kinds[slot] != KIND_GET)
+            {
+                work += sendHints(slot);
+            }
         }
         return work;
+    }
+
+    /**
+     * Sloppy quorum: for each preference-list replica that has not answered the put, the next member on the
+     * ring beyond the preference list keeps the key's set as a hint for it (Dynamo §4.6).
+     */
+    private int sendHints(final int slot)
+    {
+        hinted[slot] = true;
+        final int keyOffset = slot * config.keyLengthMax();
+        final int keyLength = keyLengths[slot];
+        final int count = ring.preferenceList(HashRing.hash(keys, keyOffset, keyLength), extended.length, extended);
+        int fallback = config.n();
+        readLocal(keys, keyOffset, keyLength, scratchLocal);
+        QuorumCodec.encodeHeader(out, QuorumCodec.HINT, 0, 0, keyspaceId, requests.requestIds[slot]);
+        out.putShort(QuorumCodec.HINT_KEY_LENGTH_OFFSET, (short)keyLength);
+        out.putBytes(QuorumCodec.HINT_KEY_OFFSET, keys, keyOffset, keyLength);
+        final int setOffset = QuorumCodec.HINT_KEY_OFFSET + keyLength;
+        final int length = setOffset + scratchLocal.encode(out, setOffset);
+        int sent = 0;
+        for (int i = 0; i < requests.replicaCounts[slot] && fallback < count; i++)
+        {
+            if ((requests.replied[slot] & (1L << i)) == 0)
+            {
+                out.putInt(QuorumCodec.HINT_OWNER_OFFSET, requests.replica(slot, i));
+                channel.sendToMember(extended[fallback++], 0, out, 0, length);
+                hintsSent++;
+                sent++;
+            }
+        }
+        return sent;
     }
 
     // ---- replica ----
@@ -576,9 +637,65 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
                     staleReplies++;
                     return;
                 }
+                sloppy[slot] = QuorumCodec.flags(buffer, offset) != 0;
                 complete(slot, QuorumCodec.status(buffer, offset));
                 break;
             }
+            case QuorumCodec.HINT:
+            {
+                final int keyLength = buffer.getShort(offset + QuorumCodec.HINT_KEY_LENGTH_OFFSET) & 0xFFFF;
+                final int keyOffset = offset + QuorumCodec.HINT_KEY_OFFSET;
+                final int owner = buffer.getInt(offset + QuorumCodec.HINT_OWNER_OFFSET);
+                final int status = handoff.onHint(nowNs, owner, buffer, keyOffset, keyLength, buffer, keyOffset + keyLength,
+                    offset + length - keyOffset - keyLength);
+                if (status == QuorumStatus.BAD_REQUEST)
+                {
+                    malformedSets++;
+                    return;
+                }
+                QuorumCodec.encodeReply(out, QuorumCodec.HINT_ACK, keyspaceId, requestId, status);
+                out.putInt(QuorumCodec.HINT_ACK_OWNER_OFFSET, owner);
+                channel.sendToMember(from, 0, out, 0, QuorumCodec.HINT_ACK_LENGTH);
+                break;
+            }
+            case QuorumCodec.HINT_ACK:
+            {
+                final int slot = requests.lookup(requestId);
+                if (slot < 0 || (requests.kinds[slot] != KIND_PUT && requests.kinds[slot] != KIND_FORWARDED_PUT))
+                {
+                    staleReplies++;
+                    return;
+                }
+                final int owner = buffer.getInt(offset + QuorumCodec.HINT_ACK_OWNER_OFFSET);
+                final int index = requests.indexOf(slot, owner);
+                if (QuorumCodec.status(buffer, offset) == QuorumStatus.OK && index >= 0 && (requests.replied[slot] & (1L << index)) == 0)
+                {
+                    // The hint stands in for its owner (marked as answered: its own late answer will not count again).
+                    sloppy[slot] = true;
+                    onWriteAnswer(slot, owner, QuorumStatus.OK);
+                }
+                break;
+            }
+            case QuorumCodec.HANDOFF:
+            {
+                final int keyLength = QuorumCodec.keyLength(buffer, offset);
+                final int setOffset = offset + QuorumCodec.KEY_OFFSET + keyLength;
+                if (!scratchIn.decode(buffer, setOffset, offset + length - setOffset))
+                {
+                    malformedSets++;
+                    return;
+                }
+                final int status = mergeLocal(buffer, offset + QuorumCodec.KEY_OFFSET, keyLength, scratchIn);
+                QuorumCodec.encodeReply(out, QuorumCodec.HANDOFF_ACK, keyspaceId, requestId, status);
+                out.putShort(QuorumCodec.HANDOFF_ACK_KEY_LENGTH_OFFSET, (short)keyLength);
+                out.putBytes(QuorumCodec.HANDOFF_ACK_KEY_OFFSET, buffer, offset + QuorumCodec.KEY_OFFSET, keyLength);
+                channel.sendToMember(from, 0, out, 0, QuorumCodec.HANDOFF_ACK_KEY_OFFSET + keyLength);
+                break;
+            }
+            case QuorumCodec.HANDOFF_ACK:
+                handoff.onHandoffAck(from, requestId, QuorumCodec.status(buffer, offset), buffer,
+                    offset + QuorumCodec.HANDOFF_ACK_KEY_OFFSET, length - QuorumCodec.HANDOFF_ACK_KEY_OFFSET);
+                break;
             default:
                 dropped[QuorumCodec.BAD_TYPE]++; // the atomic mode's types, sent to this keyspace's service
         }
@@ -775,6 +892,36 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
     public long readRepairs()
     {
         return readRepairs;
+    }
+
+    /** @return hints this coordinator asked fallbacks to keep. */
+    public long hintsSent()
+    {
+        return hintsSent;
+    }
+
+    /** @return hints this member keeps or merged for others. */
+    public long hintsStored()
+    {
+        return handoff.stored();
+    }
+
+    /** @return hints this member handed off and saw acknowledged. */
+    public long hintsDelivered()
+    {
+        return handoff.delivered();
+    }
+
+    /** @return hints this member dropped undelivered after {@code hintTtlNs}. */
+    public long hintsExpired()
+    {
+        return handoff.expired();
+    }
+
+    /** @return hints undelivered at the last delivery round. */
+    public int hintsPending()
+    {
+        return handoff.pending();
     }
 
     /** @return requests in flight. */

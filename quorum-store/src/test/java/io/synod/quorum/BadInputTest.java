@@ -48,6 +48,10 @@ class BadInputTest
         final IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> new QuorumConfig().n(3).w(4).conclude());
         assertTrue(bad.getMessage().contains("w = 4 is not valid for n = 3"), bad.getMessage());
 
+        final IllegalArgumentException hints = assertThrows(IllegalArgumentException.class,
+            () -> new QuorumConfig().hintedHandoff(true).hintTtlNs(10_000).tombstoneGraceNs(10_000).conclude());
+        assertTrue(hints.getMessage().contains("must be below tombstoneGraceNs"), hints.getMessage());
+
         // W + R <= N is allowed, and flagged.
         quorum.cluster.awaitLeader(5_000_000_000L);
         assertEquals(QuorumStatus.OK, node.put(quorum.nowNs(), 9, key, 0, 5, none, 0, 0, value, 0, 8, Consistency.ONE, Consistency.ONE));

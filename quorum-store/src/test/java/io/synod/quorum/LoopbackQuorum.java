@@ -81,7 +81,7 @@ final class LoopbackQuorum implements QuorumListener, AtomicListener
     }
 
     @Override
-    public void onPutComplete(final long correlationId, final int status, final boolean overlaps)
+    public void onPutComplete(final long correlationId, final int status, final boolean overlaps, final boolean strict)
     {
         completed++;
         lastStatus = status;
