@@ -43,7 +43,7 @@ class QuorumSoakTest
                 final DvvSimulationTest.DvvRun dvv = new DvvSimulationTest.DvvRun(false, seed % 2 == 0); // sloppy quorums on even seeds
                 dvv.simulate(seed, steps);
                 acknowledged.addAndGet(dvv.acknowledged.size());
-                final AtomicSimulationTest.AtomicRun abd = new AtomicSimulationTest.AtomicRun();
+                final AtomicSimulationTest.AtomicRun abd = new AtomicSimulationTest.AtomicRun(AtomicSimulationTest.keysFor(steps));
                 Simulation.builder(seed).steps(steps).protocol(abd::node).invariant(abd).liveness(abd)
                     .replay(QuorumSeeds.replay("AtomicSimulationTest")).run();
                 final CheckResult check = LinearizabilityChecker.check(new KvModel<>(), abd.history.history(),
