@@ -30,6 +30,8 @@ import org.agrona.MutableDirectBuffer;
  *  75 HINT_ACK           16 status (i32) | 20 owner (i32)
  *  76 HANDOFF            as PUT_REQUEST; request id = the hinted set's summary
  *  77 HANDOFF_ACK        16 status (i32) | 20 key length (u16) | 22 key; request id echoed
+ *  78 AE_BRANCHES        flags = 0 asking, 1 answering | 16 32 branch hashes (i64)     (anti-entropy)
+ *  79 AE_PUSH            as PUT_REQUEST, no answer
  * </pre>
  * {@link #check} validates a message's lengths before any field is read; a message that fails is dropped
  * and counted by the node, never thrown about.
@@ -52,6 +54,8 @@ public final class QuorumCodec
     public static final int HINT_ACK = 75;
     public static final int HANDOFF = 76;
     public static final int HANDOFF_ACK = 77;
+    public static final int AE_BRANCHES = 78;
+    public static final int AE_PUSH = 79;
 
     public static final int HINT_OWNER_OFFSET = 16;
     public static final int HINT_KEY_LENGTH_OFFSET = 20;
@@ -130,6 +134,7 @@ public final class QuorumCodec
         {
             case PUT_REQUEST:
             case HANDOFF:
+            case AE_PUSH:
             case GET_REQUEST:
             case QUERY:
             {
@@ -142,7 +147,7 @@ public final class QuorumCodec
                 {
                     return BAD_FIELD;
                 }
-                if (type == PUT_REQUEST || type == HANDOFF ? keyLength > length - KEY_OFFSET : keyLength != length - KEY_OFFSET)
+                if (type == PUT_REQUEST || type == HANDOFF || type == AE_PUSH ? keyLength > length - KEY_OFFSET : keyLength != length - KEY_OFFSET)
                 {
                     return BAD_LENGTH;
                 }
@@ -156,6 +161,8 @@ public final class QuorumCodec
                 return length >= GET_REPLY_SET_OFFSET + DvvSet.HEADER_LENGTH ? OK : BAD_LENGTH;
             case HINT_ACK:
                 return length == HINT_ACK_LENGTH ? OK : BAD_LENGTH;
+            case AE_BRANCHES:
+                return length == AntiEntropy.BRANCHES_LENGTH ? OK : BAD_LENGTH;
             case HINT:
             case HANDOFF_ACK:
             {

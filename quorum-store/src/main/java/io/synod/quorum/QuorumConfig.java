@@ -39,6 +39,9 @@ public final class QuorumConfig
     private long tombstoneGraceNs = TimeUnit.DAYS.toNanos(10);
     private long hintIntervalNs = TimeUnit.MILLISECONDS.toNanos(100);
     private int hintsPerCycleMax = 64;
+    private boolean antiEntropy;
+    private long antiEntropyIntervalNs = TimeUnit.SECONDS.toNanos(1);
+    private int antiEntropyPushMax = 256;
     private boolean concluded;
 
     /**
@@ -81,6 +84,11 @@ public final class QuorumConfig
         {
             throw new IllegalArgumentException("hintAfterNs must be in (0, requestTimeoutNs), hintIntervalNs, hintTtlNs and " +
                 "hintsPerCycleMax positive: " + hintAfterNs + ", " + hintIntervalNs + ", " + hintTtlNs + ", " + hintsPerCycleMax);
+        }
+        if (antiEntropyIntervalNs <= 0 || antiEntropyPushMax < 1)
+        {
+            throw new IllegalArgumentException("antiEntropyIntervalNs and antiEntropyPushMax must be positive: " +
+                antiEntropyIntervalNs + ", " + antiEntropyPushMax);
         }
         if (hintTtlNs >= tombstoneGraceNs)
         {
@@ -356,6 +364,48 @@ public final class QuorumConfig
     {
         checkOpen();
         this.hintsPerCycleMax = hintsPerCycleMax;
+        return this;
+    }
+
+    public boolean antiEntropy()
+    {
+        return antiEntropy;
+    }
+
+    /**
+     * Active anti-entropy (opt-in; default off until its bandwidth is measured in the bench): tic-tac Merkle
+     * trees per pair of replicas, exchanged every {@link #antiEntropyIntervalNs} ({@link AntiEntropy}).
+     */
+    public QuorumConfig antiEntropy(final boolean antiEntropy)
+    {
+        checkOpen();
+        this.antiEntropy = antiEntropy;
+        return this;
+    }
+
+    public long antiEntropyIntervalNs()
+    {
+        return antiEntropyIntervalNs;
+    }
+
+    /** How often a member starts an exchange with its next peer (default 1 s). */
+    public QuorumConfig antiEntropyIntervalNs(final long antiEntropyIntervalNs)
+    {
+        checkOpen();
+        this.antiEntropyIntervalNs = antiEntropyIntervalNs;
+        return this;
+    }
+
+    public int antiEntropyPushMax()
+    {
+        return antiEntropyPushMax;
+    }
+
+    /** Keys one exchange pushes at most (default 256): bounds anti-entropy's bandwidth per cycle. */
+    public QuorumConfig antiEntropyPushMax(final int antiEntropyPushMax)
+    {
+        checkOpen();
+        this.antiEntropyPushMax = antiEntropyPushMax;
         return this;
     }
 

@@ -78,6 +78,7 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
     private final boolean[] sloppy;
     private final int[] extended;
     private final HintedHandoff handoff;
+    private final AntiEntropy antiEntropy;
 
     private final long[] dropped = new long[QuorumCodec.REASON_COUNT];
     private long malformedSets;
@@ -138,6 +139,11 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         this.extended = new int[2 * config.n()];
         this.channel = agent.registerService(config.serviceId(), this, config.messageLengthMax());
         this.handoff = new HintedHandoff(config, store, channel);
+        this.antiEntropy = new AntiEntropy(config, memberId, ring, store, channel);
+        if (config.antiEntropy())
+        {
+            antiEntropy.rebuild();
+        }
     }
 
     /** Builds the node, registers its service and adds it as a duty of {@code agent}. */
@@ -319,6 +325,7 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         final int length = setOffset + scratchMerge.encode(out, setOffset);
         store.write(keyspaceId, key, keyOffset, keyLength, out, setOffset, length - setOffset);
         store.flush();
+        onWritten(key, keyOffset, keyLength);
         for (int i = 0; i < requests.replicaCounts[slot]; i++)
         {
             final int replica = requests.replica(slot, i);
@@ -511,6 +518,7 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
     public int doWork(final long nowNs)
     {
         int work = config.hintedHandoff() ? handoff.doWork(nowNs) : 0;
+        work += config.antiEntropy() ? antiEntropy.doWork(nowNs) : 0;
         if (requests.active() == 0)
         {
             return work;
@@ -692,6 +700,24 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
                 channel.sendToMember(from, 0, out, 0, QuorumCodec.HANDOFF_ACK_KEY_OFFSET + keyLength);
                 break;
             }
+            case QuorumCodec.AE_BRANCHES:
+                if (config.antiEntropy())
+                {
+                    antiEntropy.onBranches(from, buffer, offset, QuorumCodec.flags(buffer, offset));
+                }
+                break;
+            case QuorumCodec.AE_PUSH:
+            {
+                final int keyLength = QuorumCodec.keyLength(buffer, offset);
+                final int setOffset = offset + QuorumCodec.KEY_OFFSET + keyLength;
+                if (!scratchIn.decode(buffer, setOffset, offset + length - setOffset))
+                {
+                    malformedSets++;
+                    return;
+                }
+                mergeLocal(buffer, offset + QuorumCodec.KEY_OFFSET, keyLength, scratchIn);
+                break;
+            }
             case QuorumCodec.HANDOFF_ACK:
                 handoff.onHandoffAck(from, requestId, QuorumCodec.status(buffer, offset), buffer,
                     offset + QuorumCodec.HANDOFF_ACK_KEY_OFFSET, length - QuorumCodec.HANDOFF_ACK_KEY_OFFSET);
@@ -728,8 +754,19 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
             final int recordLength = scratchMerge.encode(record, 0);
             store.write(keyspaceId, key, keyOffset, keyLength, record, 0, recordLength);
             store.flush();
+            onWritten(key, keyOffset, keyLength);
         }
         return QuorumStatus.OK;
+    }
+
+    /** The key's record went from {@link #scratchLocal} to {@link #scratchMerge}: keep the Merkle trees in step. */
+    private void onWritten(final DirectBuffer key, final int keyOffset, final int keyLength)
+    {
+        if (config.antiEntropy())
+        {
+            antiEntropy.onWrite(key, keyOffset, keyLength, scratchLocal.entryCount() > 0, scratchLocal.summary(), true,
+                scratchMerge.summary());
+        }
     }
 
     private void onGetRequest(final int from, final long requestId, final DirectBuffer buffer, final int offset, final int length)
@@ -922,6 +959,24 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
     public int hintsPending()
     {
         return handoff.pending();
+    }
+
+    /** @return anti-entropy exchanges this member started. */
+    public long antiEntropyExchanges()
+    {
+        return antiEntropy.exchanges();
+    }
+
+    /** @return keys this member pushed to peers whose trees differed. */
+    public long antiEntropyKeysPushed()
+    {
+        return antiEntropy.keysPushed();
+    }
+
+    /** @return the root of this member's Merkle tree with {@code peer} (anti-entropy on). */
+    public long merkleRoot(final int peer)
+    {
+        return antiEntropy.root(peer);
     }
 
     /** @return requests in flight. */

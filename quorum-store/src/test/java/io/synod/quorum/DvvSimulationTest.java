@@ -88,6 +88,29 @@ class DvvSimulationTest
             " (by the members' last incarnations), " + result.crashes() + " crashes, " + result.partitions() + " partitions");
     }
 
+    /**
+     * Anti-entropy: after healing, with no read touching the keys, every replica of every key holds the same
+     * set and every pair's Merkle roots agree, within the liveness bound (60 election timeouts of virtual
+     * time); then the R = ALL reads find no acknowledged write lost.
+     */
+    @ParameterizedTest
+    @MethodSource("sloppySeeds")
+    void shouldConvergeByAntiEntropyAfterHealing(final long seed)
+    {
+        final DvvRun run = new DvvRun(false, false, true);
+        final Simulation.Result result = run.simulate(seed, QuorumSeeds.STEPS);
+        long exchanges = 0;
+        long pushed = 0;
+        for (final Node node : run.nodes.values())
+        {
+            exchanges += node.quorum.antiEntropyExchanges();
+            pushed += node.quorum.antiEntropyKeysPushed();
+        }
+        System.out.println("anti-entropy seed " + seed + ": nodes=" + result.clusterSize() + " " + run.acknowledged.size() +
+            " acknowledged, converged " + (run.convergedAtNs - run.healedAtNs) / 1_000_000 + " ms after healing, " + exchanges +
+            " exchanges and " + pushed + " keys pushed (members' last incarnations)");
+    }
+
     @Test
     void shouldCatchAReplicaThatAcknowledgesBeforeItsWriteIsDurable()
     {
@@ -125,6 +148,10 @@ class DvvSimulationTest
         final Map<Integer, Node> nodes = new HashMap<>();
         final boolean ackBeforeFlush;
         final boolean sloppy;
+        final boolean antiEntropy;
+        HashRing ring;
+        long convergedAtNs;
+        boolean convergedNow;
         long sloppyAcknowledged;
         long nextWriteId = 1;
         long reads;
@@ -138,8 +165,70 @@ class DvvSimulationTest
 
         DvvRun(final boolean ackBeforeFlush, final boolean sloppy)
         {
+            this(ackBeforeFlush, sloppy, false);
+        }
+
+        DvvRun(final boolean ackBeforeFlush, final boolean sloppy, final boolean antiEntropy)
+        {
             this.ackBeforeFlush = ackBeforeFlush;
             this.sloppy = sloppy;
+            this.antiEntropy = antiEntropy;
+        }
+
+        /**
+         * @return whether every live replica of every key stores the same set and every pair of live members
+         * agrees on its Merkle root (the first time: noted in {@link #convergedAtNs}).
+         */
+        boolean converged(final SimulatedCluster cluster)
+        {
+            if (ring == null)
+            {
+                return false;
+            }
+            final DvvSet first = new DvvSet(16, 32, 64);
+            final DvvSet other = new DvvSet(16, 32, 64);
+            final UnsafeBuffer key = new UnsafeBuffer(new byte[4]);
+            final UnsafeBuffer record = new UnsafeBuffer(new byte[64 * 1024]);
+            final int[] preference = new int[3];
+            for (int k = 0; k < KEYS; k++)
+            {
+                key.putInt(0, k);
+                ring.preferenceList(HashRing.hash(key, 0, 4), 3, preference);
+                for (int i = 0; i < 3; i++)
+                {
+                    final CrashableReplicaStore store = stores.get(preference[i]);
+                    final int length = store == null ? -1 : store.read(3, key, 0, 4, record, 0);
+                    final DvvSet set = i == 0 ? first : other;
+                    if (length < 0)
+                    {
+                        set.reset();
+                    }
+                    else
+                    {
+                        set.decode(record, 0, length);
+                    }
+                    if (i > 0 && !other.sameAs(first))
+                    {
+                        return false;
+                    }
+                }
+            }
+            for (final Node a : nodes.values())
+            {
+                for (final Node b : nodes.values())
+                {
+                    if (a != b && cluster.isAlive(a.memberId) && cluster.isAlive(b.memberId) &&
+                        a.quorum.merkleRoot(b.memberId) != b.quorum.merkleRoot(a.memberId))
+                    {
+                        return false;
+                    }
+                }
+            }
+            if (convergedAtNs == 0)
+            {
+                convergedAtNs = cluster.nowNs();
+            }
+            return true;
         }
 
         /** @return undelivered hints on every member's disk. */
@@ -184,7 +273,7 @@ class DvvSimulationTest
         {
             return new QuorumConfig().keyspaceId(3).n(3).valueLengthMax(64).siblingsMax(32).requestsMax(64)
                 .requestTimeoutNs(200_000_000L).hintedHandoff(sloppy).hintTtlNs(60_000_000_000L).tombstoneGraceNs(120_000_000_000L)
-                .hintIntervalNs(50_000_000L);
+                .hintIntervalNs(50_000_000L).antiEntropy(antiEntropy).antiEntropyIntervalNs(50_000_000L);
         }
 
         /** The write ids of a set's siblings, each checked to be a written value. */
@@ -241,6 +330,10 @@ class DvvSimulationTest
                 healedAtNs = cluster.nowNs();
             }
             healed = cluster.isHealed();
+            if (healed && antiEntropy && !convergedNow)
+            {
+                convergedNow = converged(cluster);
+            }
             final DvvSet set = new DvvSet(16, 32, 64);
             for (final Map.Entry<Integer, CrashableReplicaStore> entry : stores.entrySet())
             {
@@ -264,6 +357,10 @@ class DvvSimulationTest
         @Override
         public boolean isSatisfied(final SimulatedCluster cluster)
         {
+            if (antiEntropy && !convergedNow)
+            {
+                return false;
+            }
             for (int member = 1; member <= cluster.size(); member++)
             {
                 final Node node = nodes.get(member);
@@ -302,7 +399,8 @@ class DvvSimulationTest
         @Override
         public String describe(final SimulatedCluster cluster)
         {
-            final StringBuilder builder = new StringBuilder("final reads incomplete:");
+            final StringBuilder builder = new StringBuilder(antiEntropy && !convergedNow ? "replicas did not converge; " : "")
+                .append("final reads incomplete:");
             for (final Node node : nodes.values())
             {
                 builder.append(' ').append(node.memberId).append('=').append(node.finalReads.keySet());
@@ -341,8 +439,8 @@ class DvvSimulationTest
             this.context = context;
             this.store = store;
             this.repairsBefore = repairsBefore;
-            this.quorum = new QuorumNode(run.config(), context.agent(), memberId,
-                new HashRing(context.members(), HashRing.VNODES_DEFAULT), store, this);
+            run.ring = new HashRing(context.members(), HashRing.VNODES_DEFAULT);
+            this.quorum = new QuorumNode(run.config(), context.agent(), memberId, run.ring, store, this);
         }
 
         private static int level(final RandomGenerator random)
@@ -448,7 +546,8 @@ class DvvSimulationTest
         public int doWork(final long nowNs)
         {
             int work = quorum.doWork(nowNs); // the node's own duty: request deadlines
-            if (!run.healed || nowNs - run.healedAtNs < FINAL_READ_DELAY_NS || (run.sloppy && run.hintsPending() > 0))
+            if (!run.healed || nowNs - run.healedAtNs < FINAL_READ_DELAY_NS || (run.sloppy && run.hintsPending() > 0) ||
+                (run.antiEntropy && !run.convergedNow))
             {
                 return work; // final reads wait until every write in flight at healing has settled
             }
