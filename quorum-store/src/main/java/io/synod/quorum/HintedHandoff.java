@@ -66,6 +66,29 @@ final class HintedHandoff
     }
 
     /**
+     * A HINT message (checked by {@link QuorumCodec#check}): keep the hint and answer HINT_ACK.
+     *
+     * @return false if its set is malformed (dropped, no answer).
+     */
+    boolean onHintMessage(final long nowNs, final int from, final long requestId, final DirectBuffer buffer, final int offset,
+        final int length)
+    {
+        final int keyLength = buffer.getShort(offset + QuorumCodec.HINT_KEY_LENGTH_OFFSET) & 0xFFFF;
+        final int keyOffset = offset + QuorumCodec.HINT_KEY_OFFSET;
+        final int owner = buffer.getInt(offset + QuorumCodec.HINT_OWNER_OFFSET);
+        final int status = onHint(nowNs, owner, buffer, keyOffset, keyLength, buffer, keyOffset + keyLength,
+            offset + length - keyOffset - keyLength);
+        if (status == QuorumStatus.BAD_REQUEST)
+        {
+            return false;
+        }
+        QuorumCodec.encodeReply(out, QuorumCodec.HINT_ACK, config.keyspaceId(), requestId, status);
+        out.putInt(QuorumCodec.HINT_ACK_OWNER_OFFSET, owner);
+        channel.sendToMember(from, 0, out, 0, QuorumCodec.HINT_ACK_LENGTH);
+        return true;
+    }
+
+    /**
      * A coordinator asks this member to keep {@code set} for {@code owner}. Merges with a hint already kept,
      * persists, and answers with the status for the HINT_ACK.
      */

@@ -4,8 +4,6 @@ import io.synod.raft.RaftAgent;
 import io.synod.raft.ServiceChannel;
 import io.synod.raft.ServiceHandler;
 import org.agrona.DirectBuffer;
-import org.agrona.collections.LongArrayQueue;
-import org.agrona.collections.LongHashSet;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -69,9 +67,7 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
     private final DvvSet scratchIn;
     private final DvvSet scratchContext;
     private final DvvSet empty;
-    /** Forwarded puts already coordinated (hash of origin and request id), oldest first in the queue. */
-    private final LongHashSet forwardsSeen;
-    private final LongArrayQueue forwardsOrder;
+    private final ForwardedPuts forwarded;
     /** Per put slot: when to hint for silent replicas, whether it did, whether a hint counted toward W. */
     private final long[] hintAtNs;
     private final boolean[] hinted;
@@ -131,8 +127,7 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         this.scratchIn = newSet();
         this.scratchContext = newSet();
         this.empty = newSet();
-        this.forwardsSeen = new LongHashSet(config.forwardsRemembered() * 2);
-        this.forwardsOrder = new LongArrayQueue(config.forwardsRemembered() + 1, Long.MIN_VALUE);
+        this.forwarded = new ForwardedPuts(config.forwardsRemembered());
         this.hintAtNs = new long[config.requestsMax()];
         this.hinted = new boolean[config.requestsMax()];
         this.sloppy = new boolean[config.requestsMax()];
@@ -650,22 +645,8 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
                 break;
             }
             case QuorumCodec.HINT:
-            {
-                final int keyLength = buffer.getShort(offset + QuorumCodec.HINT_KEY_LENGTH_OFFSET) & 0xFFFF;
-                final int keyOffset = offset + QuorumCodec.HINT_KEY_OFFSET;
-                final int owner = buffer.getInt(offset + QuorumCodec.HINT_OWNER_OFFSET);
-                final int status = handoff.onHint(nowNs, owner, buffer, keyOffset, keyLength, buffer, keyOffset + keyLength,
-                    offset + length - keyOffset - keyLength);
-                if (status == QuorumStatus.BAD_REQUEST)
-                {
-                    malformedSets++;
-                    return;
-                }
-                QuorumCodec.encodeReply(out, QuorumCodec.HINT_ACK, keyspaceId, requestId, status);
-                out.putInt(QuorumCodec.HINT_ACK_OWNER_OFFSET, owner);
-                channel.sendToMember(from, 0, out, 0, QuorumCodec.HINT_ACK_LENGTH);
+                malformedSets += handoff.onHintMessage(nowNs, from, requestId, buffer, offset, length) ? 0 : 1;
                 break;
-            }
             case QuorumCodec.HINT_ACK:
             {
                 final int slot = requests.lookup(requestId);
@@ -791,8 +772,8 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
     private void onForwardPut(
         final long nowNs, final int from, final long requestId, final DirectBuffer buffer, final int offset, final int length)
     {
-        final long seen = HashRing.mix(requestId ^ ((long)from << 48));
-        if (forwardsSeen.contains(seen))
+        final long seen = ForwardedPuts.identity(from, requestId);
+        if (forwarded.contains(seen))
         {
             duplicateForwards++; // a second delivery would make a second event: the same write as two siblings
             return;
@@ -825,20 +806,10 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
             channel.sendToMember(from, 0, out, 0, replyLength);
             return;
         }
-        remember(seen);
+        forwarded.remember(seen);
         requests.origins[slot] = from;
         requests.replicas(slot, preference, count);
         coordinatePut(slot, buffer, keyOffset, keyLength, buffer, valueOffset, valueLength, QuorumCodec.flags(buffer, offset), wCount);
-    }
-
-    private void remember(final long seen)
-    {
-        forwardsSeen.add(seen);
-        forwardsOrder.addLong(seen);
-        if (forwardsOrder.size() > config.forwardsRemembered())
-        {
-            forwardsSeen.remove(forwardsOrder.pollLong());
-        }
     }
 
     private void readLocal(final DirectBuffer key, final int keyOffset, final int keyLength, final DvvSet into)
