@@ -73,6 +73,14 @@ public final class AtomicNode implements ServiceHandler, RaftAgent.Duty
     /** Per slot, query phase: answers that carried the highest tag seen so far. */
     private final int[] atHighest;
     private final int[] preference;
+    /** Last-writer-wins instead of ABD (see {@link QuorumConfig#lastWriterWins}). */
+    private final boolean lww;
+    private final PhysicalClock clock;
+    private final HybridLogicalClock hlc = new HybridLogicalClock();
+    private final long maxClockOffsetMicros;
+    /** LWW: writes are refused until the clock passes this (the offset slept out after a start). */
+    private final long writesFromMicros;
+    private long clockSkewRefusals;
 
     private final long[] dropped = new long[QuorumCodec.REASON_COUNT];
     private long staleReplies;
@@ -92,7 +100,21 @@ public final class AtomicNode implements ServiceHandler, RaftAgent.Duty
         final QuorumConfig config, final RaftAgent agent, final int memberId, final HashRing ring, final ReplicaStore store,
         final AtomicListener listener)
     {
+        this(config, agent, memberId, ring, store, listener, PhysicalClock.SYSTEM);
+    }
+
+    /**
+     * As above, with the wall clock the last-writer-wins mode stamps writes from.
+     */
+    public AtomicNode(
+        final QuorumConfig config, final RaftAgent agent, final int memberId, final HashRing ring, final ReplicaStore store,
+        final AtomicListener listener, final PhysicalClock clock)
+    {
         this.config = config.conclude();
+        this.lww = config.lastWriterWins();
+        this.clock = clock;
+        this.maxClockOffsetMicros = config.maxClockOffsetNs() / 1000;
+        this.writesFromMicros = clock.epochMicros() + maxClockOffsetMicros;
         if (ring.size() < config.n() || !ring.contains(memberId))
         {
             throw new IllegalArgumentException("ring of " + ring.size() + " members for n = " + config.n() +
@@ -165,6 +187,12 @@ public final class AtomicNode implements ServiceHandler, RaftAgent.Duty
         {
             return QuorumStatus.TOO_LARGE;
         }
+        final long ptMicros = lww ? clock.epochMicros() : 0;
+        if (lww && kind == KIND_WRITE && ptMicros - writesFromMicros < 0)
+        {
+            clockSkewRefusals++;
+            return QuorumStatus.CLOCK_SKEW; // sleeping out the clock offset after a start
+        }
         final int slot = requests.allocate(kind, correlationId, nowNs + config.requestTimeoutNs());
         if (slot < 0)
         {
@@ -172,7 +200,7 @@ public final class AtomicNode implements ServiceHandler, RaftAgent.Duty
         }
         final int count = ring.preferenceList(HashRing.hash(key, keyOffset, keyLength), config.n(), preference);
         requests.replicas(slot, preference, count);
-        requests.needed[slot] = majority;
+        requests.needed[slot] = lww ? Consistency.resolve(kind == KIND_WRITE ? config.w() : config.r(), config.n()) : majority;
         keys.putBytes(slot * config.keyLengthMax(), key, keyOffset, keyLength);
         keyLengths[slot] = keyLength;
         tagTs[slot] = 0;
@@ -186,6 +214,15 @@ public final class AtomicNode implements ServiceHandler, RaftAgent.Duty
             values.putBytes(slot * config.valueLengthMax(), value, valueOffset, valueLength);
             valueLengths[slot] = valueLength;
             valueFlags[slot] = flags;
+            if (lww)
+            {
+                // One round: the tag is the clock's, ties broken by writer id (never by value), then the nonce.
+                tagTs[slot] = hlc.now(ptMicros);
+                tagWriters[slot] = memberId;
+                tagNonces[slot] = requests.requestIds[slot];
+                update(slot);
+                return QuorumStatus.OK;
+            }
         }
         QuorumCodec.encodeHeader(out, QuorumCodec.QUERY, 0, 0, keyspaceId, requests.requestIds[slot]);
         final int length = QuorumCodec.encodeKey(out, key, keyOffset, keyLength);
@@ -251,8 +288,13 @@ public final class AtomicNode implements ServiceHandler, RaftAgent.Duty
             atHighest[slot]++;
         }
         requests.acks[slot]++;
-        if (requests.acks[slot] < majority)
+        if (requests.acks[slot] < requests.needed[slot])
         {
+            return;
+        }
+        if (lww)
+        {
+            finish(slot, QuorumStatus.OK); // last-writer-wins reads take the highest of r, no write-back
             return;
         }
         if (requests.kinds[slot] == KIND_WRITE)
@@ -278,7 +320,7 @@ public final class AtomicNode implements ServiceHandler, RaftAgent.Duty
     /** Second phase: impose the slot's tag and value on a majority. */
     private void update(final int slot)
     {
-        requests.nextPhase(slot, majority);
+        requests.nextPhase(slot, requests.needed[slot]);
         final int keyOffset = slot * config.keyLengthMax();
         final int keyLength = keyLengths[slot];
         final int valueOffset = slot * config.valueLengthMax();
@@ -308,19 +350,28 @@ public final class AtomicNode implements ServiceHandler, RaftAgent.Duty
         if (self)
         {
             adopt(keys, keyOffset, keyLength, tagTs[slot], tagWriters[slot], tagNonces[slot], valueFlags[slot], values, valueOffset, valueLengths[slot]);
-            onUpdateAck(slot, memberId);
+            onUpdateAck(slot, memberId, QuorumStatus.OK);
         }
     }
 
-    private void onUpdateAck(final int slot, final int from)
+    private void onUpdateAck(final int slot, final int from, final int status)
     {
         if (requests.markReplied(slot, from) < 0)
         {
             duplicateReplies++;
             return;
         }
+        if (status != QuorumStatus.OK)
+        {
+            requests.fails[slot]++;
+            if (requests.replicaCounts[slot] - requests.fails[slot] < requests.needed[slot])
+            {
+                finish(slot, status);
+            }
+            return;
+        }
         requests.acks[slot]++;
-        if (requests.acks[slot] >= majority)
+        if (requests.acks[slot] >= requests.needed[slot])
         {
             finish(slot, QuorumStatus.OK);
         }
@@ -409,6 +460,10 @@ public final class AtomicNode implements ServiceHandler, RaftAgent.Duty
                     dropped[QuorumCodec.BAD_FIELD]++;
                     return;
                 }
+                if (lww)
+                {
+                    hlc.observe(clock.epochMicros(), buffer.getLong(offset + QuorumCodec.TS_OFFSET));
+                }
                 onQueryAnswer(slot, from, buffer.getLong(offset + QuorumCodec.TS_OFFSET), buffer.getInt(offset + QuorumCodec.WRITER_OFFSET),
                     buffer.getLong(offset + QuorumCodec.NONCE_OFFSET), QuorumCodec.flags(buffer, offset), buffer, offset + QuorumCodec.QUERY_REPLY_VALUE_OFFSET, valueLength);
                 break;
@@ -421,7 +476,7 @@ public final class AtomicNode implements ServiceHandler, RaftAgent.Duty
                     staleReplies++;
                     return;
                 }
-                onUpdateAck(slot, from);
+                onUpdateAck(slot, from, QuorumCodec.status(buffer, offset));
                 break;
             }
             default:
@@ -457,6 +512,20 @@ public final class AtomicNode implements ServiceHandler, RaftAgent.Duty
             return;
         }
         final int keyOffset = offset + QuorumCodec.UPDATE_KEY_OFFSET;
+        final long ts = buffer.getLong(offset + QuorumCodec.TS_OFFSET);
+        if (lww)
+        {
+            final long ptMicros = clock.epochMicros();
+            if (HybridLogicalClock.physical(ts) - ptMicros > maxClockOffsetMicros)
+            {
+                // The writer's clock is too far ahead: adopting would let its writes win for that long.
+                clockSkewRefusals++;
+                final int replyLength = QuorumCodec.encodeReply(out, QuorumCodec.UPDATE_ACK, keyspaceId, requestId, QuorumStatus.CLOCK_SKEW);
+                channel.sendToMember(from, 0, out, 0, replyLength);
+                return;
+            }
+            hlc.observe(ptMicros, ts);
+        }
         adopt(buffer, keyOffset, keyLength, buffer.getLong(offset + QuorumCodec.TS_OFFSET), buffer.getInt(offset + QuorumCodec.WRITER_OFFSET),
             buffer.getLong(offset + QuorumCodec.NONCE_OFFSET), flags, buffer, keyOffset + keyLength, valueLength);
         final int replyLength = QuorumCodec.encodeReply(out, QuorumCodec.UPDATE_ACK, keyspaceId, requestId, QuorumStatus.OK);
@@ -541,6 +610,12 @@ public final class AtomicNode implements ServiceHandler, RaftAgent.Duty
     public int inFlight()
     {
         return requests.active();
+    }
+
+    /** @return last-writer-wins writes refused for clock skew (as replica, or while sleeping out the offset). */
+    public long clockSkewRefusals()
+    {
+        return clockSkewRefusals;
     }
 
     public ServiceChannel channel()

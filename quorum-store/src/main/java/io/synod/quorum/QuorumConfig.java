@@ -40,6 +40,8 @@ public final class QuorumConfig
     private long hintIntervalNs = TimeUnit.MILLISECONDS.toNanos(100);
     private int hintsPerCycleMax = 64;
     private boolean antiEntropy;
+    private boolean lastWriterWins;
+    private long maxClockOffsetNs = TimeUnit.MILLISECONDS.toNanos(500);
     private long antiEntropyIntervalNs = TimeUnit.SECONDS.toNanos(1);
     private int antiEntropyPushMax = 256;
     private boolean concluded;
@@ -364,6 +366,42 @@ public final class QuorumConfig
     {
         checkOpen();
         this.hintsPerCycleMax = hintsPerCycleMax;
+        return this;
+    }
+
+    public boolean lastWriterWins()
+    {
+        return lastWriterWins;
+    }
+
+    /**
+     * Last-writer-wins instead of the atomic mode for an {@link AtomicNode} (opt-in; never the default): a write
+     * is one round to {@code w} replicas tagged with a hybrid-logical-clock timestamp (ties broken by writer id,
+     * never by value), a read takes the highest tag of {@code r} replicas. <b>It loses acknowledged writes</b>:
+     * of concurrent writes to a key only the one with the highest timestamp survives, even at W = R = ALL
+     * (Jepsen's Riak and Cassandra findings). Safe only with one writer per key and bounded clock skew.
+     */
+    public QuorumConfig lastWriterWins(final boolean lastWriterWins)
+    {
+        checkOpen();
+        this.lastWriterWins = lastWriterWins;
+        return this;
+    }
+
+    public long maxClockOffsetNs()
+    {
+        return maxClockOffsetNs;
+    }
+
+    /**
+     * Last-writer-wins: a replica refuses a write stamped further than this ahead of its own clock
+     * ({@link QuorumStatus#CLOCK_SKEW}), and a node refuses writes for this long after it starts (so that its
+     * timestamps never go below those of its previous run). Default 500 ms.
+     */
+    public QuorumConfig maxClockOffsetNs(final long maxClockOffsetNs)
+    {
+        checkOpen();
+        this.maxClockOffsetNs = maxClockOffsetNs;
         return this;
     }
 

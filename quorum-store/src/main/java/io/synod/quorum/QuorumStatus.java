@@ -25,6 +25,11 @@ public final class QuorumStatus
     public static final int TOO_LARGE = 7;
     /** W or R is zero, unknown, or larger than N. */
     public static final int BAD_CONSISTENCY = 8;
+    /**
+     * Last-writer-wins only: a replica refused a write whose timestamp is further ahead of its clock than
+     * {@code maxClockOffsetNs}, or the coordinator is still sleeping out the offset after a restart.
+     */
+    public static final int CLOCK_SKEW = 9;
 
     private QuorumStatus()
     {
@@ -53,6 +58,8 @@ public final class QuorumStatus
                 return "TOO_LARGE";
             case BAD_CONSISTENCY:
                 return "BAD_CONSISTENCY";
+            case CLOCK_SKEW:
+                return "CLOCK_SKEW";
             default:
                 return "UNKNOWN(" + status + ")";
         }
