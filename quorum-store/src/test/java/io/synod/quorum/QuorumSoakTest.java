@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The long sweep, behind {@code -Psoak} (or {@code -Dsynod.quorum.soak.seeds=N}): seeds
- * {@code [1_000_000, 1_000_000 + N)} of both the DVV run and the ABD run at {@code synod.quorum.soak.steps}
+ * {@code [1_000_000, 1_000_000 + N)} of both the DVV run the last-writer-wins run (one writer per key, bounded skew) and the ABD run at {@code synod.quorum.soak.steps}
  * safety steps, on every core. Skipped in the default run. Each failure prints its seed and replay line.
  *
  * <pre>mvn -Psoak -pl quorum-store test -Dtest=QuorumSoakTest</pre>
@@ -43,6 +43,9 @@ class QuorumSoakTest
                 final DvvSimulationTest.DvvRun dvv = new DvvSimulationTest.DvvRun(false, seed % 3 == 0, seed % 3 == 1); // sloppy quorums, anti-entropy, or neither
                 dvv.simulate(seed, steps);
                 acknowledged.addAndGet(dvv.acknowledged.size());
+                final LwwSimulationTest.LwwRun lww = new LwwSimulationTest.LwwRun(seed);
+                Simulation.builder(seed).steps(steps).protocol(lww::node).invariant(lww).liveness(lww)
+                    .replay(QuorumSeeds.replay("LwwSimulationTest")).run();
                 final AtomicSimulationTest.AtomicRun abd = new AtomicSimulationTest.AtomicRun(AtomicSimulationTest.keysFor(steps));
                 Simulation.builder(seed).steps(steps).protocol(abd::node).invariant(abd).liveness(abd)
                     .replay(QuorumSeeds.replay("AtomicSimulationTest")).run();
