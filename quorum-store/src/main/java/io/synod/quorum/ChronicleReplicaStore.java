@@ -37,8 +37,13 @@ import java.util.zip.CRC32C;
  *
  * <p>The epoch ({@link #startEpoch()}) lives in a file beside the queue, replaced atomically and forced.
  *
- * <p>Not yet: compaction of overwritten records (the queue grows with every write; a bounded snapshot
- * and compaction is issue 15's next storage slice).
+ * <p><b>Compaction.</b> Overwritten records are garbage in the queue. When the queue holds more than
+ * {@code compactionMinDocuments} documents and more than twice as many as there are keys, {@link #flush()}
+ * rewrites the live records into a new queue generation ({@code queue-<n>}), forces it, switches the
+ * {@code current} file to it atomically and deletes the old generation: the disk holds at most about twice
+ * the live data plus {@code compactionMinDocuments} documents, at an amortised cost of one rewritten record
+ * per write. A crash before the switch leaves the old generation current; the half-written one is deleted
+ * on the next open (as is an old one left after the switch).
  *
  * <p><b>Threading.</b> One thread. <b>Allocation.</b> None per read, and per write of a record no longer
  * than the key's previous one.
@@ -47,12 +52,19 @@ public final class ChronicleReplicaStore implements ReplicaStore
 {
     static final int HEADER_LENGTH = 14;
     private static final String EPOCH_FILE = "epoch";
+    private static final String CURRENT_FILE = "current";
+    /** Documents below which the queue is never compacted. */
+    public static final long COMPACTION_MIN_DOCUMENTS_DEFAULT = 100_000;
 
     private final Path directory;
     private final Durability durability;
     private final InMemoryReplicaStore index = new InMemoryReplicaStore();
-    private final SingleChronicleQueue queue;
-    private final ExcerptAppender appender;
+    private final long compactionMinDocuments;
+    private SingleChronicleQueue queue;
+    private ExcerptAppender appender;
+    private long generation;
+    private long documents;
+    private long compactions;
     private final UnsafeBuffer scratch;
     private final CRC32C crc = new CRC32C();
     private FileChannel syncChannel;
@@ -60,18 +72,62 @@ public final class ChronicleReplicaStore implements ReplicaStore
     private long recovered;
     private boolean tornTail;
 
-    private ChronicleReplicaStore(final Path directory, final Durability durability, final int documentLengthMax)
+    private ChronicleReplicaStore(
+        final Path directory, final Durability durability, final int documentLengthMax, final long compactionMinDocuments)
     {
         this.directory = directory;
         this.durability = durability;
+        this.compactionMinDocuments = compactionMinDocuments;
         this.scratch = new UnsafeBuffer(new byte[HEADER_LENGTH + documentLengthMax]);
-        this.queue = SingleChronicleQueueBuilder.binary(directory.resolve("queue").toFile())
+        this.generation = readLong(directory.resolve(CURRENT_FILE), 0);
+        deleteOtherGenerations();
+        this.queue = openQueue(generation);
+        this.appender = queue.createAppender();
+        appender.singleThreadedCheckDisabled(true);
+    }
+
+    private Path queueDirectory(final long gen)
+    {
+        return directory.resolve(gen == 0 ? "queue" : "queue-" + gen);
+    }
+
+    private SingleChronicleQueue openQueue(final long gen)
+    {
+        return SingleChronicleQueueBuilder.binary(queueDirectory(gen).toFile())
             .rollCycle(RollCycles.FAST_DAILY)
             .timeProvider(new SetTimeProvider(0)) // one cycle file: it rolls by size, never by the wall clock
             .checkInterrupts(false)
             .build();
-        this.appender = queue.createAppender();
-        appender.singleThreadedCheckDisabled(true);
+    }
+
+    private void deleteOtherGenerations()
+    {
+        try (Stream<Path> entries = Files.list(directory))
+        {
+            for (final Path entry : (Iterable<Path>)entries::iterator)
+            {
+                final String name = entry.getFileName().toString();
+                if ((name.equals("queue") || name.startsWith("queue-")) && !entry.equals(queueDirectory(generation)))
+                {
+                    deleteRecursively(entry);
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot list " + directory, ex);
+        }
+    }
+
+    private static void deleteRecursively(final Path path) throws IOException
+    {
+        try (Stream<Path> walk = Files.walk(path))
+        {
+            for (final Path file : (Iterable<Path>)walk.sorted(java.util.Comparator.reverseOrder())::iterator)
+            {
+                Files.deleteIfExists(file);
+            }
+        }
     }
 
     /**
@@ -83,6 +139,13 @@ public final class ChronicleReplicaStore implements ReplicaStore
      */
     public static ChronicleReplicaStore open(final Path directory, final Durability durability, final int recordLengthMax)
     {
+        return open(directory, durability, recordLengthMax, COMPACTION_MIN_DOCUMENTS_DEFAULT);
+    }
+
+    /** As above, compacting once the queue holds more than {@code compactionMinDocuments} (and twice the keys). */
+    public static ChronicleReplicaStore open(
+        final Path directory, final Durability durability, final int recordLengthMax, final long compactionMinDocuments)
+    {
         try
         {
             Files.createDirectories(directory);
@@ -91,7 +154,7 @@ public final class ChronicleReplicaStore implements ReplicaStore
         {
             throw new UncheckedIOException("cannot create " + directory, ex);
         }
-        final ChronicleReplicaStore store = new ChronicleReplicaStore(directory, durability, recordLengthMax);
+        final ChronicleReplicaStore store = new ChronicleReplicaStore(directory, durability, recordLengthMax, compactionMinDocuments);
         try
         {
             store.replay();
@@ -144,6 +207,7 @@ public final class ChronicleReplicaStore implements ReplicaStore
                 }
             }
             tornTail = badSeen;
+            documents = recovered;
         }
     }
 
@@ -178,6 +242,17 @@ public final class ChronicleReplicaStore implements ReplicaStore
         {
             throw new IllegalArgumentException("document of " + length + " bytes exceeds " + scratch.capacity());
         }
+        append(appender, keyspaceId, key, keyOffset, keyLength, record, recordOffset, recordLength);
+        index.write(keyspaceId, key, keyOffset, keyLength, record, recordOffset, recordLength);
+        documents++;
+        dirty = true;
+    }
+
+    private void append(
+        final ExcerptAppender to, final int keyspaceId, final DirectBuffer key, final int keyOffset, final int keyLength,
+        final DirectBuffer record, final int recordOffset, final int recordLength)
+    {
+        final int length = HEADER_LENGTH + keyLength + recordLength;
         scratch.putInt(4, keyspaceId);
         scratch.putShort(8, (short)keyLength);
         scratch.putInt(10, recordLength);
@@ -186,17 +261,78 @@ public final class ChronicleReplicaStore implements ReplicaStore
         crc.reset();
         crc.update(scratch.byteArray(), 4, length - 4);
         scratch.putInt(0, (int)crc.getValue());
-        try (DocumentContext dc = appender.writingDocument())
+        try (DocumentContext dc = to.writingDocument())
         {
             dc.wire().bytes().write(scratch.byteArray(), 0, length);
         }
-        index.write(keyspaceId, key, keyOffset, keyLength, record, recordOffset, recordLength);
-        dirty = true;
+    }
+
+    /**
+     * Rewrites the live records into a new queue generation and switches to it (see the class javadoc).
+     * Durable on return under either policy: a compaction is forced before the switch.
+     */
+    public void compact()
+    {
+        final long next = generation + 1;
+        final Path nextDirectory = queueDirectory(next);
+        try
+        {
+            if (Files.exists(nextDirectory))
+            {
+                deleteRecursively(nextDirectory);
+            }
+            final SingleChronicleQueue nextQueue = openQueue(next);
+            final ExcerptAppender nextAppender = nextQueue.createAppender();
+            nextAppender.singleThreadedCheckDisabled(true);
+            index.forEach((keyspaceId, key, keyOffset, keyLength, record, recordOffset, recordLength) ->
+                append(nextAppender, keyspaceId, key, keyOffset, keyLength, record, recordOffset, recordLength));
+            try (FileChannel channel = FileChannel.open(cycleFile(nextDirectory), StandardOpenOption.READ, StandardOpenOption.WRITE))
+            {
+                channel.force(false);
+            }
+            writeLong(directory.resolve(CURRENT_FILE), next);
+            final Path previous = queueDirectory(generation);
+            closeQueue();
+            queue = nextQueue;
+            appender = nextAppender;
+            generation = next;
+            documents = index.size();
+            compactions++;
+            deleteRecursively(previous);
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("compaction of the replica log in " + directory + " failed: the replica must stop", ex);
+        }
+    }
+
+    private void closeQueue()
+    {
+        try
+        {
+            if (syncChannel != null)
+            {
+                syncChannel.close();
+                syncChannel = null;
+            }
+        }
+        catch (final IOException ignored)
+        {
+            // the data is as durable as the last flush made it
+        }
+        appender.close();
+        queue.close();
     }
 
     @Override
     public void flush()
     {
+        if (documents > compactionMinDocuments && documents > 2L * index.size())
+        {
+            compact(); // durable: the live records are forced in the new generation
+            dirty = false;
+            return;
+        }
         if (!dirty || durability != Durability.SYNC)
         {
             dirty = false;
@@ -206,7 +342,7 @@ public final class ChronicleReplicaStore implements ReplicaStore
         {
             if (syncChannel == null)
             {
-                syncChannel = FileChannel.open(cycleFile(), StandardOpenOption.READ, StandardOpenOption.WRITE);
+                syncChannel = FileChannel.open(cycleFile(queueDirectory(generation)), StandardOpenOption.READ, StandardOpenOption.WRITE);
             }
             syncChannel.force(false);
             dirty = false;
@@ -217,9 +353,9 @@ public final class ChronicleReplicaStore implements ReplicaStore
         }
     }
 
-    private Path cycleFile() throws IOException
+    private Path cycleFile(final Path queueDirectory) throws IOException
     {
-        try (Stream<Path> files = Files.list(directory.resolve("queue")))
+        try (Stream<Path> files = Files.list(queueDirectory))
         {
             return files.filter(file -> file.getFileName().toString().endsWith(".cq4")).sorted().reduce((a, b) -> b)
                 .orElseThrow(() -> new IOException("no queue file in " + directory));
@@ -229,25 +365,42 @@ public final class ChronicleReplicaStore implements ReplicaStore
     @Override
     public long startEpoch()
     {
-        final Path file = directory.resolve(EPOCH_FILE);
-        final Path next = directory.resolve(EPOCH_FILE + ".next");
+        final long epoch = readLong(directory.resolve(EPOCH_FILE), 0) + 1;
+        writeLong(directory.resolve(EPOCH_FILE), epoch);
+        return epoch;
+    }
+
+    private static long readLong(final Path file, final long absent)
+    {
         try
         {
-            long epoch = 0;
-            if (Files.exists(file))
+            if (!Files.exists(file))
             {
-                final byte[] bytes = Files.readAllBytes(file);
-                if (bytes.length != 8)
-                {
-                    throw new IllegalStateException(file + " is " + bytes.length + " bytes, not 8: refusing to guess the epoch");
-                }
-                epoch = ByteBuffer.wrap(bytes).getLong();
+                return absent;
             }
-            epoch++;
+            final byte[] bytes = Files.readAllBytes(file);
+            if (bytes.length != 8)
+            {
+                throw new IllegalStateException(file + " is " + bytes.length + " bytes, not 8: refusing to guess");
+            }
+            return ByteBuffer.wrap(bytes).getLong();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot read " + file, ex);
+        }
+    }
+
+    /** Replaces {@code file} with {@code value} atomically, forced with its directory. */
+    private void writeLong(final Path file, final long value)
+    {
+        final Path next = file.resolveSibling(file.getFileName() + ".next");
+        try
+        {
             try (FileChannel channel = FileChannel.open(next, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING))
             {
-                channel.write(ByteBuffer.allocate(8).putLong(0, epoch));
+                channel.write(ByteBuffer.allocate(8).putLong(0, value));
                 channel.force(true);
             }
             Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -255,11 +408,10 @@ public final class ChronicleReplicaStore implements ReplicaStore
             {
                 dir.force(true);
             }
-            return epoch;
         }
         catch (final IOException ex)
         {
-            throw new IllegalStateException("cannot advance the epoch in " + directory, ex);
+            throw new IllegalStateException("cannot write " + file, ex);
         }
     }
 
@@ -281,6 +433,24 @@ public final class ChronicleReplicaStore implements ReplicaStore
         return recovered;
     }
 
+    /** @return documents in the current queue generation (live and overwritten). */
+    public long documents()
+    {
+        return documents;
+    }
+
+    /** @return compactions done since open. */
+    public long compactions()
+    {
+        return compactions;
+    }
+
+    /** @return the current queue generation. */
+    public long generation()
+    {
+        return generation;
+    }
+
     /** @return whether open dropped a torn last document. */
     public boolean tornTail()
     {
@@ -290,18 +460,6 @@ public final class ChronicleReplicaStore implements ReplicaStore
     @Override
     public void close()
     {
-        try
-        {
-            if (syncChannel != null)
-            {
-                syncChannel.close();
-            }
-        }
-        catch (final IOException ignored)
-        {
-            // closing: the data is as durable as the last flush made it
-        }
-        appender.close();
-        queue.close();
+        closeQueue();
     }
 }

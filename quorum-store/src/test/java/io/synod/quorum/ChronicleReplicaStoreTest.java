@@ -75,6 +75,37 @@ class ChronicleReplicaStoreTest
     }
 
     @Test
+    void shouldCompactOverwrittenRecordsAndKeepTheLiveOnes() throws IOException
+    {
+        final Path dir = directory.resolve("compaction");
+        try (ChronicleReplicaStore store = ChronicleReplicaStore.open(dir, Durability.SYNC, 512, 100))
+        {
+            for (int round = 0; round < 500; round++)
+            {
+                write(store, 1, "key-" + round % 10, "value " + round);
+                store.flush();
+                assertTrue(store.documents() <= 101, "bounded: " + store.documents() + " documents for 10 keys");
+            }
+            assertTrue(store.compactions() >= 4, "compacted " + store.compactions() + " times");
+            assertEquals("value 499", read(store, 1, "key-9"));
+        }
+        try (Stream<Path> entries = Files.list(dir))
+        {
+            assertEquals(1, entries.filter(entry -> entry.getFileName().toString().startsWith("queue")).count(),
+                "the old generations are deleted");
+        }
+        try (ChronicleReplicaStore store = ChronicleReplicaStore.open(dir, Durability.SYNC, 512, 100))
+        {
+            assertEquals(10, store.size());
+            for (int k = 0; k < 10; k++)
+            {
+                assertEquals("value " + (490 + k), read(store, 1, "key-" + k));
+            }
+            assertTrue(store.generation() >= 4 && store.recovered() <= 101);
+        }
+    }
+
+    @Test
     void shouldRefuseToOpenOverACorruptDocumentThatIsNotTheLast() throws IOException
     {
         final Path dir = directory.resolve("corrupt");
