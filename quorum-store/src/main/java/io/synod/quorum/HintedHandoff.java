@@ -32,6 +32,9 @@ final class HintedHandoff
     private static final int STORED_AT_LENGTH = 8;
 
     private final QuorumConfig config;
+    private final HashRing ring;
+    /** The key's preference list and the members after it on the ring: the fallbacks. */
+    private final int[] extended;
     private final int hintKeyspace;
     private final ReplicaStore store;
     private final ServiceChannel channel;
@@ -51,9 +54,11 @@ final class HintedHandoff
     private long expired;
     private long handoffsSent;
 
-    HintedHandoff(final QuorumConfig config, final ReplicaStore store, final ServiceChannel channel)
+    HintedHandoff(final QuorumConfig config, final HashRing ring, final ReplicaStore store, final ServiceChannel channel)
     {
         this.config = config;
+        this.ring = ring;
+        this.extended = new int[2 * config.n()];
         this.hintKeyspace = config.keyspaceId() | HINT_KEYSPACE_BIT;
         this.store = store;
         this.channel = channel;
@@ -63,6 +68,36 @@ final class HintedHandoff
         this.existing = new DvvSet(config.entriesMax(), config.siblingsMax(), config.valueLengthMax());
         this.merged = new DvvSet(config.entriesMax(), config.siblingsMax(), config.valueLengthMax());
         this.incoming = new DvvSet(config.entriesMax(), config.siblingsMax(), config.valueLengthMax());
+    }
+
+    /**
+     * A coordinator's side (Dynamo §4.6): for each preference-list replica that has not answered the put in
+     * {@code slot}, the next member on the ring beyond the preference list is asked to keep {@code set} as a
+     * hint for it (HINT).
+     *
+     * @return hints sent.
+     */
+    int sendHints(final RequestTable requests, final int slot, final DirectBuffer key, final int keyOffset, final int keyLength,
+        final DvvSet set)
+    {
+        final int count = ring.preferenceList(HashRing.hash(key, keyOffset, keyLength), extended.length, extended);
+        int fallback = config.n();
+        QuorumCodec.encodeHeader(out, QuorumCodec.HINT, 0, 0, config.keyspaceId(), requests.requestIds[slot]);
+        out.putShort(QuorumCodec.HINT_KEY_LENGTH_OFFSET, (short)keyLength);
+        out.putBytes(QuorumCodec.HINT_KEY_OFFSET, key, keyOffset, keyLength);
+        final int setOffset = QuorumCodec.HINT_KEY_OFFSET + keyLength;
+        final int length = setOffset + set.encode(out, setOffset);
+        int sent = 0;
+        for (int i = 0; i < requests.replicaCounts[slot] && fallback < count; i++)
+        {
+            if ((requests.replied[slot] & (1L << i)) == 0)
+            {
+                out.putInt(QuorumCodec.HINT_OWNER_OFFSET, requests.replica(slot, i));
+                channel.sendToMember(extended[fallback++], 0, out, 0, length);
+                sent++;
+            }
+        }
+        return sent;
     }
 
     /**

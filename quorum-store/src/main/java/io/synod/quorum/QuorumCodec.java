@@ -32,6 +32,7 @@ import org.agrona.MutableDirectBuffer;
  *  77 HANDOFF_ACK        16 status (i32) | 20 key length (u16) | 22 key; request id echoed
  *  78 AE_BRANCHES        flags = 0 asking, 1 answering | 16 32 branch hashes (i64)     (anti-entropy)
  *  79 AE_PUSH            as PUT_REQUEST, no answer
+ *  80-83                 the client protocol ({@link ClientRequests})
  * </pre>
  * {@link #check} validates a message's lengths before any field is read; a message that fails is dropped
  * and counted by the node, never thrown about.
@@ -136,6 +137,7 @@ public final class QuorumCodec
             case HANDOFF:
             case AE_PUSH:
             case GET_REQUEST:
+            case ClientRequests.CLIENT_GET:
             case QUERY:
             {
                 if (length < KEY_OFFSET)
@@ -179,6 +181,7 @@ public final class QuorumCodec
                 return (type == HINT ? keyLength <= length - keyAt : keyLength == length - keyAt) ? OK : BAD_LENGTH;
             }
             case FORWARD_PUT:
+            case ClientRequests.CLIENT_PUT:
             {
                 if (length < FORWARD_KEY_OFFSET)
                 {

@@ -111,6 +111,12 @@ public final class QuorumConfig
         return DvvSet.encodedLengthMax(entriesMax, siblingsMax, valueLengthMax);
     }
 
+    /** @return the longest causal context a read of this keyspace gives (for callers sizing buffers). */
+    public int contextLengthMax()
+    {
+        return DvvSet.contextLengthMax(entriesMax);
+    }
+
     /** @return the longest message the protocol sends. */
     public int messageLengthMax()
     {

@@ -72,9 +72,13 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
     private final long[] hintAtNs;
     private final boolean[] hinted;
     private final boolean[] sloppy;
-    private final int[] extended;
     private final HintedHandoff handoff;
     private final AntiEntropy antiEntropy;
+    private final ClientRequests clients;
+    /** Per slot: the remote client's connection id, or 0 for a local caller. */
+    private final long[] clientIds;
+    /** The client of the request being started (0: local); read when its slot is allocated. */
+    private long startingFor;
 
     private final long[] dropped = new long[QuorumCodec.REASON_COUNT];
     private long malformedSets;
@@ -131,10 +135,11 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         this.hintAtNs = new long[config.requestsMax()];
         this.hinted = new boolean[config.requestsMax()];
         this.sloppy = new boolean[config.requestsMax()];
-        this.extended = new int[2 * config.n()];
         this.channel = agent.registerService(config.serviceId(), this, config.messageLengthMax());
-        this.handoff = new HintedHandoff(config, store, channel);
+        this.handoff = new HintedHandoff(config, ring, store, channel);
         this.antiEntropy = new AntiEntropy(config, memberId, ring, store, channel);
+        this.clients = new ClientRequests(config, channel);
+        this.clientIds = new long[config.requestsMax()];
         if (config.antiEntropy())
         {
             antiEntropy.rebuild();
@@ -209,6 +214,7 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         }
         sloppy[slot] = false;
         hinted[slot] = true;
+        clientIds[slot] = startingFor;
         requests.overlaps[slot] = Consistency.overlaps(wCount, rCount, config.n());
         requests.replicas(slot, preference, count);
         if (local)
@@ -273,6 +279,7 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         {
             return QuorumStatus.BACK_PRESSURE;
         }
+        clientIds[slot] = startingFor;
         final int count = ring.preferenceList(HashRing.hash(key, keyOffset, keyLength), config.n(), preference);
         requests.replicas(slot, preference, count);
         requests.overlaps[slot] = Consistency.overlaps(wCount, rCount, config.n());
@@ -476,8 +483,16 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
             case KIND_FORWARDING:
             {
                 final boolean strict = !sloppy[slot];
+                final long clientId = clientIds[slot];
                 requests.free(slot);
-                listener.onPutComplete(correlationId, status, overlaps, strict);
+                if (clientId != 0)
+                {
+                    clients.onPutComplete(clientId, correlationId, status, overlaps, strict);
+                }
+                else
+                {
+                    listener.onPutComplete(correlationId, status, overlaps, strict);
+                }
                 break;
             }
             case KIND_FORWARDED_PUT:
@@ -496,7 +511,14 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
                     result.reset();
                 }
                 // The slot stays taken during the call: a request the listener starts cannot reuse its set.
-                listener.onGetComplete(correlationId, status, result, overlaps);
+                if (clientIds[slot] != 0)
+                {
+                    clients.replyGet(clientIds[slot], correlationId, status, result, overlaps);
+                }
+                else
+                {
+                    listener.onGetComplete(correlationId, status, result, overlaps);
+                }
                 requests.free(slot);
                 break;
             }
@@ -538,34 +560,14 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         return work;
     }
 
-    /**
-     * Sloppy quorum: for each preference-list replica that has not answered the put, the next member on the
-     * ring beyond the preference list keeps the key's set as a hint for it (Dynamo §4.6).
-     */
+    /** Sloppy quorum: the put's silent replicas get fallbacks to keep hints for them ({@link HintedHandoff#sendHints}). */
     private int sendHints(final int slot)
     {
         hinted[slot] = true;
         final int keyOffset = slot * config.keyLengthMax();
-        final int keyLength = keyLengths[slot];
-        final int count = ring.preferenceList(HashRing.hash(keys, keyOffset, keyLength), extended.length, extended);
-        int fallback = config.n();
-        readLocal(keys, keyOffset, keyLength, scratchLocal);
-        QuorumCodec.encodeHeader(out, QuorumCodec.HINT, 0, 0, keyspaceId, requests.requestIds[slot]);
-        out.putShort(QuorumCodec.HINT_KEY_LENGTH_OFFSET, (short)keyLength);
-        out.putBytes(QuorumCodec.HINT_KEY_OFFSET, keys, keyOffset, keyLength);
-        final int setOffset = QuorumCodec.HINT_KEY_OFFSET + keyLength;
-        final int length = setOffset + scratchLocal.encode(out, setOffset);
-        int sent = 0;
-        for (int i = 0; i < requests.replicaCounts[slot] && fallback < count; i++)
-        {
-            if ((requests.replied[slot] & (1L << i)) == 0)
-            {
-                out.putInt(QuorumCodec.HINT_OWNER_OFFSET, requests.replica(slot, i));
-                channel.sendToMember(extended[fallback++], 0, out, 0, length);
-                hintsSent++;
-                sent++;
-            }
-        }
+        readLocal(keys, keyOffset, keyLengths[slot], scratchLocal);
+        final int sent = handoff.sendHints(requests, slot, keys, keyOffset, keyLengths[slot], scratchLocal);
+        hintsSent += sent;
         return sent;
     }
 
@@ -576,11 +578,6 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         final long nowNs, final int from, final long clientId, final int flags, final DirectBuffer buffer, final int offset,
         final int length)
     {
-        if (from == 0)
-        {
-            clientMessages++; // the client protocol arrives with the daemon; until then members only
-            return;
-        }
         final int check = QuorumCodec.check(buffer, offset, length, config.keyLengthMax());
         if (check != QuorumCodec.OK)
         {
@@ -590,6 +587,19 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         if (QuorumCodec.keyspaceId(buffer, offset) != keyspaceId)
         {
             wrongKeyspace++;
+            return;
+        }
+        final int type = QuorumCodec.type(buffer, offset);
+        if (from == 0 || type == ClientRequests.CLIENT_PUT || type == ClientRequests.CLIENT_GET)
+        {
+            if (from == 0 && (type == ClientRequests.CLIENT_PUT || type == ClientRequests.CLIENT_GET))
+            {
+                clients.onMessage(this, nowNs, clientId, buffer, offset, length);
+            }
+            else
+            {
+                clientMessages++; // a member's type from a client, or a client's type from a member: dropped
+            }
             return;
         }
         final long requestId = QuorumCodec.requestId(buffer, offset);
@@ -667,18 +677,15 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
             }
             case QuorumCodec.HANDOFF:
             {
-                final int keyLength = QuorumCodec.keyLength(buffer, offset);
-                final int setOffset = offset + QuorumCodec.KEY_OFFSET + keyLength;
-                if (!scratchIn.decode(buffer, setOffset, offset + length - setOffset))
+                final int status = mergeMessage(buffer, offset, length);
+                if (status >= 0)
                 {
-                    malformedSets++;
-                    return;
+                    final int keyLength = QuorumCodec.keyLength(buffer, offset);
+                    QuorumCodec.encodeReply(out, QuorumCodec.HANDOFF_ACK, keyspaceId, requestId, status);
+                    out.putShort(QuorumCodec.HANDOFF_ACK_KEY_LENGTH_OFFSET, (short)keyLength);
+                    out.putBytes(QuorumCodec.HANDOFF_ACK_KEY_OFFSET, buffer, offset + QuorumCodec.KEY_OFFSET, keyLength);
+                    channel.sendToMember(from, 0, out, 0, QuorumCodec.HANDOFF_ACK_KEY_OFFSET + keyLength);
                 }
-                final int status = mergeLocal(buffer, offset + QuorumCodec.KEY_OFFSET, keyLength, scratchIn);
-                QuorumCodec.encodeReply(out, QuorumCodec.HANDOFF_ACK, keyspaceId, requestId, status);
-                out.putShort(QuorumCodec.HANDOFF_ACK_KEY_LENGTH_OFFSET, (short)keyLength);
-                out.putBytes(QuorumCodec.HANDOFF_ACK_KEY_OFFSET, buffer, offset + QuorumCodec.KEY_OFFSET, keyLength);
-                channel.sendToMember(from, 0, out, 0, QuorumCodec.HANDOFF_ACK_KEY_OFFSET + keyLength);
                 break;
             }
             case QuorumCodec.AE_BRANCHES:
@@ -688,17 +695,8 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
                 }
                 break;
             case QuorumCodec.AE_PUSH:
-            {
-                final int keyLength = QuorumCodec.keyLength(buffer, offset);
-                final int setOffset = offset + QuorumCodec.KEY_OFFSET + keyLength;
-                if (!scratchIn.decode(buffer, setOffset, offset + length - setOffset))
-                {
-                    malformedSets++;
-                    return;
-                }
-                mergeLocal(buffer, offset + QuorumCodec.KEY_OFFSET, keyLength, scratchIn);
+                mergeMessage(buffer, offset, length);
                 break;
-            }
             case QuorumCodec.HANDOFF_ACK:
                 handoff.onHandoffAck(from, requestId, QuorumCodec.status(buffer, offset), buffer,
                     offset + QuorumCodec.HANDOFF_ACK_KEY_OFFSET, length - QuorumCodec.HANDOFF_ACK_KEY_OFFSET);
@@ -708,18 +706,36 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         }
     }
 
+    /** {@link ClientRequests}: the requests started until the next call are a remote client's (0: local callers). */
+    void startingFor(final long clientId)
+    {
+        startingFor = clientId;
+    }
+
     private void onPutRequest(final int from, final long requestId, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final int status = mergeMessage(buffer, offset, length);
+        if (status >= 0)
+        {
+            channel.sendToMember(from, 0, out, 0, QuorumCodec.encodeReply(out, QuorumCodec.PUT_REPLY, keyspaceId, requestId, status));
+        }
+    }
+
+    /**
+     * Merges the set of a PUT_REQUEST, HANDOFF or AE_PUSH (key, then set) into the local record.
+     *
+     * @return the replica's answer, or -1 for a malformed set (dropped, counted, not answered).
+     */
+    private int mergeMessage(final DirectBuffer buffer, final int offset, final int length)
     {
         final int keyLength = QuorumCodec.keyLength(buffer, offset);
         final int setOffset = offset + QuorumCodec.KEY_OFFSET + keyLength;
         if (!scratchIn.decode(buffer, setOffset, offset + length - setOffset))
         {
             malformedSets++;
-            return;
+            return -1;
         }
-        final int status = mergeLocal(buffer, offset + QuorumCodec.KEY_OFFSET, keyLength, scratchIn);
-        final int replyLength = QuorumCodec.encodeReply(out, QuorumCodec.PUT_REPLY, keyspaceId, requestId, status);
-        channel.sendToMember(from, 0, out, 0, replyLength);
+        return mergeLocal(buffer, offset + QuorumCodec.KEY_OFFSET, keyLength, scratchIn);
     }
 
     /** Merges {@code incoming} into the local record of the key and persists it. @return the replica's answer. */
@@ -807,6 +823,7 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
             return;
         }
         forwarded.remember(seen);
+        clientIds[slot] = 0;
         requests.origins[slot] = from;
         requests.replicas(slot, preference, count);
         coordinatePut(slot, buffer, keyOffset, keyLength, buffer, valueOffset, valueLength, QuorumCodec.flags(buffer, offset), wCount);
@@ -962,11 +979,6 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         return epoch;
     }
 
-    public int memberId()
-    {
-        return memberId;
-    }
-
     public QuorumConfig config()
     {
         return config;
@@ -978,16 +990,9 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         return channel;
     }
 
-    /** Writes the key's local record into {@code into} (tests, anti-entropy). */
-    public void readLocalSet(final DirectBuffer key, final int keyOffset, final int keyLength, final DvvSet into)
+    /** @return requests from remote clients received, and of those refused at once. */
+    public long clientRequests()
     {
-        readLocal(key, keyOffset, keyLength, into);
+        return clients.requests();
     }
-
-    /** @return the bytes a {@link DvvSet} for this keyspace's limits needs; for callers sizing buffers. */
-    public static int contextLengthMax(final QuorumConfig config)
-    {
-        return DvvSet.contextLengthMax(config.entriesMax());
-    }
-
 }

@@ -86,7 +86,7 @@ public final class QuorumStore implements RaftAgent.Duty, QuorumListener
     {
         this.node = new QuorumNode(config, agent, memberId, ring, store, this);
         this.keyspaceId = config.keyspaceId();
-        this.contextOut = new UnsafeBuffer(new byte[QuorumNode.contextLengthMax(config)]);
+        this.contextOut = new UnsafeBuffer(new byte[config.contextLengthMax()]);
     }
 
     /**
