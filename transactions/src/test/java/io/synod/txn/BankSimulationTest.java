@@ -1,0 +1,492 @@
+package io.synod.txn;
+
+import io.synod.kv.KvClientCodec;
+import io.synod.kv.KvResponse;
+import io.synod.raft.testkit.Simulation;
+import io.synod.raft.testkit.SimulatedCluster;
+import io.synod.raft.testkit.SimulatedCrash;
+import io.synod.raft.testkit.SimulatedProtocol;
+import io.synod.raft.testkit.SimulationInvariant;
+import io.synod.raft.testkit.SimulationLiveness;
+import io.synod.raft.testkit.SimulationWorkload;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.charset.StandardCharsets;
+import java.util.random.RandomGenerator;
+import java.util.stream.LongStream;
+
+import static java.nio.ByteOrder.LITTLE_ENDIAN;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The Jepsen bank workload on cross-shard two-phase commit, under the simulator's seeded faults (drops,
+ * duplicates, delays, partitions, crashes losing unflushed writes) with several Raft groups per member:
+ * the coordinator group and {@value #SHARDS} shard groups on one agent per member. Eight accounts spread
+ * over the shards hold 100 in all. Each member's client, on the simulator's client events, reads the
+ * accounts from its own replicas and sends either a transfer of 1 to 5 between two accounts (reads of both
+ * at the versions seen, writes of both) or a read-only transaction over all eight, through the coordinator
+ * group; it learns the outcome from its replica of the coordinator group (COMMITTED, ABORTED, or UNKNOWN
+ * when it gives up waiting) and retries a lost BEGIN with the same transaction id.
+ *
+ * <p>The processes crash on purpose at every step of the protocol, besides the simulator's own crashes:
+ * each driver, right after it forwards a PREPARE, a DECIDE, a COMMIT/ABORT, a FINISH or an in-doubt query,
+ * kills its member one time in {@value #CRASH_ONE_IN} (so coordinator leaders die between PREPARE and
+ * DECIDE, between DECIDE and the first COMMIT, before FINISH; participant leaders die in doubt).
+ *
+ * <p>Checked after every step and event: a committed read-only transaction sums to 100 with no negative
+ * balance (the serializable snapshot); decisions never change and every participant follows the
+ * coordinator's ({@link TxnCluster}). After healing (liveness): no transaction in doubt anywhere, no key
+ * locked, every member's accounts sum to 100, and commits were seen.
+ */
+class BankSimulationTest
+{
+    private static final String TEST = "BankSimulationTest";
+    static final int SHARDS = 4;
+    private static final int ACCOUNTS = 8;
+    private static final long TOTAL = 100;
+    private static final int CRASH_ONE_IN = 100;
+    /** Five groups make about five times the events per virtual second; three times that again gives the clients time. */
+    private static final long STEPS = 3 * (SHARDS + 1) * TxnSeeds.STEPS;
+    private static final long MS = 1_000_000L;
+    private static final long TXN_TIMEOUT_NS = 400 * MS;
+    private static final long CLIENT_PATIENCE_NS = 600 * MS;
+    private static final long BEGIN_RESEND_NS = 100 * MS;
+
+    private static long committedReadsInAllSeeds;
+
+    static LongStream seeds()
+    {
+        return TxnSeeds.seeds(8);
+    }
+
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void shouldKeepTheBankTotalAndLeaveNoTransactionInDoubt(final long seed)
+    {
+        final Bank bank = new Bank();
+        final Simulation.Result result = Simulation.builder(seed)
+            .steps(STEPS)
+            .groups(SHARDS + 1)
+            .snapshots(false)
+            .stateMachines(bank.cluster::create)
+            .protocol(bank::node)
+            .workload(new FastPathReads(bank))
+            .invariant(bank)
+            .liveness(bank)
+            .replay(TxnSeeds.replay(TEST, 3 * (SHARDS + 1)))
+            .run();
+        System.out.println("bank seed " + seed + ": " + bank + ", " + result.crashes() + " crashes, " + result.partitions() +
+            " partitions, " + result.steps() + " steps");
+        assertTrue(bank.committedTransfers > 0, () -> "no transfer committed: " + bank);
+        committedReadsInAllSeeds += bank.committedReads;
+    }
+
+    @AfterAll
+    static void shouldHaveCommittedReadOnlyTransactions()
+    {
+        assertTrue(committedReadsInAllSeeds > 0, "no read-only transaction committed in any seed");
+    }
+
+    static byte[] account(final int i)
+    {
+        return ("account-" + i).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    static byte[] amount(final long value)
+    {
+        final byte[] bytes = new byte[8];
+        new UnsafeBuffer(bytes).putLong(0, value, LITTLE_ENDIAN);
+        return bytes;
+    }
+
+    /** One run's shared state: the cluster parts, the counters, the checks. */
+    static final class Bank implements SimulationInvariant, SimulationLiveness
+    {
+        final TxnCluster cluster = new TxnCluster(SHARDS, shard ->
+        {
+            for (int i = 0; i < ACCOUNTS; i++)
+            {
+                if (shard.map().ownerOf(account(i)) == shard.groupId())
+                {
+                    shard.preload(account(i), amount(i == 0 ? TOTAL - (ACCOUNTS - 1) * 12 : 12));
+                }
+            }
+        });
+        boolean healed;
+        long started;
+        long committedTransfers;
+        long committedReads;
+        long aborted;
+        final long[] abortReasons = new long[4];
+        long unknown;
+        long crashesInjected;
+        long fastReads;
+        long redirects;
+        long locked;
+
+        SimulatedProtocol node(final SimulatedProtocol.Context context)
+        {
+            return new BankNode(this, context);
+        }
+
+        @Override
+        public void check(final SimulatedCluster view)
+        {
+            healed = view.isHealed();
+        }
+
+        @Override
+        public boolean isSatisfied(final SimulatedCluster view)
+        {
+            if (cluster.inDoubt(view) != null)
+            {
+                return false;
+            }
+            for (int memberId = 1; memberId <= view.size(); memberId++)
+            {
+                if (view.isAlive(memberId) && balances(memberId) != null)
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** @return what is wrong with a member's balances (once everything is applied), or null. */
+        String balances(final int memberId)
+        {
+            long sum = 0;
+            for (int i = 0; i < ACCOUNTS; i++)
+            {
+                final long balance = balance(cluster.shardMachines[memberId][cluster.map.ownerOf(account(i))], i);
+                if (balance < 0)
+                {
+                    return "member " + memberId + " account " + i + " negative: " + balance;
+                }
+                sum += balance;
+            }
+            return sum == TOTAL ? null : "member " + memberId + " sums to " + sum;
+        }
+
+        @Override
+        public String describe(final SimulatedCluster view)
+        {
+            final String doubt = cluster.inDoubt(view);
+            if (doubt != null)
+            {
+                return doubt;
+            }
+            for (int memberId = 1; memberId <= view.size(); memberId++)
+            {
+                if (view.isAlive(memberId) && balances(memberId) != null)
+                {
+                    return balances(memberId);
+                }
+            }
+            return "satisfied";
+        }
+
+        @Override
+        public String toString()
+        {
+            return started + " transactions: " + committedTransfers + " transfers and " + committedReads + " reads committed, " +
+                aborted + " aborted " + java.util.Arrays.toString(abortReasons) + ", " + unknown + " unknown; " + cluster.decisions.size() + " decided, " + cluster.commitsApplied +
+                " participant commits, " + cluster.abortsApplied + " aborts; " + crashesInjected + " crashes injected; fast path: " +
+                fastReads + " reads, " + redirects + " redirects, " + locked + " locked";
+        }
+    }
+
+    static long balance(final ShardStateMachine shard, final int account)
+    {
+        final ExpandableArrayBuffer out = new ExpandableArrayBuffer(64);
+        final int length = shard.read(account(account), out);
+        if (KvClientCodec.status(out, 0) != KvResponse.OK || KvClientCodec.valueLength(out, 0) != 8)
+        {
+            throw new AssertionError("account " + account + " unreadable: " + length);
+        }
+        return out.getLong(KvClientCodec.valueOffset(0), LITTLE_ENDIAN);
+    }
+
+    /** A member's process: its transaction driver and its bank client. */
+    private static final class BankNode implements SimulatedProtocol
+    {
+        private final Bank bank;
+        private final SimulatedProtocol.Context context;
+        private final TxnDriver driver;
+        private final CoordinatorStateMachine coordinator;
+        private final ShardStateMachine[] shards;
+        private final RandomGenerator random;
+        private final ExpandableArrayBuffer begin = new ExpandableArrayBuffer(1024);
+        private long txnCounter;
+        private long txnId;
+        private int beginLength;
+        private boolean readOnly;
+        private final long[] seen = new long[ACCOUNTS];
+        private long deadlineNs;
+        private long lastBeginNs;
+
+        BankNode(final Bank bank, final SimulatedProtocol.Context context)
+        {
+            this.bank = bank;
+            this.context = context;
+            this.random = context.random();
+            final int memberId = context.memberId();
+            this.coordinator = bank.cluster.coordinators[memberId];
+            this.shards = bank.cluster.shardMachines[memberId].clone();
+            this.driver = new TxnDriver(context.agent(), TxnCluster.COORDINATOR, coordinator, shards, 10 * MS, 50 * MS, 200 * MS)
+                .observer(this::maybeCrash);
+        }
+
+        private void maybeCrash(final int action, final long txn, final int group)
+        {
+            if (!bank.healed && random.nextInt(CRASH_ONE_IN) == 0)
+            {
+                bank.crashesInjected++;
+                throw new SimulatedCrash("txn driver after action " + action + " for txn " + Long.toHexString(txn));
+            }
+        }
+
+        @Override
+        public void onClientRequest(final RandomGenerator runRandom)
+        {
+            if (txnId != 0)
+            {
+                return;
+            }
+            final long nowNs = context.clock().nanoTime();
+            txnId = (long)context.memberId() << 56 | (context.incarnation() & 0xFFFFFF) << 32 | ++txnCounter;
+            deadlineNs = nowNs + TXN_TIMEOUT_NS;
+            final Transaction txn = new Transaction(coordinator.shardMap(), txnId, deadlineNs);
+            readOnly = runRandom.nextInt(3) == 0;
+            for (int i = 0; i < ACCOUNTS; i++)
+            {
+                if (shard(i).lockOf(account(i)) != 0)
+                {
+                    txnId = 0; // a transfer is in doubt here: reading around it would only abort
+                    return;
+                }
+                seen[i] = balance(shard(i), i);
+            }
+            if (readOnly)
+            {
+                for (int i = 0; i < ACCOUNTS; i++)
+                {
+                    txn.read(account(i), shard(i).version(account(i)));
+                }
+            }
+            else
+            {
+                final int from = runRandom.nextInt(ACCOUNTS);
+                final int to = (from + 1 + runRandom.nextInt(ACCOUNTS - 1)) % ACCOUNTS;
+                final long amount = 1 + runRandom.nextInt(5);
+                if (seen[from] < amount)
+                {
+                    txnId = 0;
+                    return;
+                }
+                txn.read(account(from), shard(from).version(account(from)));
+                txn.read(account(to), shard(to).version(account(to)));
+                txn.write(account(from), amount(seen[from] - amount));
+                txn.write(account(to), amount(seen[to] + amount));
+            }
+            beginLength = txn.encodeBegin(begin, 0);
+            bank.started++;
+            sendBegin(nowNs);
+        }
+
+        private ShardStateMachine shard(final int account)
+        {
+            return shards[coordinator.shardMap().ownerOf(account(account))];
+        }
+
+        private void sendBegin(final long nowNs)
+        {
+            lastBeginNs = nowNs;
+            context.agent().forward(TxnCluster.COORDINATOR, begin, 0, beginLength);
+        }
+
+        @Override
+        public int doWork(final long nowNs)
+        {
+            int work = driver.doWork(nowNs);
+            if (txnId != 0)
+            {
+                work += poll(nowNs);
+            }
+            return work;
+        }
+
+        private int poll(final long nowNs)
+        {
+            final int state = coordinator.state(txnId);
+            if (state == CoordinatorStateMachine.COMMITTED)
+            {
+                if (readOnly)
+                {
+                    long sum = 0;
+                    for (int i = 0; i < ACCOUNTS; i++)
+                    {
+                        if (seen[i] < 0)
+                        {
+                            throw new AssertionError("committed read saw account " + i + " negative: " + seen[i]);
+                        }
+                        sum += seen[i];
+                    }
+                    if (sum != TOTAL)
+                    {
+                        throw new AssertionError("committed read of txn " + Long.toHexString(txnId) + " sums to " + sum);
+                    }
+                    bank.committedReads++;
+                }
+                else
+                {
+                    bank.committedTransfers++;
+                }
+                txnId = 0;
+                return 1;
+            }
+            if (state == CoordinatorStateMachine.ABORTED)
+            {
+                bank.aborted++;
+                bank.abortReasons[coordinator.reason(txnId)]++;
+                txnId = 0;
+                return 1;
+            }
+            if (nowNs > deadlineNs + CLIENT_PATIENCE_NS)
+            {
+                bank.unknown++;
+                txnId = 0;
+                return 1;
+            }
+            if (state == CoordinatorStateMachine.NONE && nowNs - lastBeginNs > BEGIN_RESEND_NS)
+            {
+                sendBegin(nowNs); // the same txn id: the coordinator never begins it twice
+                return 1;
+            }
+            return 0;
+        }
+    }
+
+    /**
+     * The simulator's own commands: single-shard reads through the log (the fast path) of a random account
+     * sent to a random shard, so that most reach a shard that does not own the key (a typed redirect naming
+     * the owner) or find the key locked by a prepared transfer; and one in ten is garbage (bad input, typed
+     * BAD_REQUEST), to a shard or to the coordinator group.
+     */
+    private static final class FastPathReads implements SimulationWorkload
+    {
+        private final Bank bank;
+        private final ExpandableArrayBuffer kv = new ExpandableArrayBuffer(64);
+        private final Long2IntMap expectedOwner = new Long2IntMap();
+
+        FastPathReads(final Bank bank)
+        {
+            this.bank = bank;
+        }
+
+        @Override
+        public int command(final int groupId, final long correlationId, final RandomGenerator random, final MutableDirectBuffer command)
+        {
+            if (groupId == TxnCluster.COORDINATOR || random.nextInt(10) == 0)
+            {
+                final int length = 1 + random.nextInt(40);
+                for (int i = 0; i < length; i++)
+                {
+                    command.putByte(i, (byte)random.nextInt(256));
+                }
+                command.putByte(0, (byte)(groupId == TxnCluster.COORDINATOR ? 0x7F : 0x7E)); // no valid op
+                return length;
+            }
+            final int account = random.nextInt(ACCOUNTS);
+            final byte[] key = account(account);
+            kv.putBytes(0, key);
+            final int kvLength = KvClientCodec.encodeGet(kv, 16, kv, 0, key.length);
+            expectedOwner.put(correlationId, bank.cluster.map.ownerOf(key), groupId, account);
+            return ShardCodec.encodeKv(command, 0, bank.cluster.map.version(), kv, 16, kvLength);
+        }
+
+        @Override
+        public void onCommitted(
+            final int groupId, final long correlationId, final long index, final DirectBuffer response, final int offset, final int length)
+        {
+            final int status = groupId == TxnCluster.COORDINATOR ? CoordinatorCodec.status(response, offset, length) :
+                ShardCodec.status(response, offset, length);
+            final int owner = expectedOwner.owner(correlationId);
+            expectedOwner.remove(correlationId);
+            if (owner == 0)
+            {
+                final int bad = groupId == TxnCluster.COORDINATOR ? CoordinatorCodec.BAD_REQUEST : ShardCodec.BAD_REQUEST;
+                if (status != bad)
+                {
+                    throw new AssertionError("garbage to group " + groupId + " answered " + status);
+                }
+                return;
+            }
+            if (owner != groupId)
+            {
+                if (status != ShardCodec.WRONG_SHARD || ShardCodec.detail(response, offset) != owner)
+                {
+                    throw new AssertionError("read sent to group " + groupId + " owned by " + owner + " answered " +
+                        ShardCodec.statusName(status) + " " + ShardCodec.detail(response, offset));
+                }
+                bank.redirects++;
+            }
+            else if (status == ShardCodec.LOCKED)
+            {
+                bank.locked++;
+            }
+            else if (status == ShardCodec.OK)
+            {
+                final int kv = offset + ShardCodec.RESPONSE_HEADER_LENGTH;
+                if (KvClientCodec.status(response, kv) != KvResponse.OK || response.getLong(KvClientCodec.valueOffset(kv), LITTLE_ENDIAN) < 0)
+                {
+                    throw new AssertionError("fast-path read of a present account failed or was negative");
+                }
+                bank.fastReads++;
+            }
+            else
+            {
+                throw new AssertionError("read answered " + ShardCodec.statusName(status));
+            }
+        }
+
+        @Override
+        public void onRejected(final int groupId, final long correlationId, final int reason)
+        {
+            expectedOwner.remove(correlationId);
+        }
+
+        @Override
+        public void onUnknown(final int groupId, final long correlationId)
+        {
+            expectedOwner.remove(correlationId);
+        }
+    }
+
+    /** Correlation id to the expected owner of the key read (0: garbage). */
+    private static final class Long2IntMap
+    {
+        private final org.agrona.collections.Long2LongHashMap map = new org.agrona.collections.Long2LongHashMap(0);
+
+        void put(final long correlationId, final int owner, final int group, final int account)
+        {
+            map.put(correlationId, owner);
+        }
+
+        int owner(final long correlationId)
+        {
+            return (int)map.get(correlationId);
+        }
+
+        void remove(final long correlationId)
+        {
+            map.remove(correlationId);
+        }
+    }
+}
