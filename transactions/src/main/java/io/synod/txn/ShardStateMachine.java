@@ -167,9 +167,11 @@ public final class ShardStateMachine implements StateMachine
                 return applyPrepare(index, ShardCodec.txnId(command, offset), command, offset + ShardCodec.HEADER_LENGTH,
                     length - ShardCodec.HEADER_LENGTH, response);
             case ShardCodec.COMMIT:
-                return applyCommit(index, ShardCodec.txnId(command, offset), response);
+                return length != ShardCodec.HEADER_LENGTH ? respond(response, ShardCodec.BAD_REQUEST, 0) :
+                    applyCommit(index, ShardCodec.txnId(command, offset), response);
             case ShardCodec.ABORT:
-                return applyAbort(index, ShardCodec.txnId(command, offset), response);
+                return length != ShardCodec.HEADER_LENGTH ? respond(response, ShardCodec.BAD_REQUEST, 0) :
+                    applyAbort(index, ShardCodec.txnId(command, offset), response);
             default:
                 return respond(response, ShardCodec.BAD_REQUEST, 0);
         }
@@ -204,16 +206,16 @@ public final class ShardStateMachine implements StateMachine
         final long index, final long txnId, final DirectBuffer body, final int offset, final int length,
         final ExpandableArrayBuffer response)
     {
+        final PrepareBody parsed = PrepareBody.parse(body, offset, length);
+        if (parsed == null || txnId == 0)
+        {
+            return respond(response, ShardCodec.BAD_REQUEST, 0);
+        }
         final Txn existing = txns.get(txnId);
         if (existing != null)
         {
             return existing.state == TXN_ABORTED ? respond(response, ShardCodec.VOTE_NO, ShardCodec.REASON_ABORTED) :
                 respond(response, ShardCodec.VOTE_YES, 0);
-        }
-        final PrepareBody parsed = PrepareBody.parse(body, offset, length);
-        if (parsed == null || txnId == 0)
-        {
-            return respond(response, ShardCodec.BAD_REQUEST, 0);
         }
         if (txns.size() >= TXNS_MAX)
         {
