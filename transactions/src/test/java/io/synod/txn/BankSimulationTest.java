@@ -59,6 +59,7 @@ class BankSimulationTest
     private static final long BEGIN_RESEND_NS = 100 * MS;
 
     private static long committedReadsInAllSeeds;
+    private static final long[] crashesAtInAllSeeds = new long[7];
 
     static LongStream seeds()
     {
@@ -85,12 +86,27 @@ class BankSimulationTest
             " partitions, " + result.steps() + " steps");
         assertTrue(bank.committedTransfers > 0, () -> "no transfer committed: " + bank);
         committedReadsInAllSeeds += bank.committedReads;
+        for (int action = 0; action < bank.crashesAt.length; action++)
+        {
+            crashesAtInAllSeeds[action] += bank.crashesAt[action];
+        }
     }
 
     @AfterAll
     static void shouldHaveCommittedReadOnlyTransactions()
     {
         assertTrue(committedReadsInAllSeeds > 0, "no read-only transaction committed in any seed");
+        System.out.println("bank: crashes injected per driver action " + java.util.Arrays.toString(crashesAtInAllSeeds));
+        for (final int action : new int[]{TxnDriver.Observer.PREPARE, TxnDriver.Observer.DECIDE_COMMIT, TxnDriver.Observer.DECIDE_ABORT,
+            TxnDriver.Observer.OUTCOME, TxnDriver.Observer.FINISH})
+        {
+            assertTrue(crashesAtInAllSeeds[action] > 0, "no crash right after driver action " + action);
+        }
+    }
+
+    static long opening(final int account)
+    {
+        return account == 0 ? TOTAL - (ACCOUNTS - 1) * 12 : 12;
     }
 
     static byte[] account(final int i)
@@ -114,7 +130,7 @@ class BankSimulationTest
             {
                 if (shard.map().ownerOf(account(i)) == shard.groupId())
                 {
-                    shard.preload(account(i), amount(i == 0 ? TOTAL - (ACCOUNTS - 1) * 12 : 12));
+                    shard.preload(account(i), amount(opening(i)));
                 }
             }
         });
@@ -123,6 +139,11 @@ class BankSimulationTest
         long committedTransfers;
         long committedReads;
         long aborted;
+        /** Transfers begun: txn id to {from, to, amount}. */
+        final org.agrona.collections.Long2ObjectHashMap<long[]> transfers = new org.agrona.collections.Long2ObjectHashMap<>();
+        /** Crashes injected per driver action (TxnDriver.Observer constants). */
+        final long[] crashesAt = new long[7];
+        long beginRetries;
         final long[] abortReasons = new long[4];
         long unknown;
         long crashesInjected;
@@ -158,9 +179,27 @@ class BankSimulationTest
             return true;
         }
 
-        /** @return what is wrong with a member's balances (once everything is applied), or null. */
+        /**
+         * @return what is wrong with a member's balances once everything is applied, or null: they must sum to
+         * the total, none negative, and each must be its opening balance moved by exactly the transfers decided
+         * COMMIT (whatever their clients heard: UNKNOWN ones included), so the committed transactions account
+         * for every change and none was applied twice.
+         */
         String balances(final int memberId)
         {
+            final long[] expected = new long[ACCOUNTS];
+            for (int i = 0; i < ACCOUNTS; i++)
+            {
+                expected[i] = opening(i);
+            }
+            transfers.forEach((txnId, transfer) ->
+            {
+                if (cluster.decisions.get(txnId.longValue()) == 1)
+                {
+                    expected[(int)transfer[0]] -= transfer[2];
+                    expected[(int)transfer[1]] += transfer[2];
+                }
+            });
             long sum = 0;
             for (int i = 0; i < ACCOUNTS; i++)
             {
@@ -168,6 +207,10 @@ class BankSimulationTest
                 if (balance < 0)
                 {
                     return "member " + memberId + " account " + i + " negative: " + balance;
+                }
+                if (balance != expected[i])
+                {
+                    return "member " + memberId + " account " + i + " holds " + balance + ", committed transfers make it " + expected[i];
                 }
                 sum += balance;
             }
@@ -197,7 +240,8 @@ class BankSimulationTest
         {
             return started + " transactions: " + committedTransfers + " transfers and " + committedReads + " reads committed, " +
                 aborted + " aborted " + java.util.Arrays.toString(abortReasons) + ", " + unknown + " unknown; " + cluster.decisions.size() + " decided, " + cluster.commitsApplied +
-                " participant commits, " + cluster.abortsApplied + " aborts; " + crashesInjected + " crashes injected; fast path: " +
+                " participant commits, " + cluster.abortsApplied + " aborts; " + crashesInjected + " crashes injected " + java.util.Arrays.toString(crashesAt) + ", " + beginRetries +
+                " BEGIN retries; fast path: " +
                 fastReads + " reads, " + redirects + " redirects, " + locked + " locked";
         }
     }
@@ -248,6 +292,7 @@ class BankSimulationTest
             if (!bank.healed && random.nextInt(CRASH_ONE_IN) == 0)
             {
                 bank.crashesInjected++;
+                bank.crashesAt[action]++;
                 throw new SimulatedCrash("txn driver after action " + action + " for txn " + Long.toHexString(txn));
             }
         }
@@ -290,6 +335,7 @@ class BankSimulationTest
                     txnId = 0;
                     return;
                 }
+                bank.transfers.put(txnId, new long[]{from, to, amount});
                 txn.read(account(from), shard(from).version(account(from)));
                 txn.read(account(to), shard(to).version(account(to)));
                 txn.write(account(from), amount(seen[from] - amount));
@@ -366,6 +412,7 @@ class BankSimulationTest
             }
             if (state == CoordinatorStateMachine.NONE && nowNs - lastBeginNs > BEGIN_RESEND_NS)
             {
+                bank.beginRetries++;
                 sendBegin(nowNs); // the same txn id: the coordinator never begins it twice
                 return 1;
             }

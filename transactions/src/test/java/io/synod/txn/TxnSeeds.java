@@ -8,7 +8,7 @@ import java.util.stream.LongStream;
 /**
  * Seeds for this module's simulations: {@code -Dsynod.sim.seed=N} replays one seed (the command a failure
  * prints); otherwise a test runs its pinned range, or with {@code -Dsynod.sim.soak.seeds=N} (set by
- * {@code -Psoak}, capped here at 2,000) a sweep from {@code synod.sim.soak.base}. {@code -Dsynod.sim.steps}
+ * {@code -Psoak}, capped here at 200) a sweep from {@code synod.sim.soak.base}. {@code -Dsynod.sim.steps}
  * sets the single-group step figure (default 2,000), which a test scales by its groups.
  *
  * <p>Seeds whose simulated cluster has membership changes are skipped: the simulator changes each group's
@@ -19,7 +19,7 @@ import java.util.stream.LongStream;
 final class TxnSeeds
 {
     static final long STEPS = Long.getLong("synod.sim.steps", 2000);
-    private static final long SOAK_CAP = 2_000;
+    private static final long SOAK_CAP = 200;
 
     private TxnSeeds()
     {
