@@ -39,7 +39,7 @@ class ShardedKvSimulationTest
 
     static LongStream seeds()
     {
-        return TxnSeeds.seeds(8);
+        return TxnSeeds.seeds(6);
     }
 
     @ParameterizedTest
