@@ -1,5 +1,7 @@
 package io.synod.txn;
 
+import io.synod.raft.SnapshotReader;
+import io.synod.raft.SnapshotSource;
 import io.synod.raft.StateMachine;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
@@ -35,10 +37,13 @@ import static java.nio.ByteOrder.LITTLE_ENDIAN;
  * <h2>Threading, determinism, allocation</h2>
  * The node's thread; deterministic (deadlines are clock readings carried in the commands, never read
  * here). Transactions allocate their record; not a zero-allocation path. Records are kept after they
- * finish (they answer retries) and not pruned yet. No snapshots yet ({@link #snapshot()} answers null).
+ * finish (they answer retries) and not pruned yet. Snapshots hold the map and every record, built in
+ * memory ({@link SnapshotBytes}).
  */
 public final class CoordinatorStateMachine implements StateMachine
 {
+    private static final long SNAPSHOT_MAGIC = 0x5359_4E4F_4443_4F31L; // "SYNODCO1"
+
     /** Unfinished transactions at once. */
     public static final int ACTIVE_MAX = 4096;
     /** Records kept in all. */
@@ -80,6 +85,7 @@ public final class CoordinatorStateMachine implements StateMachine
     private final Long2ObjectHashMap<Record> records = new Long2ObjectHashMap<>();
     /** Unfinished records in the order they began (the driver's work list). */
     private final LinkedHashMap<Long, Record> unfinished = new LinkedHashMap<>();
+    private final SnapshotBytes snapshotBytes = new SnapshotBytes();
     private ShardMap map;
     private Listener listener = new Listener()
     {
@@ -323,6 +329,114 @@ public final class CoordinatorStateMachine implements StateMachine
     private static int respond(final ExpandableArrayBuffer response, final int status, final int state, final long detail)
     {
         return CoordinatorCodec.response(response, 0, status, state, detail);
+    }
+
+    /**
+     * Writes the shard map and every record (unfinished ones first, in the order they began) into memory and
+     * streams it out; see {@link SnapshotBytes} for the cost.
+     */
+    @Override
+    public SnapshotSource snapshot()
+    {
+        final SnapshotBytes bytes = snapshotBytes.clear();
+        bytes.putLong(SNAPSHOT_MAGIC);
+        bytes.buffer.checkLimit(bytes.length + ShardMap.ENCODED_LENGTH);
+        bytes.length += map.encode(bytes.buffer, bytes.length);
+        bytes.putInt(records.size());
+        for (final var entry : unfinished.entrySet())
+        {
+            putRecord(bytes, entry.getKey(), entry.getValue());
+        }
+        final Long2ObjectHashMap<Record>.EntryIterator entries = records.entrySet().iterator();
+        while (entries.hasNext())
+        {
+            entries.next();
+            if (entries.getValue().finished)
+            {
+                putRecord(bytes, entries.getLongKey(), entries.getValue());
+            }
+        }
+        return bytes;
+    }
+
+    private static void putRecord(final SnapshotBytes bytes, final long txnId, final Record record)
+    {
+        bytes.putLong(txnId);
+        bytes.putInt(record.state);
+        bytes.putInt(record.reason);
+        bytes.putInt(record.finished ? 1 : 0);
+        bytes.putLong(record.deadlineNs);
+        bytes.putInt(record.participants.length);
+        for (int i = 0; i < record.participants.length; i++)
+        {
+            bytes.putInt(record.participants[i]);
+            bytes.putBytes(record.prepareBodies[i]);
+        }
+    }
+
+    /**
+     * Replaces the state with a snapshot from {@link #snapshot()} (on any replica).
+     *
+     * @throws IllegalStateException if the stream is truncated, malformed or has trailing bytes.
+     */
+    @Override
+    public void restore(final SnapshotReader reader)
+    {
+        records.clear();
+        unfinished.clear();
+        final SnapshotBytes bytes = snapshotBytes.load(reader);
+        final SnapshotBytes.Cursor in = new SnapshotBytes.Cursor(bytes);
+        if (in.getLong() != SNAPSHOT_MAGIC || bytes.length < 8 + ShardMap.ENCODED_LENGTH)
+        {
+            throw new IllegalStateException("not a coordinator snapshot");
+        }
+        final ShardMap restored = ShardMap.decode(bytes.buffer, 8, ShardMap.ENCODED_LENGTH);
+        if (restored == null)
+        {
+            throw new IllegalStateException("snapshot: bad shard map");
+        }
+        map = restored;
+        for (int i = 0; i < ShardMap.ENCODED_LENGTH / 4; i++)
+        {
+            in.getInt(); // skip the map
+        }
+        final int count = in.getInt();
+        if (count < 0 || count > RECORDS_MAX)
+        {
+            throw new IllegalStateException("snapshot with " + count + " records");
+        }
+        for (int r = 0; r < count; r++)
+        {
+            final long txnId = in.getLong();
+            final Record record = new Record();
+            record.state = in.getInt();
+            record.reason = in.getInt();
+            record.finished = in.getInt() == 1;
+            record.deadlineNs = in.getLong();
+            final int participants = in.getInt();
+            if (participants < 0 || participants > CoordinatorCodec.PARTICIPANTS_MAX ||
+                record.state < PENDING || record.state > ABORTED || (record.finished && record.state == PENDING))
+            {
+                throw new IllegalStateException("snapshot: malformed record of txn " + txnId);
+            }
+            record.participants = new int[participants];
+            record.prepareBodies = new byte[participants][];
+            for (int i = 0; i < participants; i++)
+            {
+                record.participants[i] = in.getInt();
+                record.prepareBodies[i] = in.getBytes();
+                if (record.prepareBodies[i] == null)
+                {
+                    throw new IllegalStateException("snapshot: missing PREPARE body of txn " + txnId);
+                }
+            }
+            records.put(txnId, record);
+            if (!record.finished)
+            {
+                unfinished.put(txnId, record);
+            }
+        }
+        in.end();
     }
 
     // ---- local reads: this replica's applied state ----

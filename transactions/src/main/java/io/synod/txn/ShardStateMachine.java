@@ -3,6 +3,8 @@ package io.synod.txn;
 import io.synod.kv.KeyValueStateMachine;
 import io.synod.kv.KvCommand;
 import io.synod.kv.KvResponse;
+import io.synod.raft.SnapshotReader;
+import io.synod.raft.SnapshotSource;
 import io.synod.raft.StateMachine;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
@@ -53,10 +55,12 @@ import static java.nio.ByteOrder.LITTLE_ENDIAN;
  * <h2>Limits and what is left</h2>
  * At most {@link #TXNS_MAX} transaction records (a PREPARE beyond votes NO, {@link ShardCodec#REASON_FULL});
  * records of resolved transactions are kept (they make a late PREPARE harmless) and never pruned yet.
- * No snapshots yet ({@link #snapshot()} answers null: the group keeps its whole log).
+ * Snapshots hold the kv-store state and every record; they are built in memory ({@link SnapshotBytes}).
  */
 public final class ShardStateMachine implements StateMachine
 {
+    private static final long SNAPSHOT_MAGIC = 0x5359_4E4F_4453_4831L; // "SYNODSH1"
+
     /** Transaction records a shard keeps. */
     public static final int TXNS_MAX = 1 << 20;
 
@@ -115,6 +119,7 @@ public final class ShardStateMachine implements StateMachine
     private final Long2LongHashMap lockHashes = new Long2LongHashMap(0);
     private final ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(256);
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+    private final SnapshotBytes snapshotBytes = new SnapshotBytes();
     private Listener listener = (group, index, txnId, committed, prepared) -> { };
     private int prepared;
 
@@ -379,6 +384,132 @@ public final class ShardStateMachine implements StateMachine
     private int respond(final ExpandableArrayBuffer response, final int status, final long detail)
     {
         return ShardCodec.response(response, 0, status, map.version(), detail);
+    }
+
+    /**
+     * Writes the whole state (the kv-store stream, then every transaction record with its intents) into
+     * memory and streams it out; see {@link SnapshotBytes} for the cost. Locks are not written: they are the
+     * keys of the prepared records, rebuilt on restore.
+     */
+    @Override
+    public SnapshotSource snapshot()
+    {
+        final SnapshotBytes bytes = snapshotBytes.clear();
+        bytes.putLong(SNAPSHOT_MAGIC);
+        bytes.putLong(groupId);
+        bytes.putStream(kv.snapshot());
+        bytes.putInt(txns.size());
+        final Long2ObjectHashMap<Txn>.EntryIterator entries = txns.entrySet().iterator();
+        while (entries.hasNext())
+        {
+            entries.next();
+            final Txn txn = entries.getValue();
+            bytes.putLong(entries.getLongKey());
+            bytes.putInt(txn.state);
+            bytes.putLong(txn.deadlineNs);
+            if (txn.state == TXN_PREPARED)
+            {
+                bytes.putInt(txn.lockedKeys.length);
+                for (final byte[] key : txn.lockedKeys)
+                {
+                    bytes.putBytes(key);
+                }
+                bytes.putInt(txn.writeKeys.length);
+                for (int i = 0; i < txn.writeKeys.length; i++)
+                {
+                    bytes.putBytes(txn.writeKeys[i]);
+                    bytes.putBytes(txn.writeValues[i]);
+                }
+            }
+        }
+        return bytes;
+    }
+
+    /**
+     * Replaces the state with a snapshot from {@link #snapshot()} of this shard (on any replica).
+     *
+     * @throws IllegalStateException if the stream is truncated, malformed, of another shard, or has trailing bytes.
+     */
+    @Override
+    public void restore(final SnapshotReader reader)
+    {
+        txns.clear();
+        locks.clear();
+        lockHashes.clear();
+        prepared = 0;
+        final SnapshotBytes.Cursor in = new SnapshotBytes.Cursor(snapshotBytes.load(reader));
+        if (in.getLong() != SNAPSHOT_MAGIC || in.getLong() != groupId)
+        {
+            throw new IllegalStateException("not a snapshot of shard group " + groupId);
+        }
+        kv.restore(in.getStream());
+        final int count = in.getInt();
+        if (count < 0 || count > TXNS_MAX)
+        {
+            throw new IllegalStateException("snapshot with " + count + " transactions");
+        }
+        for (int t = 0; t < count; t++)
+        {
+            final long txnId = in.getLong();
+            final Txn txn = new Txn();
+            txn.state = in.getInt();
+            txn.deadlineNs = in.getLong();
+            if (txn.state == TXN_PREPARED)
+            {
+                txn.lockedKeys = readKeys(in);
+                final int writes = in.getInt();
+                if (writes < 0 || writes > ShardCodec.PREPARE_KEYS_MAX)
+                {
+                    throw new IllegalStateException("snapshot: " + writes + " writes");
+                }
+                txn.writeKeys = new byte[writes][];
+                txn.writeValues = new byte[writes][];
+                for (int i = 0; i < writes; i++)
+                {
+                    txn.writeKeys[i] = nonNull(in.getBytes());
+                    txn.writeValues[i] = in.getBytes();
+                }
+                for (final byte[] key : txn.lockedKeys)
+                {
+                    if (locks.putIfAbsent(new Key(key), txnId) == null)
+                    {
+                        final long hash = hash64(key);
+                        lockHashes.put(hash, lockHashes.get(hash) + 1);
+                    }
+                }
+                prepared++;
+            }
+            else if (txn.state != TXN_COMMITTED && txn.state != TXN_ABORTED)
+            {
+                throw new IllegalStateException("snapshot: transaction state " + txn.state);
+            }
+            txns.put(txnId, txn);
+        }
+        in.end();
+    }
+
+    private static byte[][] readKeys(final SnapshotBytes.Cursor in)
+    {
+        final int count = in.getInt();
+        if (count < 0 || count > ShardCodec.PREPARE_KEYS_MAX)
+        {
+            throw new IllegalStateException("snapshot: " + count + " keys");
+        }
+        final byte[][] keys = new byte[count][];
+        for (int i = 0; i < count; i++)
+        {
+            keys[i] = nonNull(in.getBytes());
+        }
+        return keys;
+    }
+
+    private static byte[] nonNull(final byte[] bytes)
+    {
+        if (bytes == null)
+        {
+            throw new IllegalStateException("snapshot: missing key");
+        }
+        return bytes;
     }
 
     // ---- local reads: this replica's applied state (not linearizable by themselves) ----

@@ -75,7 +75,6 @@ class BankSimulationTest
         final Simulation.Result result = Simulation.builder(seed)
             .steps(STEPS)
             .groups(SHARDS + 1)
-            .snapshots(false)
             .stateMachines(bank.cluster::create)
             .protocol(bank::node)
             .workload(new FastPathReads(bank))
@@ -84,7 +83,7 @@ class BankSimulationTest
             .replay(TxnSeeds.replay(TEST, 3 * (SHARDS + 1)))
             .run();
         System.out.println("bank seed " + seed + ": " + bank + ", " + result.crashes() + " crashes, " + result.partitions() +
-            " partitions, " + result.steps() + " steps");
+            " partitions, " + result.snapshotsInstalled() + " snapshots installed, " + result.steps() + " steps");
         assertTrue(bank.committedTransfers > 0, () -> "no transfer committed: " + bank);
         committedReadsInAllSeeds += bank.committedReads;
         for (int action = 0; action < bank.crashesAt.length; action++)

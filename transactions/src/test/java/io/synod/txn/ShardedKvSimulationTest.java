@@ -50,7 +50,6 @@ class ShardedKvSimulationTest
         final Simulation.Result result = Simulation.builder(seed)
             .steps(STEPS)
             .groups(SHARDS + 1)
-            .snapshots(false)
             .stateMachines(run.cluster::create)
             .workload(run)
             .invariant(run)

@@ -258,4 +258,82 @@ class TwoPhaseCommitTest
         assertEquals(CoordinatorStateMachine.ABORTED, coordinator.state(61));
         assertEquals(CoordinatorCodec.REASON_IN_DOUBT, coordinator.reason(61));
     }
+
+    @Test
+    void shouldCarryPreparedIntentsLocksAndRecordsThroughASnapshot()
+    {
+        kv(1, x, 3);
+        final Transaction txn = new Transaction(MAP, 71, DEADLINE).read(x, 1).write(x, amount(4)).delete(y);
+        assertEquals(ShardCodec.VOTE_YES, prepare(txn, 1));
+        assertEquals(ShardCodec.VOTE_YES, prepare(txn, 2));
+        decide(2, false, 72); // a recorded abort
+        final ShardStateMachine restored = new ShardStateMachine(1, MAP);
+        restored.restore(reader(shards[1].snapshot()));
+        assertEquals(71, restored.lockOf(x), "the lock survives");
+        assertEquals(ShardStateMachine.TXN_PREPARED, restored.txnState(71));
+        assertEquals(1, restored.preparedCount());
+        assertEquals(shards[1].kv().digest(), restored.kv().digest());
+        shards[1] = restored;
+        assertEquals(ShardCodec.DONE, decide(1, true, 71));
+        assertEquals(2, restored.version(x), "the intent applies after the restore");
+        assertEquals(0, restored.lockCount());
+        final ShardStateMachine restored2 = new ShardStateMachine(2, MAP);
+        restored2.restore(reader(shards[2].snapshot()));
+        assertEquals(ShardStateMachine.TXN_ABORTED, restored2.txnState(72));
+        assertThrows(IllegalStateException.class, () -> new ShardStateMachine(1, MAP).restore(reader(shards[2].snapshot())),
+            "another shard's snapshot");
+
+        coordinator(new Transaction(MAP, 81, DEADLINE).write(x, amount(1)).write(y, amount(1)).encodeBegin(command, 0));
+        coordinator(new Transaction(MAP, 82, DEADLINE).write(x, amount(1)).encodeBegin(command, 0));
+        coordinator(CoordinatorCodec.encodeDecide(command, 0, 82, CoordinatorCodec.ABORT, CoordinatorCodec.REASON_VOTE_NO));
+        final CoordinatorStateMachine copy = new CoordinatorStateMachine(ShardMap.roundRobin(1, 5));
+        copy.restore(reader(coordinator.snapshot()));
+        assertEquals(MAP, copy.shardMap());
+        assertEquals(CoordinatorStateMachine.PENDING, copy.state(81));
+        assertEquals(2, copy.participants(81).length);
+        assertEquals(CoordinatorStateMachine.ABORTED, copy.state(82));
+        assertEquals(CoordinatorCodec.REASON_VOTE_NO, copy.reason(82));
+        assertEquals(2, copy.unfinishedCount());
+    }
+
+    private static io.synod.raft.SnapshotReader reader(final io.synod.raft.SnapshotSource source)
+    {
+        final ExpandableArrayBuffer bytes = new ExpandableArrayBuffer(1024);
+        int length = 0;
+        int read;
+        while ((read = source.read(bytes, length, 100)) >= 0)
+        {
+            length += read;
+        }
+        final int total = length;
+        return new io.synod.raft.SnapshotReader()
+        {
+            private int position;
+
+            @Override
+            public long length()
+            {
+                return total;
+            }
+
+            @Override
+            public long position()
+            {
+                return position;
+            }
+
+            @Override
+            public int read(final org.agrona.MutableDirectBuffer buffer, final int offset, final int maxBytes)
+            {
+                if (position == total)
+                {
+                    return -1;
+                }
+                final int chunk = Math.min(maxBytes, total - position);
+                buffer.putBytes(offset, bytes, position, chunk);
+                position += chunk;
+                return chunk;
+            }
+        };
+    }
 }
