@@ -320,6 +320,7 @@ public final class CoordinatorStateMachine implements StateMachine
         if (!record.finished)
         {
             record.finished = true;
+            record.prepareBodies = null; // nobody sends a PREPARE for it again: keep records (and snapshots) small
             unfinished.remove(txnId);
             listener.onFinished(index, txnId);
         }
@@ -370,7 +371,7 @@ public final class CoordinatorStateMachine implements StateMachine
         for (int i = 0; i < record.participants.length; i++)
         {
             bytes.putInt(record.participants[i]);
-            bytes.putBytes(record.prepareBodies[i]);
+            bytes.putBytes(record.prepareBodies == null ? null : record.prepareBodies[i]);
         }
     }
 
@@ -420,14 +421,18 @@ public final class CoordinatorStateMachine implements StateMachine
                 throw new IllegalStateException("snapshot: malformed record of txn " + txnId);
             }
             record.participants = new int[participants];
-            record.prepareBodies = new byte[participants][];
+            record.prepareBodies = record.finished ? null : new byte[participants][];
             for (int i = 0; i < participants; i++)
             {
                 record.participants[i] = in.getInt();
-                record.prepareBodies[i] = in.getBytes();
-                if (record.prepareBodies[i] == null)
+                final byte[] body = in.getBytes();
+                if (!record.finished && body == null)
                 {
                     throw new IllegalStateException("snapshot: missing PREPARE body of txn " + txnId);
+                }
+                if (!record.finished)
+                {
+                    record.prepareBodies[i] = body;
                 }
             }
             records.put(txnId, record);
@@ -482,10 +487,14 @@ public final class CoordinatorStateMachine implements StateMachine
         return record == null ? new int[0] : record.participants;
     }
 
-    /** @return the PREPARE body for participant {@code i} of a transaction (do not modify). */
+    /**
+     * @return the PREPARE body for participant {@code i} of an unfinished transaction (do not modify), or null
+     * once it finished (the bodies are dropped then).
+     */
     public byte[] prepareBody(final long txnId, final int i)
     {
-        return records.get(txnId).prepareBodies[i];
+        final Record record = records.get(txnId);
+        return record == null || record.prepareBodies == null ? null : record.prepareBodies[i];
     }
 
     /** @return transactions begun and not finished on this replica. */

@@ -40,7 +40,8 @@ import java.util.function.LongConsumer;
  * {@code inDoubtGraceNs} past its deadline asks the coordinator group: the decision in the local replica
  * is forwarded to the shard; with none, ABORT_IF_EXPIRED goes to the coordinator group, whose log decides
  * (the first decision applied wins, so this can never contradict a commit).
- * Each (transaction, group) is sent to at most once per {@code resendIntervalNs}.
+ * Each (transaction, group) is sent to at most once per {@code resendIntervalNs}, backing off to
+ * {@link #BACKOFF_MAX} times that while nothing changes.
  *
  * <p><b>Clocks.</b> Deadlines are the client's clock, compared with this process's: skew moves when an
  * abort happens, never what is decided (a decision is the first DECIDE in the coordinator's log).
@@ -49,6 +50,9 @@ import java.util.function.LongConsumer;
  */
 public final class TxnDriver implements RaftAgent.Duty
 {
+    /** Resends back off up to this many times {@code resendIntervalNs}. */
+    public static final int BACKOFF_MAX = 8;
+
     /** What the driver just offered; for tests that crash the process at each step of the protocol. */
     public interface Observer
     {
@@ -78,6 +82,7 @@ public final class TxnDriver implements RaftAgent.Duty
     private final long inDoubtGraceNs;
     private final ExpandableArrayBuffer command = new ExpandableArrayBuffer(1024);
     private final Long2LongHashMap nextSendNs = new Long2LongHashMap(Long.MIN_VALUE);
+    private final Long2LongHashMap backoffNs = new Long2LongHashMap(0);
     private final LongConsumer coordinateOne = this::coordinate;
     private final LongConsumer resolveOne = this::resolveInDoubt;
     private Observer observer = (action, txnId, groupId) -> { };
@@ -152,6 +157,7 @@ public final class TxnDriver implements RaftAgent.Duty
         if (nextSendNs.size() > 4 * CoordinatorStateMachine.ACTIVE_MAX)
         {
             nextSendNs.clear(); // forgets only rate limits, of transactions long finished for the most part
+            backoffNs.clear();
         }
         return work;
     }
@@ -257,7 +263,12 @@ public final class TxnDriver implements RaftAgent.Duty
         return shard.txnState(txnId);
     }
 
-    /** @return whether (txn, group) may be sent to now; if so, notes the send. */
+    /**
+     * @return whether (txn, group) may be sent to now; if so, notes the send and doubles the wait before the
+     * next one (from {@code resendIntervalNs} up to {@link #BACKOFF_MAX} times it). Backing off matters: each
+     * resend is a log entry in the target group, and a steady stream of them while a replica is still
+     * catching up (by snapshot, say) only makes it fall further behind.
+     */
     private boolean maySend(final long txnId, final int group)
     {
         final long key = txnId * 31 + group;
@@ -265,7 +276,9 @@ public final class TxnDriver implements RaftAgent.Duty
         {
             return false;
         }
-        nextSendNs.put(key, nowNs + resendIntervalNs);
+        final long wait = backoffNs.get(key) == 0 ? resendIntervalNs : Math.min(2 * backoffNs.get(key), BACKOFF_MAX * resendIntervalNs);
+        backoffNs.put(key, wait);
+        nextSendNs.put(key, nowNs + wait);
         return true;
     }
 

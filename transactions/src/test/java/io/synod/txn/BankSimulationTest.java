@@ -83,7 +83,8 @@ class BankSimulationTest
             .replay(TxnSeeds.replay(TEST, 3 * (SHARDS + 1)))
             .run();
         System.out.println("bank seed " + seed + ": " + bank + ", " + result.crashes() + " crashes, " + result.partitions() +
-            " partitions, " + result.snapshotsInstalled() + " snapshots installed, " + result.steps() + " steps");
+            " partitions, " + result.snapshotsInstalled() + " snapshots installed, " + result.steps() + " steps, " + result.committed() + " entries committed; " +
+            Simulation.builder(seed).groups(1).build().parameters());
         assertTrue(bank.committedTransfers > 0, () -> "no transfer committed: " + bank);
         committedReadsInAllSeeds += bank.committedReads;
         for (int action = 0; action < bank.crashesAt.length; action++)

@@ -57,7 +57,8 @@ class ShardedKvSimulationTest
             .replay(TxnSeeds.replay(TEST, SHARDS + 1))
             .run();
         System.out.println("sharded kv seed " + seed + ": " + run.applied + " applied, " + run.redirects + " redirects, " +
-            result.crashes() + " crashes, " + result.partitions() + " partitions");
+            result.crashes() + " crashes, " + result.partitions() + " partitions, " +
+            result.snapshotsInstalled() + " snapshots installed, " + result.steps() + " steps");
         assertTrue(run.applied > 0 && run.redirects > 0, "operations applied and redirected");
     }
 
