@@ -60,6 +60,7 @@ class BankSimulationTest
     private static final long BEGIN_RESEND_NS = 100 * MS;
 
     private static long committedReadsInAllSeeds;
+    private static long participantLeaderCrashesInAllSeeds;
     private static final long[] crashesAtInAllSeeds = new long[7];
 
     static LongStream seeds()
@@ -87,6 +88,7 @@ class BankSimulationTest
             Simulation.builder(seed).groups(1).build().parameters());
         assertTrue(bank.committedTransfers > 0, () -> "no transfer committed: " + bank);
         committedReadsInAllSeeds += bank.committedReads;
+        participantLeaderCrashesInAllSeeds += bank.participantLeaderCrashes;
         for (int action = 0; action < bank.crashesAt.length; action++)
         {
             crashesAtInAllSeeds[action] += bank.crashesAt[action];
@@ -97,6 +99,7 @@ class BankSimulationTest
     static void shouldHaveCommittedReadOnlyTransactions()
     {
         assertTrue(committedReadsInAllSeeds > 0, "no read-only transaction committed in any seed");
+        assertTrue(participantLeaderCrashesInAllSeeds > 0, "no participant leader crashed holding a prepared transaction");
         System.out.println("bank: crashes injected per driver action " + java.util.Arrays.toString(crashesAtInAllSeeds));
         for (final int action : new int[]{TxnDriver.Observer.PREPARE, TxnDriver.Observer.DECIDE_COMMIT, TxnDriver.Observer.DECIDE_ABORT,
             TxnDriver.Observer.OUTCOME, TxnDriver.Observer.FINISH})
@@ -145,6 +148,7 @@ class BankSimulationTest
         /** Crashes injected per driver action (TxnDriver.Observer constants). */
         final long[] crashesAt = new long[7];
         long beginRetries;
+        long participantLeaderCrashes;
         final long[] abortReasons = new long[4];
         long unknown;
         long crashesInjected;
@@ -280,7 +284,8 @@ class BankSimulationTest
             return started + " transactions: " + committedTransfers + " transfers and " + committedReads + " reads committed, " +
                 aborted + " aborted " + java.util.Arrays.toString(abortReasons) + ", " + unknown + " unknown; " + cluster.decisions.size() + " decided, " + cluster.commitsApplied +
                 " participant commits, " + cluster.abortsApplied + " aborts; " + crashesInjected + " crashes injected " + java.util.Arrays.toString(crashesAt) + ", " + beginRetries +
-                " BEGIN retries; fast path: " +
+                " BEGIN retries, " + participantLeaderCrashes +
+                " participant leaders crashed in doubt; fast path: " +
                 fastReads + " reads, " + redirects + " redirects, " + locked + " locked";
         }
     }
@@ -402,12 +407,37 @@ class BankSimulationTest
         @Override
         public int doWork(final long nowNs)
         {
+            maybeCrashParticipantLeader();
             int work = driver.doWork(nowNs);
             if (txnId != 0)
             {
                 work += poll(nowNs);
             }
             return work;
+        }
+
+        /**
+         * A participant leader dies in doubt: while this member leads a shard group whose replica holds a
+         * prepared transaction (it voted YES, nobody here has applied the outcome), it crashes one cycle in
+         * {@value #CRASH_ONE_IN}.
+         */
+        private void maybeCrashParticipantLeader()
+        {
+            if (bank.healed)
+            {
+                return;
+            }
+            for (int group = 1; group < shards.length; group++)
+            {
+                final io.synod.raft.RaftNode node = context.agent().group(group);
+                if (shards[group].preparedCount() > 0 && node.role() == io.synod.raft.RaftRole.LEADER &&
+                    random.nextInt(CRASH_ONE_IN) == 0)
+                {
+                    bank.crashesInjected++;
+                    bank.participantLeaderCrashes++;
+                    throw new SimulatedCrash("participant leader of group " + group + " holding a prepared transaction");
+                }
+            }
         }
 
         private int poll(final long nowNs)
@@ -449,6 +479,10 @@ class BankSimulationTest
             if (nowNs > deadlineNs + CLIENT_PATIENCE_NS)
             {
                 bank.unknown++;
+                // A client that timed out retries once more with the same idempotency key, however late:
+                // the coordinator answers the existing record, never a second transaction (the accounting
+                // of every balance in the liveness check would see a second commit).
+                sendBegin(nowNs);
                 txnId = 0;
                 return 1;
             }
