@@ -52,6 +52,7 @@ class BankSimulationTest
     private static final int ACCOUNTS = 8;
     private static final long TOTAL = 100;
     private static final int CRASH_ONE_IN = 100;
+    private static final int PARTICIPANT_LEADER_CRASHES_MAX = 6;
     /** Five groups make about five times the events per virtual second; three times that again gives the clients time. */
     private static final long STEPS = 3 * (SHARDS + 1) * TxnSeeds.STEPS;
     private static final long MS = 1_000_000L;
@@ -170,6 +171,7 @@ class BankSimulationTest
         @Override
         public boolean isSatisfied(final SimulatedCluster view)
         {
+            checkDecisionsEverywhere(view);
             if (cluster.inDoubt(view) != null)
             {
                 return false;
@@ -182,6 +184,42 @@ class BankSimulationTest
                 }
             }
             return true;
+        }
+
+        /**
+         * Every live replica of the coordinator group, however it got its state (applied, or installed from a
+         * snapshot), holds the decision first applied anywhere; no live shard replica committed a transaction
+         * decided ABORT.
+         */
+        void checkDecisionsEverywhere(final SimulatedCluster view)
+        {
+            final org.agrona.collections.Long2LongHashMap.KeyIterator txns = cluster.decisions.keySet().iterator();
+            while (txns.hasNext())
+            {
+                final long txnId = txns.nextValue();
+                final boolean committed = cluster.decisions.get(txnId) == 1;
+                for (int memberId = 1; memberId <= view.size(); memberId++)
+                {
+                    if (!view.isAlive(memberId))
+                    {
+                        continue;
+                    }
+                    final int state = cluster.coordinators[memberId].state(txnId);
+                    if (state != CoordinatorStateMachine.NONE && state != CoordinatorStateMachine.PENDING &&
+                        (state == CoordinatorStateMachine.COMMITTED) != committed)
+                    {
+                        throw new AssertionError("member " + memberId + " holds the other decision for " + Long.toHexString(txnId));
+                    }
+                    for (int group = 1; group <= SHARDS; group++)
+                    {
+                        if (cluster.shardMachines[memberId][group].txnState(txnId) == ShardStateMachine.TXN_COMMITTED && !committed)
+                        {
+                            throw new AssertionError("member " + memberId + " group " + group + " committed aborted txn " +
+                                Long.toHexString(txnId));
+                        }
+                    }
+                }
+            }
         }
 
         /**
@@ -419,11 +457,12 @@ class BankSimulationTest
         /**
          * A participant leader dies in doubt: while this member leads a shard group whose replica holds a
          * prepared transaction (it voted YES, nobody here has applied the outcome), it crashes one cycle in
-         * {@value #CRASH_ONE_IN}.
+         * five times {@value #CRASH_ONE_IN}, at most {@value #PARTICIPANT_LEADER_CRASHES_MAX} times a run (more
+         * starves the run of commits without testing anything new).
          */
         private void maybeCrashParticipantLeader()
         {
-            if (bank.healed)
+            if (bank.healed || bank.participantLeaderCrashes >= PARTICIPANT_LEADER_CRASHES_MAX)
             {
                 return;
             }
@@ -431,7 +470,7 @@ class BankSimulationTest
             {
                 final io.synod.raft.RaftNode node = context.agent().group(group);
                 if (shards[group].preparedCount() > 0 && node.role() == io.synod.raft.RaftRole.LEADER &&
-                    random.nextInt(CRASH_ONE_IN) == 0)
+                    random.nextInt(5 * CRASH_ONE_IN) == 0)
                 {
                     bank.crashesInjected++;
                     bank.participantLeaderCrashes++;
