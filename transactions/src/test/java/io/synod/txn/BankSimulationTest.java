@@ -27,8 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The Jepsen bank workload on cross-shard two-phase commit, under the simulator's seeded faults (drops,
  * duplicates, delays, partitions, crashes losing unflushed writes) with several Raft groups per member:
- * the coordinator group and {@value #SHARDS} shard groups on one agent per member. Eight accounts spread
- * over the shards hold 100 in all. Each member's client, on the simulator's client events, reads the
+ * the coordinator group and {@value #SHARDS} shard groups on one agent per member. Eight accounts, each on
+ * a shard of its own (every transfer is a two-shard transaction), hold 100 in all. Each member's client, on the simulator's client events, reads the
  * accounts from its own replicas and sends either a transfer of 1 to 5 between two accounts (reads of both
  * at the versions seen, writes of both) or a read-only transaction over all eight, through the coordinator
  * group; it learns the outcome from its replica of the coordinator group (COMMITTED, ABORTED, or UNKNOWN
@@ -48,7 +48,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BankSimulationTest
 {
     private static final String TEST = "BankSimulationTest";
-    static final int SHARDS = 4;
+    static final int SHARDS = 8;
     private static final int ACCOUNTS = 8;
     private static final long TOTAL = 100;
     private static final int CRASH_ONE_IN = 100;
@@ -114,9 +114,28 @@ class BankSimulationTest
         return account == 0 ? TOTAL - (ACCOUNTS - 1) * 12 : 12;
     }
 
+    /** Account {@code i}'s key: the first name "account-i-n" whose slot the map gives shard group i % SHARDS + 1. */
     static byte[] account(final int i)
     {
-        return ("account-" + i).getBytes(StandardCharsets.US_ASCII);
+        return ACCOUNT_KEYS[i];
+    }
+
+    private static final byte[][] ACCOUNT_KEYS = new byte[ACCOUNTS][];
+
+    static
+    {
+        final ShardMap map = new TxnCluster(SHARDS, shard -> { }).map;
+        for (int i = 0; i < ACCOUNTS; i++)
+        {
+            for (int n = 0; ACCOUNT_KEYS[i] == null; n++)
+            {
+                final byte[] key = ("account-" + i + "-" + n).getBytes(StandardCharsets.US_ASCII);
+                if (map.ownerOf(key) == i % SHARDS + 1)
+                {
+                    ACCOUNT_KEYS[i] = key;
+                }
+            }
+        }
     }
 
     static byte[] amount(final long value)
