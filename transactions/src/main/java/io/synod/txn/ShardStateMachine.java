@@ -11,6 +11,7 @@ import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.collections.LongHashSet;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.Arrays;
@@ -121,7 +122,8 @@ public final class ShardStateMachine implements StateMachine
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private final SnapshotBytes snapshotBytes = new SnapshotBytes();
     private Listener listener = (group, index, txnId, committed, prepared) -> { };
-    private int prepared;
+    /** The transactions in state PREPARED: the in-doubt scan walks these, not every record kept. */
+    private final LongHashSet preparedIds = new LongHashSet();
 
     /**
      * @param groupId this shard's group id.
@@ -262,7 +264,7 @@ public final class ShardStateMachine implements StateMachine
                 lockHashes.put(hash, lockHashes.get(hash) + 1);
             }
         }
-        prepared++;
+        preparedIds.add(txnId);
         return respond(response, ShardCodec.VOTE_YES, 0);
     }
 
@@ -362,7 +364,7 @@ public final class ShardStateMachine implements StateMachine
         txn.lockedKeys = null;
         txn.writeKeys = null;
         txn.writeValues = null;
-        prepared--;
+        preparedIds.remove(txnId);
     }
 
     private void putKv(final long index, final long term, final byte[] key, final byte[] value)
@@ -436,7 +438,7 @@ public final class ShardStateMachine implements StateMachine
         txns.clear();
         locks.clear();
         lockHashes.clear();
-        prepared = 0;
+        preparedIds.clear();
         final SnapshotBytes.Cursor in = new SnapshotBytes.Cursor(snapshotBytes.load(reader));
         if (in.getLong() != SNAPSHOT_MAGIC || in.getLong() != groupId)
         {
@@ -477,7 +479,7 @@ public final class ShardStateMachine implements StateMachine
                         lockHashes.put(hash, lockHashes.get(hash) + 1);
                     }
                 }
-                prepared++;
+                preparedIds.add(txnId);
             }
             else if (txn.state != TXN_COMMITTED && txn.state != TXN_ABORTED)
             {
@@ -581,7 +583,7 @@ public final class ShardStateMachine implements StateMachine
     /** @return transactions prepared (in doubt) on this replica. */
     public int preparedCount()
     {
-        return prepared;
+        return preparedIds.size();
     }
 
     /** @return keys locked on this replica. */
@@ -590,21 +592,17 @@ public final class ShardStateMachine implements StateMachine
         return locks.size();
     }
 
-    /** Calls {@code action} with each prepared transaction on this replica. Allocates an iterator. */
+    /** Calls {@code action} with each prepared transaction on this replica (it must not apply commands). */
     public void forEachPrepared(final LongConsumer action)
     {
-        if (prepared == 0)
+        if (preparedIds.isEmpty())
         {
             return;
         }
-        final Long2ObjectHashMap<Txn>.EntryIterator entries = txns.entrySet().iterator();
-        while (entries.hasNext())
+        final LongHashSet.LongIterator ids = preparedIds.iterator();
+        while (ids.hasNext())
         {
-            entries.next();
-            if (entries.getValue().state == TXN_PREPARED)
-            {
-                action.accept(entries.getLongKey());
-            }
+            action.accept(ids.nextValue());
         }
     }
 
