@@ -23,7 +23,7 @@
  *   deadline), forwards the outcome, and records FINISH once every participant applied it. The client
  *   learns COMMITTED or ABORTED (with the reason) from its replica of the coordinator group, or reports
  *   UNKNOWN when it stops waiting; its transaction id is the idempotency key, so retrying BEGIN never
- *   starts a transaction twice.</li>
+ *   starts a transaction twice. {@link io.synod.txn.TxnClient} does the sending, resending and reporting.</li>
  * </ul>
  *
  * <h2>Recovery (the rules the simulator checks)</h2>

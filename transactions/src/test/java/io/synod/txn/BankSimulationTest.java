@@ -371,14 +371,14 @@ class BankSimulationTest
         private final CoordinatorStateMachine coordinator;
         private final ShardStateMachine[] shards;
         private final RandomGenerator random;
+        private final TxnClient client;
+        private long resendsCounted;
         private final ExpandableArrayBuffer begin = new ExpandableArrayBuffer(1024);
         private long txnCounter;
         private long txnId;
         private int beginLength;
         private boolean readOnly;
         private final long[] seen = new long[ACCOUNTS];
-        private long deadlineNs;
-        private long lastBeginNs;
 
         BankNode(final Bank bank, final SimulatedProtocol.Context context)
         {
@@ -390,6 +390,8 @@ class BankSimulationTest
             this.shards = bank.cluster.shardMachines[memberId].clone();
             this.driver = new TxnDriver(context.agent(), TxnCluster.COORDINATOR, coordinator, shards, 10 * MS, 50 * MS, 200 * MS)
                 .observer(this::maybeCrash);
+            this.client = new TxnClient(context.agent(), TxnCluster.COORDINATOR, coordinator, 1, BEGIN_RESEND_NS, CLIENT_PATIENCE_NS,
+                this::onOutcome);
         }
 
         private void maybeCrash(final int action, final long txn, final int group)
@@ -412,7 +414,7 @@ class BankSimulationTest
             }
             final long nowNs = context.clock().nanoTime();
             txnId = (long)context.memberId() << 56 | (context.incarnation() & 0xFFFFFF) << 32 | ++txnCounter;
-            deadlineNs = nowNs + TXN_TIMEOUT_NS;
+            final long deadlineNs = nowNs + TXN_TIMEOUT_NS;
             final Transaction txn = new Transaction(coordinator.shardMap(), txnId, deadlineNs);
             readOnly = runRandom.nextInt(3) == 0;
             for (int i = 0; i < ACCOUNTS; i++)
@@ -451,7 +453,10 @@ class BankSimulationTest
             }
             beginLength = txn.encodeBegin(begin, 0);
             bank.started++;
-            sendBegin(nowNs);
+            if (!client.submit(txn, deadlineNs, nowNs))
+            {
+                throw new AssertionError("one transaction at a time, yet the client refused one");
+            }
         }
 
         private ShardStateMachine shard(final int account)
@@ -459,21 +464,13 @@ class BankSimulationTest
             return shards[coordinator.shardMap().ownerOf(account(account))];
         }
 
-        private void sendBegin(final long nowNs)
-        {
-            lastBeginNs = nowNs;
-            context.agent().forward(TxnCluster.COORDINATOR, begin, 0, beginLength);
-        }
-
         @Override
         public int doWork(final long nowNs)
         {
             maybeCrashParticipantLeader();
-            int work = driver.doWork(nowNs);
-            if (txnId != 0)
-            {
-                work += poll(nowNs);
-            }
+            final int work = driver.doWork(nowNs) + client.doWork(nowNs);
+            bank.beginRetries += client.resends() - resendsCounted;
+            resendsCounted = client.resends();
             return work;
         }
 
@@ -502,10 +499,14 @@ class BankSimulationTest
             }
         }
 
-        private int poll(final long nowNs)
+        private void onOutcome(final long txn, final int outcome, final int reason)
         {
-            final int state = coordinator.state(txnId);
-            if (state == CoordinatorStateMachine.COMMITTED)
+            if (txn != txnId)
+            {
+                throw new AssertionError("outcome of " + Long.toHexString(txn) + " while waiting for " + Long.toHexString(txnId));
+            }
+            txnId = 0;
+            if (outcome == TxnClient.COMMITTED)
             {
                 if (readOnly)
                 {
@@ -520,7 +521,7 @@ class BankSimulationTest
                     }
                     if (sum != TOTAL)
                     {
-                        throw new AssertionError("committed read of txn " + Long.toHexString(txnId) + " sums to " + sum);
+                        throw new AssertionError("committed read of txn " + Long.toHexString(txn) + " sums to " + sum);
                     }
                     bank.committedReads++;
                 }
@@ -528,33 +529,20 @@ class BankSimulationTest
                 {
                     bank.committedTransfers++;
                 }
-                txnId = 0;
-                return 1;
             }
-            if (state == CoordinatorStateMachine.ABORTED)
+            else if (outcome == TxnClient.ABORTED)
             {
                 bank.aborted++;
-                bank.abortReasons[coordinator.reason(txnId)]++;
-                txnId = 0;
-                return 1;
+                bank.abortReasons[reason]++;
             }
-            if (nowNs > deadlineNs + CLIENT_PATIENCE_NS)
+            else
             {
                 bank.unknown++;
                 // A client that timed out retries once more with the same idempotency key, however late:
                 // the coordinator answers the existing record, never a second transaction (the accounting
                 // of every balance in the liveness check would see a second commit).
-                sendBegin(nowNs);
-                txnId = 0;
-                return 1;
+                context.agent().forward(TxnCluster.COORDINATOR, begin, 0, beginLength);
             }
-            if (state == CoordinatorStateMachine.NONE && nowNs - lastBeginNs > BEGIN_RESEND_NS)
-            {
-                bank.beginRetries++;
-                sendBegin(nowNs); // the same txn id: the coordinator never begins it twice
-                return 1;
-            }
-            return 0;
         }
     }
 
