@@ -229,6 +229,31 @@ class AeronRaftNodeApiTest
     }
 
     @Test
+    void shouldJoinALearnerThatAppliesWhatTheLeaderCommits()
+    {
+        final Counter[] counters = new Counter[5];
+        for (int m = 1; m <= 3; m++)
+        {
+            counters[m] = new Counter();
+            nodes.add(member(m, 3, counters[m]).build());
+        }
+        final AeronRaftNode leader = leaderOf(nodes.get(0).awaitLeader(LEADER_TIMEOUT));
+        leader.propose(delta(4)).join();
+
+        counters[4] = new Counter();
+        final AeronRaftNode learner = member(4, 4, counters[4]).raftConfig(fastConfig().joining(true)).build();
+        final List<AeronRaftNode> members = List.copyOf(nodes);
+        nodes.add(learner);
+        assertTrue(Learners.join(learner, 0, null, members, LEADER_TIMEOUT) > 0);
+
+        leader.propose(delta(5)).join();
+        assertEquals(9L, learner.read(ReadMode.LINEARIZABLE, () -> counters[4].value).join(),
+            "the learner applied the entries from before and after it joined");
+        assertFalse(learner.isLeader());
+        assertTrue(leader.raftNode().membership().isLearner(4));
+    }
+
+    @Test
     void shouldReportFailedAndNotLeaderOnceTheStateMachineThrew()
     {
         final AeronRaftNode node = member(1, 1, new Counter()).build();
