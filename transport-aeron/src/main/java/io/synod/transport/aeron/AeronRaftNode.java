@@ -645,9 +645,15 @@ public final class AeronRaftNode implements AutoCloseable
         return array;
     }
 
-    /** @return a builder. */
+    /**
+     * @return a builder.
+     * @throws IllegalStateException if the JVM lacks the flags Agrona needs ({@link AeronJvmFlags}): checked here,
+     *                               before the stores a builder is usually given touch an Agrona buffer, and again
+     *                               in {@link Builder#build()}.
+     */
     public static Builder builder()
     {
+        AeronJvmFlags.check();
         return new Builder();
     }
 
