@@ -21,11 +21,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * }</pre>
  *
  * <p><b>What {@link #start} installs</b> on the node's agent thread, once per duty cycle: the
- * {@link LockTicker}, which writes TICK(leader time) into the group's log while this member leads —
- * the only source of log time, so without it session expiry and {@code tryLock(timeout)} never advance —
- * and the {@link FencedLocks} client of this process, whose commands are forwarded to the group's leader
- * ({@link CommandSender#of}) and whose outcomes it learns from this replica's applied events. Every member
- * that may lead must run a ticker; {@code start} on every member does it.
+ * {@link FencedLocks} client of this process, whose requests go to the group's leader as client-session
+ * operations ({@link CommandSender#of}) and whose outcomes it learns from this replica's applied events.
+ * Log time — the only time the lock state machine knows, so session expiry and {@code tryLock(timeout)}
+ * advance with it — is the node's: while sessions exist its leader writes a TICK every
+ * {@code RaftConfig.sessionTickIntervalNs} of the lock group; nothing else is needed on any member.
  *
  * <p><b>Settings</b> (all in the builder, checked by {@link Builder#build()}):
  * <ul>
@@ -36,11 +36,12 @@ import java.util.concurrent.ThreadLocalRandom;
  *   the session: the tick rule {@code clientTimeout <= ttl - 2 * tickInterval - clockDrift}. A keep-alive
  *   applied at log time t may have reached the leader up to one tick interval earlier, and a new leader's
  *   first tick may land one more interval later; the builder enforces it with {@code clockDriftMargin}.</li>
- *   <li>{@code tickInterval} (default 100 ms): how often the leader writes log time; the granularity of
- *   expiry and of wait timeouts, and one entry per interval in the log while the leader runs.</li>
- *   <li>{@code retryInterval} (default 250 ms): how long the client waits to see a command applied before
- *   it sends it again (the state machine drops duplicates); about a few round trips plus an election
- *   blip.</li>
+ *   <li>{@code tickInterval} (default 100 ms): the lock group's {@code RaftConfig.sessionTickIntervalNs}, how
+ *   often its leader writes log time while sessions exist; the granularity of expiry and of wait timeouts.
+ *   Set the same value on both ({@link #start} checks).</li>
+ *   <li>{@code retryInterval} (default 250 ms): how long the client waits to see a request applied before
+ *   it sends it again (the node applies a (session, request id) once); about a few round trips plus an
+ *   election blip.</li>
  *   <li>{@code nonceSeed} (default random): distinguishes this process's sessions from every other
  *   client's. A session OPEN is matched to its client by a nonce derived from it, so two clients with the
  *   same seed could take each other's session: leave the random default unless a test needs
@@ -53,12 +54,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * is behind only delays expiry, since log time never goes back.
  *
  * <p><b>Threading.</b> Build and start on one host thread; {@link #locks()} is thread-safe. What
- * {@code start} installs runs on the agent thread. <b>Allocation:</b> as {@link FencedLocks} (per request);
- * the ticker allocates nothing.
+ * {@code start} installs runs on the agent thread. <b>Allocation:</b> as {@link FencedLocks} (per request).
  */
 public final class LockReplica
 {
-    /** Defaults. */
+    /** Defaults; {@link #TICK_INTERVAL_DEFAULT} is {@code RaftConfig}'s default session tick interval. */
     public static final Duration TTL_DEFAULT = Duration.ofSeconds(10);
     public static final Duration CLIENT_TIMEOUT_DEFAULT = Duration.ofSeconds(6);
     public static final Duration TICK_INTERVAL_DEFAULT = Duration.ofMillis(100);
@@ -100,7 +100,10 @@ public final class LockReplica
             return this;
         }
 
-        /** How often the leader writes log time (default 100 ms). */
+        /**
+         * The lock group's {@code RaftConfig.sessionTickIntervalNs}: how often its leader writes log time (default
+         * 100 ms, RaftConfig's default). Used by the tick rule; {@link LockReplica#start} checks it matches the group.
+         */
         public Builder tickInterval(final Duration tickInterval)
         {
             this.tickInterval = tickInterval;
@@ -149,7 +152,7 @@ public final class LockReplica
         }
     }
 
-    private final LockTicker ticker;
+    private final long tickIntervalNs;
     private final FencedLocks locks;
     private final LockStateMachine stateMachine;
     /** Set once by {@link #start}; read by the client's sender on the agent thread. */
@@ -159,8 +162,8 @@ public final class LockReplica
     private LockReplica(
         final Builder builder, final long ttlNs, final long clientTimeoutNs, final long tickIntervalNs, final long retryIntervalNs)
     {
-        this.ticker = new LockTicker(tickIntervalNs);
-        // The client exists before the node (its state machine needs it as events); commands it makes before
+        this.tickIntervalNs = tickIntervalNs;
+        // The client exists before the node (its state machine needs it as events); requests it makes before
         // start() are refused as back-pressure and retried by the client.
         this.locks = new FencedLocks(this::offer, builder.nonceSeed, ttlNs, clientTimeoutNs, retryIntervalNs);
         this.stateMachine = new LockStateMachine(locks);
@@ -172,10 +175,12 @@ public final class LockReplica
         return new Builder();
     }
 
-    private boolean offer(final long correlationId, final org.agrona.DirectBuffer buffer, final int offset, final int length)
+    private boolean offer(
+        final int type, final long sessionId, final long argument, final org.agrona.DirectBuffer buffer, final int offset,
+        final int length)
     {
         final CommandSender target = sender;
-        return target != null && target.offer(correlationId, buffer, offset, length);
+        return target != null && target.offer(type, sessionId, argument, buffer, offset, length);
     }
 
     /** @return the replicated state machine to give the lock group (its events go to {@link #locks()}). */
@@ -191,13 +196,14 @@ public final class LockReplica
     }
 
     /**
-     * Starts the replica on a running node: the ticker and the client run on {@code agent}'s thread from its next
-     * duty cycle, commands go to the leader of {@code groupId}. Call once, from a host thread.
+     * Starts the replica on a running node: the client runs on {@code agent}'s thread from its next duty cycle,
+     * requests go to the leader of {@code groupId}. Call once, from a host thread.
      *
      * @param agent   the agent driving the lock group (e.g. {@code AeronRaftNode.agent()}).
      * @param groupId the lock group's id on that agent.
      * @throws IllegalStateException    if already started.
-     * @throws IllegalArgumentException if the agent has no such group.
+     * @throws IllegalArgumentException if the agent has no such group, or the group's session tick interval is not
+     *                                  the {@code tickInterval} the tick rule was checked with.
      */
     public LockReplica start(final RaftAgent agent, final int groupId)
     {
@@ -210,16 +216,14 @@ public final class LockReplica
         {
             throw new IllegalArgumentException("the agent has no group " + groupId);
         }
+        if (group.config().sessionTickIntervalNs() != tickIntervalNs)
+        {
+            throw new IllegalArgumentException("group " + groupId + " ticks every " + group.config().sessionTickIntervalNs() +
+                " ns but the tick rule was checked with tickInterval " + tickIntervalNs + " ns: set the same on both");
+        }
         this.agent = agent;
-        final CommandSender toLeader = CommandSender.of(agent, groupId);
-        sender = toLeader;
-        agent.addDuty((nowNs) -> ticker.maybeTick(nowNs, group, toLeader) + locks.doWork(nowNs));
+        sender = CommandSender.of(agent, groupId);
+        agent.addDuty(locks::doWork);
         return this;
-    }
-
-    /** @return TICK entries offered by this member while it led (monitoring). */
-    public long ticksOffered()
-    {
-        return ticker.ticksOffered();
     }
 }
