@@ -43,8 +43,8 @@ class LockReplicaTest
     private static RaftConfig config()
     {
         return new RaftConfig()
-            .electionTimeoutNs(TimeUnit.MILLISECONDS.toNanos(300))
-            .heartbeatIntervalNs(TimeUnit.MILLISECONDS.toNanos(30))
+            .electionTimeoutNs(TimeUnit.MILLISECONDS.toNanos(1_000))
+            .heartbeatIntervalNs(TimeUnit.MILLISECONDS.toNanos(50))
             .observer(RaftObserver.NONE);
     }
 

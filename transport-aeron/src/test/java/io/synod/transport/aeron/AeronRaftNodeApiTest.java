@@ -122,8 +122,9 @@ class AeronRaftNodeApiTest
     private static RaftConfig fastConfig()
     {
         return new RaftConfig()
-            .electionTimeoutNs(TimeUnit.MILLISECONDS.toNanos(300))
-            .heartbeatIntervalNs(TimeUnit.MILLISECONDS.toNanos(30))
+            // Long enough that a loaded 2-core machine does not depose leaders mid-test (300 ms did, once).
+            .electionTimeoutNs(TimeUnit.MILLISECONDS.toNanos(1_000))
+            .heartbeatIntervalNs(TimeUnit.MILLISECONDS.toNanos(50))
             .observer(RaftObserver.NONE);
     }
 
@@ -148,6 +149,30 @@ class AeronRaftNodeApiTest
             members[i] = i + 1;
         }
         return members;
+    }
+
+    /** Commits {@code command} to {@code groupId} through whichever member leads, again if leadership moved first. */
+    private ProposalFutures.Committed commit(final int groupId, final byte[] command)
+    {
+        final long deadlineNs = System.nanoTime() + LEADER_TIMEOUT.toNanos();
+        while (true)
+        {
+            final AeronRaftGroup leader = leaderOf(nodes.get(0).group(groupId).awaitLeader(LEADER_TIMEOUT)).group(groupId);
+            try
+            {
+                return leader.propose(command).join();
+            }
+            catch (final CompletionException ex)
+            {
+                final boolean notApplied = ex.getCause() instanceof ProposalRejectedException &&
+                    (((ProposalRejectedException)ex.getCause()).reason() == ProposalHandler.NOT_LEADER ||
+                    ((ProposalRejectedException)ex.getCause()).reason() == ProposalHandler.LEADERSHIP_LOST);
+                if (!notApplied || System.nanoTime() > deadlineNs)
+                {
+                    throw ex;
+                }
+            }
+        }
     }
 
     private AeronRaftNode leaderOf(final int leaderId)
@@ -209,10 +234,8 @@ class AeronRaftNodeApiTest
                     .stateMachine(other[m]))
                 .build());
         }
-        final AeronRaftGroup groupOne = leaderOf(nodes.get(0).group(1).awaitLeader(LEADER_TIMEOUT)).group(1);
-        groupOne.propose(delta(11)).join();
-        final AeronRaftNode appLeader = leaderOf(nodes.get(0).awaitLeader(LEADER_TIMEOUT));
-        appLeader.propose(delta(3)).join();
+        commit(1, delta(11));
+        commit(0, delta(3));
 
         for (final AeronRaftNode node : nodes)
         {
@@ -237,8 +260,7 @@ class AeronRaftNodeApiTest
             counters[m] = new Counter();
             nodes.add(member(m, 3, counters[m]).build());
         }
-        final AeronRaftNode leader = leaderOf(nodes.get(0).awaitLeader(LEADER_TIMEOUT));
-        leader.propose(delta(4)).join();
+        commit(0, delta(4));
 
         counters[4] = new Counter();
         final AeronRaftNode learner = member(4, 4, counters[4]).raftConfig(fastConfig().joining(true)).build();
@@ -246,11 +268,11 @@ class AeronRaftNodeApiTest
         nodes.add(learner);
         assertTrue(Learners.join(learner, 0, null, members, LEADER_TIMEOUT) > 0);
 
-        leader.propose(delta(5)).join();
+        commit(0, delta(5));
         assertEquals(9L, learner.read(ReadMode.LINEARIZABLE, () -> counters[4].value).join(),
             "the learner applied the entries from before and after it joined");
         assertFalse(learner.isLeader());
-        assertTrue(leader.raftNode().membership().isLearner(4));
+        assertTrue(leaderOf(nodes.get(0).awaitLeader(LEADER_TIMEOUT)).raftNode().membership().isLearner(4));
     }
 
     @Test
