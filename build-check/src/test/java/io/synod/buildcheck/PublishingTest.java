@@ -145,7 +145,7 @@ class PublishingTest
         {
             final Path path = Path.of(entry);
             if (!entry.endsWith(".jar") || !Files.isRegularFile(path) || ours.stream().anyMatch((p) -> sameFile(p, path)) ||
-                path.getFileName().toString().matches("(raft-core|raft-testkit|kv-store|log-chronicle|transport-aeron|coordinator-client|" +
+                path.getFileName().toString().matches("(raft-core|raft-testkit|kv-store|log-chronicle|transport-aeron|coordinator-client|quorum-store|transactions|" +
                     "lock-service|leader-election)-.*"))
             {
                 continue;
