@@ -269,6 +269,7 @@ class AeronRaftNodeApiTest
         assertTrue(Learners.join(learner, 0, null, members, LEADER_TIMEOUT) > 0);
 
         commit(0, delta(5));
+        learner.awaitLeader(LEADER_TIMEOUT);       // a read needs a known leader: the learner hears of it from its AppendEntries
         assertEquals(9L, learner.read(ReadMode.LINEARIZABLE, () -> counters[4].value).join(),
             "the learner applied the entries from before and after it joined");
         assertFalse(learner.isLeader());
