@@ -9,7 +9,7 @@ import org.agrona.MutableDirectBuffer;
  * <pre>
  *   0       1       2       3       4               8                              16
  *  +-------+-------+-------+-------+---------------+-------------------------------+
- *  | type  |version| param | flags |  keyspace id  |  request id (epoch << 32 ...) |
+ *  | type  |version| param | flags |  keyspace id  |  request id (epoch &lt;&lt; 32 ...) |
  *  +-------+-------+-------+-------+---------------+-------------------------------+
  * </pre>
  * then, by type (offsets from the start of the message):

@@ -13,6 +13,11 @@ import org.agrona.ExpandableArrayBuffer;
  * <p><b>Exceptions.</b> Must not throw; an exception from {@code apply} stops the node, because a
  * replica that skipped a command would diverge.
  * <p><b>Allocation.</b> Write the response into the given buffer instead of allocating one.
+ * <p><b>Byte order.</b> Agrona buffers are little-endian: {@code command.getLong(offset)} reads the
+ * bytes a {@code MutableDirectBuffer.putLong} wrote, or a {@code ByteBuffer} set to
+ * {@code ByteOrder.LITTLE_ENDIAN}. A command encoded with a default (big-endian) {@code ByteBuffer}
+ * reads back byte-swapped; decode it with {@code getLong(offset, ByteOrder.BIG_ENDIAN)} or encode
+ * little-endian. Synod's own codecs are all little-endian.
  */
 public interface StateMachine
 {

@@ -92,6 +92,99 @@ class ProposalFuturesTest
         assertThrows(IllegalArgumentException.class, () -> futures.propose(harness.agent, AgentHarness.GROUP_ID + 1, new byte[1]));
     }
 
+    @Test
+    void shouldServeLinearizableReadAtReadPointOnAgentThread()
+    {
+        final ProposalFutures futures = new ProposalFutures();
+        final AgentHarness harness = new AgentHarness(1, new int[]{ 1 }, futures);
+        runUntil(harness, () -> harness.node.role() == RaftRole.LEADER);
+        futures.propose(harness.agent, AgentHarness.GROUP_ID, new byte[]{ 1 });
+        final Thread[] readerThread = new Thread[1];
+        final CompletableFuture<Long> applied = futures.read(harness.agent, AgentHarness.GROUP_ID, ReadMode.LINEARIZABLE, () ->
+        {
+            readerThread[0] = Thread.currentThread();
+            return harness.node.lastApplied();
+        });
+        final CompletableFuture<Long> readIndex = futures.read(harness.agent, AgentHarness.GROUP_ID, ReadMode.LINEARIZABLE);
+        runUntil(harness, () -> applied.isDone() && readIndex.isDone());
+
+        assertEquals(2L, applied.join(), "the read point is after the proposal that preceded it");
+        assertEquals(2L, readIndex.join());
+        assertEquals(Thread.currentThread(), readerThread[0], "run by the thread that drives the agent");
+        assertEquals(0, futures.pendingCount());
+    }
+
+    @Test
+    void shouldRejectReadOnFollowerWithoutLeaderAndReportFunctionFailure()
+    {
+        final ProposalFutures futures = new ProposalFutures();
+        final AgentHarness leader = new AgentHarness(1, new int[]{ 1 }, futures);
+        runUntil(leader, () -> leader.node.role() == RaftRole.LEADER);
+        final CompletableFuture<Object> failing = futures.read(leader.agent, AgentHarness.GROUP_ID, ReadMode.STALE, () ->
+        {
+            throw new IllegalStateException("boom");
+        });
+        leader.doWork();
+        final CompletionException e = assertThrows(CompletionException.class, failing::join);
+        assertInstanceOf(IllegalStateException.class, e.getCause());
+        assertTrue(leader.agent.group(AgentHarness.GROUP_ID) != null, "the agent goes on");
+    }
+
+    @Test
+    void shouldPassCallbacksItDidNotIssueToTheDelegate()
+    {
+        final java.util.List<String> seen = new java.util.ArrayList<>();
+        final ProposalHandler mine = new ProposalHandler()
+        {
+            public void onCommitted(final int g, final long c, final long i, final org.agrona.DirectBuffer b, final int o, final int l)
+            {
+                seen.add("committed " + c + "@" + i);
+            }
+
+            public void onRejected(final int g, final long c, final int r, final int h)
+            {
+                seen.add("rejected " + c);
+            }
+
+            public void onAppended(final int g, final long c, final long i, final long t)
+            {
+                seen.add("appended " + c + "@" + i);
+            }
+
+            public void onReadReady(final int g, final long c, final long i)
+            {
+                seen.add("read " + c);
+            }
+        };
+        final ProposalFutures futures = new ProposalFutures(mine);
+        final AgentHarness harness = new AgentHarness(1, new int[]{ 1 }, futures);
+        runUntil(harness, () -> harness.node.role() == RaftRole.LEADER);
+
+        final CompletableFuture<ProposalFutures.Committed> viaFuture = futures.propose(harness.agent, AgentHarness.GROUP_ID, new byte[]{ 5 });
+        harness.agent.propose(AgentHarness.GROUP_ID, 42, new org.agrona.concurrent.UnsafeBuffer(new byte[]{ 6 }), 0, 1);
+        harness.agent.read(AgentHarness.GROUP_ID, 43, ReadMode.STALE);
+        runUntil(harness, () -> viaFuture.isDone() && seen.contains("committed 42@3"));
+
+        assertEquals(2, viaFuture.join().index());
+        assertEquals(java.util.List.of("appended 42@3", "read 43", "committed 42@3"), seen,
+            "only the caller's own ids reach its handler, every kind of callback");
+    }
+
+    @Test
+    void shouldRejectEveryHeldFutureWhenTheNodeStops()
+    {
+        final ProposalFutures futures = new ProposalFutures();
+        final AgentHarness harness = new AgentHarness(1, new int[]{ 1, 2, 3 }, futures);
+        final CompletableFuture<ProposalFutures.Committed> proposal = futures.propose(harness.agent, AgentHarness.GROUP_ID, new byte[]{ 1 });
+        final CompletableFuture<Long> read = futures.read(harness.agent, AgentHarness.GROUP_ID, ReadMode.LINEARIZABLE);
+        futures.rejectAll(ProposalHandler.CLOSED);
+        assertEquals(ProposalHandler.CLOSED,
+            ((ProposalRejectedException)assertThrows(CompletionException.class, proposal::join).getCause()).reason());
+        assertEquals(ProposalHandler.CLOSED,
+            ((ProposalRejectedException)assertThrows(CompletionException.class, read::join).getCause()).reason());
+        assertEquals(0, futures.pendingCount());
+    }
+
     private static void runUntil(final AgentHarness harness, final java.util.function.BooleanSupplier condition)
     {
         for (int i = 0; i < 200 && !condition.getAsBoolean(); i++)

@@ -144,9 +144,11 @@ public final class ChronicleLogContext
      *
      * @return this.
      * @throws IllegalArgumentException if one is missing or out of range.
+     * @throws IllegalStateException    if the JVM lacks the flags Chronicle Queue needs ({@link ChronicleJvmFlags}).
      */
     public ChronicleLogContext conclude()
     {
+        ChronicleJvmFlags.check();
         if (null == directory)
         {
             throw new IllegalArgumentException("directory is required");

@@ -1,6 +1,7 @@
 package io.synod.log.chronicle;
 
 import io.synod.raft.RaftLog;
+import io.synod.raft.StoreIdentity;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
@@ -73,7 +74,7 @@ import java.util.zip.CRC32C;
  * runtime exceptions); the owner must stop. A record that fails its checksum when read throws
  * {@link LogCorruptionException}.
  */
-public final class ChronicleRaftLog implements RaftLog
+public final class ChronicleRaftLog implements RaftLog, StoreIdentity
 {
     static
     {
@@ -192,7 +193,8 @@ public final class ChronicleRaftLog implements RaftLog
      * @param ctx the settings.
      * @return the open log.
      * @throws LogCorruptionException if recovery finds corruption (anything but a torn last record).
-     * @throws IllegalStateException  if the directory holds another cluster's or member's log.
+     * @throws IllegalStateException  if the directory holds another cluster's or member's log, or the JVM lacks
+     *                                the flags Chronicle needs ({@link ChronicleJvmFlags}, checked by conclude).
      */
     public static ChronicleRaftLog open(final ChronicleLogContext ctx)
     {
@@ -208,6 +210,18 @@ public final class ChronicleRaftLog implements RaftLog
             throw ex;
         }
         return log;
+    }
+
+    @Override
+    public int clusterId()
+    {
+        return clusterId;
+    }
+
+    @Override
+    public int memberId()
+    {
+        return memberId;
     }
 
     /** @return the durability policy chosen at open. */

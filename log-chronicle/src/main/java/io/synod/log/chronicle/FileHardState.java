@@ -1,6 +1,7 @@
 package io.synod.log.chronicle;
 
 import io.synod.raft.HardState;
+import io.synod.raft.StoreIdentity;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -25,7 +26,7 @@ import java.nio.file.Path;
  * <b>Failure.</b> A failed store throws {@link java.io.UncheckedIOException}; the node must stop.
  * A file with no valid slot fails to open with {@link LogCorruptionException}.
  */
-public final class FileHardState implements HardState
+public final class FileHardState implements HardState, StoreIdentity
 {
     static final int MAGIC = 0x53594853; // "SHYS"
     private static final int CLUSTER_ID_OFFSET = 0;
@@ -35,6 +36,8 @@ public final class FileHardState implements HardState
     private static final int PAYLOAD_LENGTH = 20;
 
     private final DualSlotFile slotFile;
+    private final int clusterId;
+    private final int memberId;
     private long term;
     private int votedFor;
     private boolean closed;
@@ -43,6 +46,8 @@ public final class FileHardState implements HardState
     {
         this.slotFile = slotFile;
         final ByteBuffer payload = slotFile.payload();
+        clusterId = payload.getInt(CLUSTER_ID_OFFSET);
+        memberId = payload.getInt(MEMBER_ID_OFFSET);
         term = payload.getLong(TERM_OFFSET);
         votedFor = payload.getInt(VOTED_FOR_OFFSET);
     }
@@ -88,6 +93,20 @@ public final class FileHardState implements HardState
             slotFile = DualSlotFile.create(file, MAGIC, payload);
         }
         return new FileHardState(slotFile);
+    }
+
+    /** @return the cluster id recorded in (and checked against) this file. */
+    @Override
+    public int clusterId()
+    {
+        return clusterId;
+    }
+
+    /** @return the member id recorded in (and checked against) this file. */
+    @Override
+    public int memberId()
+    {
+        return memberId;
     }
 
     @Override

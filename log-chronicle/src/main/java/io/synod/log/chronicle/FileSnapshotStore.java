@@ -1,6 +1,7 @@
 package io.synod.log.chronicle;
 
 import io.synod.raft.SnapshotStore;
+import io.synod.raft.StoreIdentity;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -66,7 +67,7 @@ import java.util.zip.CRC32C;
  * and {@link #open} allocate a little (paths, names). <b>Failure.</b> An I/O failure throws
  * {@link UncheckedIOException}; the node must stop.
  */
-public final class FileSnapshotStore implements SnapshotStore
+public final class FileSnapshotStore implements SnapshotStore, StoreIdentity
 {
     static final int MAGIC = 0x53504E53;
     static final int FORMAT_VERSION = 1;
@@ -179,6 +180,20 @@ public final class FileSnapshotStore implements SnapshotStore
     }
 
     /** @return the directory of this store. */
+    /** @return the cluster id this store was opened for. */
+    @Override
+    public int clusterId()
+    {
+        return clusterId;
+    }
+
+    /** @return the member id this store was opened for. */
+    @Override
+    public int memberId()
+    {
+        return memberId;
+    }
+
     public Path directory()
     {
         return directory;

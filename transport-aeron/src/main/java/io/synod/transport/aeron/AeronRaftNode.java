@@ -1,6 +1,7 @@
 package io.synod.transport.aeron;
 
 import io.synod.raft.HardState;
+import io.synod.raft.Membership;
 import io.synod.raft.ProposalFutures;
 import io.synod.raft.ProposalHandler;
 import io.synod.raft.RaftAgent;
@@ -8,8 +9,10 @@ import io.synod.raft.RaftConfig;
 import io.synod.raft.RaftLog;
 import io.synod.raft.RaftNode;
 import io.synod.raft.RaftRole;
+import io.synod.raft.ReadMode;
 import io.synod.raft.SnapshotStore;
 import io.synod.raft.StateMachine;
+import io.synod.raft.StoreIdentity;
 import io.synod.raft.Transport;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
@@ -23,8 +26,12 @@ import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.YieldingIdleStrategy;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -38,9 +45,22 @@ import java.util.function.UnaryOperator;
  *     .endpoint(1, "127.0.0.1:20001").endpoint(2, "127.0.0.1:20002").endpoint(3, "127.0.0.1:20003")
  *     .log(log).hardState(hardState).stateMachine(stateMachine)
  *     .build();                       // started: the agent thread runs
- * node.propose("hello".getBytes()).join();
+ * node.awaitLeader(Duration.ofSeconds(10));                          // an election takes an election timeout or two
+ * if (node.isLeader()) node.propose("hello".getBytes()).join();       // futures complete on the agent thread
+ * long count = node.read(ReadMode.LINEARIZABLE, counter::value).join(); // runs at the read point, on the agent thread
  * node.close();
  * }</pre>
+ *
+ * <p><b>Several groups.</b> The builder's own state machine, log and hard state are its default group
+ * ({@link Builder#groupId}, 0 unless set); {@link Builder#group(GroupSpec)} adds more (the lock service beside
+ * the application's state machine, say), all on this node's one agent thread, transport and media driver.
+ * {@link #group(int)} gives a group's proposals, reads and status; this class's methods of the same names act on
+ * the default group.
+ *
+ * <p><b>Handlers.</b> Outcomes reach a {@link ProposalFutures} on the agent thread, which completes the futures
+ * of {@link #propose(byte[])}, {@link #read(ReadMode)} and {@link #changeMembership} and passes every callback for
+ * other correlation ids (your zero-allocation proposals and reads) to the handler of
+ * {@link Builder#proposalHandler}, so both styles work on one node.
  *
  * <p><b>Membership at run time.</b> The transport follows the node's configuration
  * ({@link RaftNode#membership()}): members the configuration drops are forgotten (publication closed), members
@@ -68,7 +88,13 @@ import java.util.function.UnaryOperator;
  * transport, its counters and the {@link AeronRuntime} when it created it (embedded by default); a
  * runtime passed in with {@link Builder#runtime(AeronRuntime)} is left open.
  * <p><b>Failure.</b> An exception out of the duty cycle (a failed flush, a throwing state machine)
- * stops the agent: Raft must not go on after a failed persist. {@link #failure()} then returns it.
+ * stops the agent: Raft must not go on after a failed persist. {@link #state()} is then {@code FAILED},
+ * {@link #failure()} returns the cause, pending futures fail with {@code CLOSED}, and {@link #role()} reports
+ * {@code FOLLOWER} ({@link #isLeader()} false): a stopped member leads nothing, whatever its last role was.
+ * <p><b>JVM flags.</b> {@link Builder#build()} checks the {@code --add-exports} Agrona needs and throws one
+ * {@link IllegalStateException} naming what is missing ({@link AeronJvmFlags}).
+ * <p><b>Byte order.</b> Agrona buffers, and so every buffer a {@code StateMachine} is handed, are
+ * little-endian; encode commands with Agrona's {@code UnsafeBuffer} or a little-endian {@code ByteBuffer}.
  */
 public final class AeronRaftNode implements AutoCloseable
 {
@@ -110,6 +136,7 @@ public final class AeronRaftNode implements AutoCloseable
         private int streamId = AeronTransport.Configuration.STREAM_ID_DEFAULT;
         private String channelParams = "";
         private final java.util.List<Object[]> services = new java.util.ArrayList<>();
+        private final List<GroupSpec> extraGroups = new ArrayList<>();
 
         private Builder()
         {
@@ -122,7 +149,7 @@ public final class AeronRaftNode implements AutoCloseable
             return this;
         }
 
-        /** Raft group id (default 0). */
+        /** Group id of the builder's own (default) group: its log, hard state and state machine (default 0). */
         public Builder groupId(final int groupId)
         {
             this.groupId = groupId;
@@ -194,8 +221,11 @@ public final class AeronRaftNode implements AutoCloseable
         }
 
         /**
-         * Receives proposal outcomes on the agent thread. Default: a {@link ProposalFutures}, which
-         * {@link AeronRaftNode#propose(byte[])} needs.
+         * Receives, on the agent thread and for every group, the outcomes of proposals and reads made with your
+         * own correlation ids (the zero-allocation {@code propose(correlationId, ...)} and {@code read(correlationId,
+         * mode)}). The node's futures keep working beside it: a {@link ProposalFutures} takes every callback first
+         * and passes on those it did not issue. Keep your ids non-negative
+         * ({@link ProposalFutures#CORRELATION_ID_BASE}). Default: none.
          */
         public Builder proposalHandler(final ProposalHandler proposalHandler)
         {
@@ -284,16 +314,49 @@ public final class AeronRaftNode implements AutoCloseable
         }
 
         /**
-         * Validates, creates the transport, the Raft node and the agent, and starts the agent thread.
+         * Adds another Raft group to the node (see {@link GroupSpec}): its own state machine and stores, the
+         * node's agent, transport and driver. Its group id must differ from {@link #groupId} and the others'.
+         */
+        public Builder group(final GroupSpec group)
+        {
+            extraGroups.add(java.util.Objects.requireNonNull(group, "group"));
+            return this;
+        }
+
+        /**
+         * Validates, creates the transport, the Raft nodes and the agent, and starts the agent thread.
          *
          * @return the running node.
-         * @throws IllegalArgumentException for a missing or bad setting.
+         * @throws IllegalArgumentException for a missing or bad setting, a duplicate group id, or a log, hard state
+         *                                  or snapshot store that records another cluster or member id
+         *                                  ({@link StoreIdentity}).
+         * @throws IllegalStateException    if the JVM lacks the flags Agrona needs ({@link AeronJvmFlags}).
          */
         public AeronRaftNode build()
         {
+            AeronJvmFlags.check();
             if (log == null || hardState == null || stateMachine == null)
             {
                 throw new IllegalArgumentException("log, hardState and stateMachine are required");
+            }
+            checkIdentity("log", log, groupId);
+            checkIdentity("hard state", hardState, groupId);
+            checkIdentity("snapshot store", snapshotStore, groupId);
+            final org.agrona.collections.IntHashSet groupIds = new org.agrona.collections.IntHashSet();
+            groupIds.add(groupId);
+            for (final GroupSpec group : extraGroups)
+            {
+                if (group.log == null || group.hardState == null || group.stateMachine == null)
+                {
+                    throw new IllegalArgumentException("group " + group.groupId + ": log, hardState and stateMachine are required");
+                }
+                if (!groupIds.add(group.groupId))
+                {
+                    throw new IllegalArgumentException("duplicate group id " + group.groupId);
+                }
+                checkIdentity("log", group.log, group.groupId);
+                checkIdentity("hard state", group.hardState, group.groupId);
+                checkIdentity("snapshot store", group.snapshotStore, group.groupId);
             }
             if (ipcMembers == null && endpoints.isEmpty())
             {
@@ -316,12 +379,17 @@ public final class AeronRaftNode implements AutoCloseable
             }
             transportCtx.conclude();
             config.clusterId(clusterId).groupId(groupId).memberId(memberId).members(transportCtx.members()).conclude();
+            for (final GroupSpec group : extraGroups)
+            {
+                group.config.clusterId(clusterId).groupId(group.groupId).memberId(memberId).members(transportCtx.members())
+                    .conclude();
+            }
 
             final boolean ownsRuntime = runtime == null;
             final AeronRuntime aeronRuntime = ownsRuntime ?
                 AeronRuntime.embedded(driverParentDir, new YieldingIdleStrategy()) : runtime;
             AeronTransport transport = null;
-            NodeCounters counters = null;
+            final NodeCounters[] counters = new NodeCounters[1 + extraGroups.size()];
             try
             {
                 transport = new AeronTransport(aeronRuntime.aeron(), transportCtx);
@@ -331,29 +399,50 @@ public final class AeronRaftNode implements AutoCloseable
                     initialEndpoints.put(member, ipcMembers != null ? AeronTransport.Configuration.IPC_CHANNEL : endpoints.get(member));
                 }
                 final PeerDirectory peerDirectory = new PeerDirectory(transport, initialEndpoints);
-                counters = new NodeCounters(aeronRuntime.aeron(), clusterId, groupId, memberId);
-                final ProposalHandler handler = proposalHandler != null ? proposalHandler : new ProposalFutures();
+                final ProposalFutures futures = new ProposalFutures(proposalHandler);
                 final Transport nodeTransport = transportDecorator.apply(transport);
-                final RaftNode raftNode = new RaftNode(
-                    config, log, hardState, snapshotStore, stateMachine, nodeTransport, new SplittableRandom(randomSeed),
-                    handler);
-                final RaftAgent raftAgent = new RaftAgent(clock, nodeTransport, proposalRingCapacity, raftNode);
+                final RaftNode[] raftNodes = new RaftNode[1 + extraGroups.size()];
+                raftNodes[0] = new RaftNode(
+                    config, log, hardState, snapshotStore, stateMachine, nodeTransport, new SplittableRandom(randomSeed), futures);
+                counters[0] = new NodeCounters(aeronRuntime.aeron(), clusterId, groupId, memberId);
+                for (int i = 0; i < extraGroups.size(); i++)
+                {
+                    final GroupSpec group = extraGroups.get(i);
+                    raftNodes[i + 1] = new RaftNode(group.config, group.log, group.hardState, group.snapshotStore,
+                        group.stateMachine, nodeTransport,
+                        new SplittableRandom(randomSeed ^ (0x9E3779B97F4A7C15L * (group.groupId + 1))), futures);
+                    counters[i + 1] = new NodeCounters(aeronRuntime.aeron(), clusterId, group.groupId, memberId);
+                }
+                final RaftAgent raftAgent = new RaftAgent(clock, nodeTransport, proposalRingCapacity, raftNodes);
                 for (final Object[] service : services)
                 {
                     raftAgent.registerService((Integer)service[0], (io.synod.raft.ServiceHandler)service[1], (Integer)service[2]);
                 }
                 return new AeronRaftNode(
-                    this, aeronRuntime, ownsRuntime, transport, nodeTransport, counters, raftNode, raftAgent, handler,
+                    this, aeronRuntime, ownsRuntime, transport, nodeTransport, counters, raftNodes, raftAgent, futures,
                     peerDirectory);
             }
             catch (final RuntimeException ex)
             {
-                CloseHelper.quietCloseAll(counters, transport);
+                CloseHelper.quietCloseAll(counters);
+                CloseHelper.quietClose(transport);
                 if (ownsRuntime)
                 {
                     CloseHelper.quietClose(aeronRuntime);
                 }
                 throw ex;
+            }
+        }
+
+        private void checkIdentity(final String what, final Object store, final int group)
+        {
+            try
+            {
+                StoreIdentity.check(what + " of group " + group, store, clusterId, memberId);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException("member " + memberId + ": " + ex.getMessage(), ex);
             }
         }
     }
@@ -366,8 +455,12 @@ public final class AeronRaftNode implements AutoCloseable
         {
             try
             {
-                final int work = raftAgent.doWork() + peerDirectory.doWork(raftNode.membership());
-                counters.update(raftNode, raftAgent, true);
+                int work = raftAgent.doWork() + peerDirectory.doWork(membership());
+                for (int i = 0; i < raftNodes.length; i++)
+                {
+                    counters[i].update(raftNodes[i], raftAgent, i == 0);
+                    work += groups[i].doWork();
+                }
                 return work;
             }
             catch (final AgentTerminationException ex)
@@ -377,6 +470,7 @@ public final class AeronRaftNode implements AutoCloseable
             catch (final Throwable ex)
             {
                 failure = ex;
+                state = State.FAILED;
                 throw new AgentTerminationException(ex);
             }
         }
@@ -384,13 +478,29 @@ public final class AeronRaftNode implements AutoCloseable
         @Override
         public void onClose()
         {
+            if (state == State.RUNNING)
+            {
+                state = failure != null ? State.FAILED : State.CLOSED;
+            }
             try
             {
                 raftAgent.onClose();
             }
             finally
             {
-                CloseHelper.quietCloseAll(nodeTransport, transport, counters);
+                // Nothing the host waits on may hang once the agent is gone.
+                futures.rejectAll(ProposalHandler.CLOSED);
+                for (final AeronRaftGroup group : groups)
+                {
+                    group.failLeaderWaiters();
+                }
+                for (final NodeCounters groupCounters : counters)
+                {
+                    groupCounters.role().setRelease(RaftRole.FOLLOWER.ordinal());
+                    groupCounters.leaderId().setRelease(0);
+                }
+                CloseHelper.quietCloseAll(nodeTransport, transport);
+                CloseHelper.quietCloseAll(counters);
             }
         }
 
@@ -401,24 +511,40 @@ public final class AeronRaftNode implements AutoCloseable
         }
     }
 
+    /** Whether the node runs; see {@link #state()}. */
+    public enum State
+    {
+        /** The agent thread runs the duty cycle. */
+        RUNNING,
+        /** The duty cycle threw (a failed persist, a throwing state machine); {@link #failure()} is the cause. */
+        FAILED,
+        /** {@link #close()} stopped the node. */
+        CLOSED
+    }
+
     private static final System.Logger LOGGER = System.getLogger("io.synod.transport.aeron");
 
     private final AeronRuntime runtime;
     private final boolean ownsRuntime;
     private final AeronTransport transport;
     private final Transport nodeTransport;
-    private final NodeCounters counters;
+    private final NodeCounters[] counters;
+    /** The groups; index 0 is the default group. */
+    private final RaftNode[] raftNodes;
+    private final AeronRaftGroup[] groups;
     private final RaftNode raftNode;
+    private final AeronRaftGroup defaultGroup;
     private final RaftAgent raftAgent;
-    private final ProposalHandler handler;
-    private final RaftLog log;
-    private final HardState hardState;
-    private final SnapshotStore snapshotStore;
-    private final int groupId;
+    private final ProposalFutures futures;
+    private final List<AutoCloseable> stores = new ArrayList<>();
     private final boolean ipc;
     private final PeerDirectory peerDirectory;
     private final AgentRunner runner;
+    /** Per group, the configuration last folded into {@link #unionMembership}; agent thread. */
+    private final Membership[] seenMemberships;
+    private Membership unionMembership;
     private volatile Throwable failure;
+    private volatile State state = State.RUNNING;
     private boolean closed;
 
     private AeronRaftNode(
@@ -427,10 +553,10 @@ public final class AeronRaftNode implements AutoCloseable
         final boolean ownsRuntime,
         final AeronTransport transport,
         final Transport nodeTransport,
-        final NodeCounters counters,
-        final RaftNode raftNode,
+        final NodeCounters[] counters,
+        final RaftNode[] raftNodes,
         final RaftAgent raftAgent,
-        final ProposalHandler handler,
+        final ProposalFutures futures,
         final PeerDirectory peerDirectory)
     {
         this.runtime = runtime;
@@ -438,13 +564,26 @@ public final class AeronRaftNode implements AutoCloseable
         this.transport = transport;
         this.nodeTransport = nodeTransport;
         this.counters = counters;
-        this.raftNode = raftNode;
+        this.raftNodes = raftNodes;
+        this.raftNode = raftNodes[0];
         this.raftAgent = raftAgent;
-        this.handler = handler;
-        this.log = builder.log;
-        this.hardState = builder.hardState;
-        this.snapshotStore = builder.snapshotStore;
-        this.groupId = builder.groupId;
+        this.futures = futures;
+        this.groups = new AeronRaftGroup[raftNodes.length];
+        for (int i = 0; i < raftNodes.length; i++)
+        {
+            groups[i] = new AeronRaftGroup(this, raftNodes[i], raftAgent, futures);
+        }
+        this.defaultGroup = groups[0];
+        this.seenMemberships = new Membership[raftNodes.length];
+        stores.add(builder.log);
+        stores.add(builder.hardState);
+        stores.add(builder.snapshotStore);
+        for (final GroupSpec group : builder.extraGroups)
+        {
+            stores.add(group.log);
+            stores.add(group.hardState);
+            stores.add(group.snapshotStore);
+        }
         this.ipc = builder.ipcMembers != null;
         this.peerDirectory = peerDirectory;
         final IdleStrategy idleStrategy = builder.idleStrategy != null ? builder.idleStrategy : new YieldingIdleStrategy();
@@ -452,9 +591,69 @@ public final class AeronRaftNode implements AutoCloseable
         AgentRunner.startOnThread(runner);
     }
 
-    /** @return a builder. */
+    /**
+     * The configuration the transport follows: the default group's, or with several groups the union of
+     * every group's members (a learner of the lock group is connected even if the application group does not
+     * know it). Agent thread; allocates only when a group's configuration changed.
+     */
+    private Membership membership()
+    {
+        if (raftNodes.length == 1)
+        {
+            return raftNode.membership();
+        }
+        boolean changed = unionMembership == null;
+        for (int i = 0; i < raftNodes.length; i++)
+        {
+            final Membership current = raftNodes[i].membership();
+            if (current != seenMemberships[i])
+            {
+                seenMemberships[i] = current;
+                changed = true;
+            }
+        }
+        if (changed)
+        {
+            final org.agrona.collections.IntHashSet voters = new org.agrona.collections.IntHashSet();
+            final org.agrona.collections.IntHashSet learners = new org.agrona.collections.IntHashSet();
+            for (final Membership membership : seenMemberships)
+            {
+                for (final int voter : membership.voters())
+                {
+                    voters.add(voter);
+                }
+                for (final int learner : membership.learners())
+                {
+                    learners.add(learner);
+                }
+            }
+            learners.removeAll(voters);
+            unionMembership = Membership.of(toArray(voters), toArray(learners));
+        }
+        return unionMembership;
+    }
+
+    private static int[] toArray(final org.agrona.collections.IntHashSet set)
+    {
+        final int[] array = new int[set.size()];
+        int i = 0;
+        for (final org.agrona.collections.IntHashSet.IntIterator it = set.iterator(); it.hasNext(); )
+        {
+            array[i++] = it.nextValue();
+        }
+        java.util.Arrays.sort(array);
+        return array;
+    }
+
+    /**
+     * @return a builder.
+     * @throws IllegalStateException if the JVM lacks the flags Agrona needs ({@link AeronJvmFlags}): checked here,
+     *                               before the stores a builder is usually given touch an Agrona buffer, and again
+     *                               in {@link Builder#build()}.
+     */
     public static Builder builder()
     {
+        AeronJvmFlags.check();
         return new Builder();
     }
 
@@ -468,7 +667,7 @@ public final class AeronRaftNode implements AutoCloseable
     }
 
     /**
-     * Passes a command to the group's leader from any thread, at most once and with no outcome (see
+     * Passes a command to the default group's leader from any thread, at most once and with no outcome (see
      * {@link RaftAgent#forward}): for members that do not lead, learners included, and commands whose
      * effect the caller learns from the applied state and retries until then. Allocation-free.
      *
@@ -476,13 +675,13 @@ public final class AeronRaftNode implements AutoCloseable
      */
     public boolean forward(final DirectBuffer command, final int offset, final int length)
     {
-        return raftAgent.forward(groupId, command, offset, length);
+        return defaultGroup.forward(command, offset, length);
     }
 
     /**
      * Runs {@code duty} on this node's agent thread at the end of every duty cycle, with the cycle's
-     * {@code nowNs} (see {@link RaftAgent#addDuty}): lock clients, lock tickers, anything that reads the
-     * state machine on its own thread. From one host thread at a time.
+     * {@code nowNs} (see {@link RaftAgent#addDuty}): lock clients, anything that reads the state machine on
+     * its own thread. From one host thread at a time.
      */
     public AeronRaftNode addDuty(final RaftAgent.Duty duty)
     {
@@ -490,32 +689,89 @@ public final class AeronRaftNode implements AutoCloseable
         return this;
     }
 
+    /** @return the default group (the builder's own state machine and stores). */
+    public AeronRaftGroup group()
+    {
+        return defaultGroup;
+    }
+
     /**
-     * Proposes a command without allocating; the outcome goes to the node's {@link ProposalHandler}.
-     * Any thread.
+     * @return the group with this id.
+     * @throws IllegalArgumentException if the node has no such group.
+     */
+    public AeronRaftGroup group(final int groupId)
+    {
+        for (final AeronRaftGroup group : groups)
+        {
+            if (group.groupId() == groupId)
+            {
+                return group;
+            }
+        }
+        throw new IllegalArgumentException("member " + memberId() + " has no group " + groupId);
+    }
+
+    /**
+     * Proposes a command to the default group without allocating; the outcome goes to the node's
+     * {@link ProposalHandler}. Any thread. See {@link AeronRaftGroup#propose(long, DirectBuffer, int, int)}.
      *
      * @return false if the proposal ring is full (retry later).
      */
     public boolean propose(final long correlationId, final DirectBuffer command, final int offset, final int length)
     {
-        return raftAgent.propose(groupId, correlationId, command, offset, length);
+        return defaultGroup.propose(correlationId, command, offset, length);
     }
 
     /**
-     * Proposes a command and returns a future of its commit. Allocates (see {@link ProposalFutures}).
-     * Requires the default proposal handler. Any thread.
+     * Proposes a command to the default group and returns a future of its commit; this member must lead.
+     * Allocates (see {@link ProposalFutures}). Works beside a custom {@link Builder#proposalHandler}. Any thread.
+     * See {@link AeronRaftGroup#propose(byte[])} (byte order: little-endian).
      *
      * @return completed with the commit index and response, or exceptionally with
      * {@code ProposalRejectedException}.
-     * @throws IllegalStateException if a custom proposal handler was configured.
      */
     public CompletableFuture<ProposalFutures.Committed> propose(final byte[] command)
     {
-        if (!(handler instanceof ProposalFutures))
-        {
-            throw new IllegalStateException("propose(byte[]) needs the default ProposalFutures handler");
-        }
-        return ((ProposalFutures)handler).propose(raftAgent, groupId, command);
+        return defaultGroup.propose(command);
+    }
+
+    /**
+     * A read point of the default group in {@code mode}, completed on the agent thread with the read index.
+     * See {@link AeronRaftGroup#read(ReadMode)}. Allocates. Any thread.
+     */
+    public CompletableFuture<Long> read(final ReadMode mode)
+    {
+        return defaultGroup.read(mode);
+    }
+
+    /**
+     * Runs {@code atReadPoint} against the default group's state machine at a read point in {@code mode}, on
+     * the agent thread, and completes with its result: {@code node.read(ReadMode.LINEARIZABLE, counter::value)}.
+     * See {@link AeronRaftGroup#read(ReadMode, Supplier)}. Allocates. Any thread.
+     */
+    public <T> CompletableFuture<T> read(final ReadMode mode, final Supplier<T> atReadPoint)
+    {
+        return defaultGroup.read(mode, atReadPoint);
+    }
+
+    /**
+     * The zero-allocation read of the default group: the node's {@link ProposalHandler#onReadReady} is called on
+     * the agent thread with {@code correlationId}. Any thread.
+     *
+     * @return false if the proposal ring is full (retry later).
+     */
+    public boolean read(final long correlationId, final ReadMode mode)
+    {
+        return defaultGroup.read(correlationId, mode);
+    }
+
+    /**
+     * Proposes a single-server membership change of the default group at this member (it must lead) and returns
+     * a future of its outcome. See {@link AeronRaftGroup#changeMembership}. Allocates. Any thread.
+     */
+    public CompletableFuture<ProposalFutures.Committed> changeMembership(final int change, final int member)
+    {
+        return defaultGroup.changeMembership(change, member);
     }
 
     /**
@@ -527,7 +783,7 @@ public final class AeronRaftNode implements AutoCloseable
      */
     public boolean proposeMembershipChange(final long correlationId, final int change, final int member)
     {
-        return raftAgent.proposeMembershipChange(groupId, correlationId, change, member);
+        return defaultGroup.proposeMembershipChange(correlationId, change, member);
     }
 
     /**
@@ -538,7 +794,27 @@ public final class AeronRaftNode implements AutoCloseable
      */
     public boolean transferLeadership(final long correlationId, final int target)
     {
-        return raftAgent.transferLeadership(groupId, correlationId, target);
+        return defaultGroup.transferLeadership(correlationId, target);
+    }
+
+    /**
+     * A future of the default group's leader; see {@link AeronRaftGroup#leader()}. Any thread.
+     */
+    public CompletableFuture<Integer> leader()
+    {
+        return defaultGroup.leader();
+    }
+
+    /**
+     * Blocks until the default group has a leader that can take proposals, for at most {@code timeout}; see
+     * {@link AeronRaftGroup#awaitLeader}. Any thread but the agent's.
+     *
+     * @return the leader's member id.
+     * @throws IllegalStateException on timeout, or if the node stopped.
+     */
+    public int awaitLeader(final Duration timeout)
+    {
+        return defaultGroup.awaitLeader(timeout);
     }
 
     /**
@@ -574,46 +850,60 @@ public final class AeronRaftNode implements AutoCloseable
         return raftNode.memberId();
     }
 
-    /** @return the current role; any thread. */
+    /** @return whether the node runs, failed ({@link #failure()} has the cause) or was closed; any thread. */
+    public State state()
+    {
+        return state;
+    }
+
+    /** @return the default group's role; {@code FOLLOWER} once the node stopped ({@link #state()}); any thread. */
     public RaftRole role()
     {
-        return raftNode.role();
+        return defaultGroup.role();
     }
 
-    /** @return true if this member is the leader; any thread. */
+    /** @return true if this member leads the default group and the node runs; any thread. */
     public boolean isLeader()
     {
-        return raftNode.role() == RaftRole.LEADER;
+        return defaultGroup.isLeader();
     }
 
-    /** @return the current term; any thread. */
+    /** @return the default group's current term; any thread. */
     public long term()
     {
         return raftNode.term();
     }
 
-    /** @return the known leader, 0 if none; any thread. */
+    /** @return the known leader of the default group, 0 if none or once the node stopped; any thread. */
     public int leaderId()
     {
-        return raftNode.leaderId();
+        return defaultGroup.leaderId();
     }
 
-    /** @return the commit index; any thread. */
+    /** @return the default group's commit index; any thread. */
     public long commitIndex()
     {
         return raftNode.commitIndex();
     }
 
-    /** @return the last applied index; any thread. */
+    /** @return the default group's last applied index; any thread. */
     public long lastApplied()
     {
         return raftNode.lastApplied();
     }
 
-    /** @return the exception that stopped the agent, or null while it runs normally. */
+    /** @return the exception that stopped the agent, or null while it runs normally (or was closed cleanly). */
     public Throwable failure()
     {
         return failure;
+    }
+
+    /** @return the exception futures and waiters fail with once the node stopped. */
+    IllegalStateException stoppedException()
+    {
+        final Throwable cause = failure;
+        return new IllegalStateException("member " + memberId() + " is " + state +
+            (cause != null ? ": " + cause : ""), cause);
     }
 
     /** @return the transport (its counters may be read from any thread). */
@@ -622,13 +912,13 @@ public final class AeronRaftNode implements AutoCloseable
         return transport;
     }
 
-    /** @return the Aeron counters of this member. */
+    /** @return the Aeron counters of the default group. */
     public NodeCounters counters()
     {
-        return counters;
+        return counters[0];
     }
 
-    /** @return the Raft node; its non-status methods belong to the agent thread. */
+    /** @return the default group's Raft node; its non-status methods belong to the agent thread. */
     public RaftNode raftNode()
     {
         return raftNode;
@@ -653,9 +943,9 @@ public final class AeronRaftNode implements AutoCloseable
     }
 
     /**
-     * Stops the agent thread (pending proposals are rejected with {@code CLOSED}), closes the
-     * transport and counters, the log, hard state and snapshot store, and the runtime when the node owns it.
-     * Idempotent.
+     * Stops the agent thread (pending proposals and reads are rejected with {@code CLOSED}), closes the
+     * transport and counters, every group's log, hard state and snapshot store, and the runtime when the node
+     * owns it. {@link #state()} is then {@code CLOSED}, or stays {@code FAILED}. Idempotent; one host thread.
      */
     @Override
     public void close()
@@ -665,13 +955,17 @@ public final class AeronRaftNode implements AutoCloseable
             return;
         }
         closed = true;
+        if (state == State.RUNNING)
+        {
+            state = State.CLOSED;
+        }
         try
         {
             CloseHelper.close(runner);
         }
         finally
         {
-            CloseHelper.quietCloseAll(log, hardState, snapshotStore);
+            CloseHelper.quietCloseAll(stores);
             if (ownsRuntime)
             {
                 CloseHelper.quietClose(runtime);

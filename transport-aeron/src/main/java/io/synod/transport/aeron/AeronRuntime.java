@@ -22,6 +22,14 @@ import java.util.concurrent.TimeUnit;
  * spinning starved the other threads. Its directory is created under the given path (or a fresh
  * temporary directory), deleted on start if stale, and deleted on {@link #close()}.
  *
+ * <p><b>Several nodes in one JVM.</b> By default every {@code AeronRaftNode} starts a driver of its own
+ * (one thread each). Several nodes in one process (tests, an application hosting members of different
+ * clusters) share one runtime instead: create it once, pass it to each builder with
+ * {@code runtime(shared)} (the nodes leave it open), and close it after the last node. With one shared
+ * runtime, members of the same cluster may also talk over IPC ({@code ipc(1, 2, 3)}) instead of UDP.
+ * Several Raft groups of one member (an application's state machine beside the lock service) need no
+ * second node at all: they run on one node's agent ({@code AeronRaftNode.Builder#group}).
+ *
  * <p><b>Threading.</b> Create and close on one thread. The {@link #aeron()} client is thread-safe.
  * <p><b>Failure.</b> Construction throws if the driver cannot start or the client cannot connect.
  */
@@ -74,6 +82,7 @@ public final class AeronRuntime implements AutoCloseable
      */
     public static AeronRuntime embedded(final Path parentDir, final IdleStrategy idleStrategy)
     {
+        AeronJvmFlags.check();
         final MediaDriver.Context context = new MediaDriver.Context()
             .threadingMode(ThreadingMode.SHARED)
             .sharedIdleStrategy(idleStrategy)
@@ -99,6 +108,7 @@ public final class AeronRuntime implements AutoCloseable
      */
     public static AeronRuntime embedded(final Path parentDir, final MediaDriver.Context context)
     {
+        AeronJvmFlags.check();
         final File tempRoot;
         final File root;
         try
@@ -146,9 +156,11 @@ public final class AeronRuntime implements AutoCloseable
      *
      * @param aeronDirectoryName the driver's directory.
      * @return the runtime; {@link #close()} closes only the client.
+     * @throws IllegalStateException if the JVM lacks the flags Agrona needs ({@link AeronJvmFlags}).
      */
     public static AeronRuntime external(final String aeronDirectoryName)
     {
+        AeronJvmFlags.check();
         final Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(aeronDirectoryName));
         return new AeronRuntime(null, aeron, null);
     }
