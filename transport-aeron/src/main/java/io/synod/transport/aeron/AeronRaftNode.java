@@ -12,6 +12,7 @@ import io.synod.raft.RaftRole;
 import io.synod.raft.ReadMode;
 import io.synod.raft.SnapshotStore;
 import io.synod.raft.StateMachine;
+import io.synod.raft.StoreFactory;
 import io.synod.raft.StoreIdentity;
 import io.synod.raft.Transport;
 import org.agrona.CloseHelper;
@@ -123,6 +124,9 @@ public final class AeronRaftNode implements AutoCloseable
         private RaftLog log;
         private HardState hardState;
         private SnapshotStore snapshotStore;
+        private StoreFactory<? extends RaftLog> logFactory;
+        private StoreFactory<? extends HardState> hardStateFactory;
+        private StoreFactory<? extends SnapshotStore> snapshotStoreFactory;
         private StateMachine stateMachine;
         private ProposalHandler proposalHandler;
         private IdleStrategy idleStrategy;
@@ -187,17 +191,38 @@ public final class AeronRaftNode implements AutoCloseable
             return this;
         }
 
-        /** The log; owned and closed by the node. */
+        /** The log; owned and closed by the node. Prefer {@link #log(StoreFactory)}: the ids are then given once. */
         public Builder log(final RaftLog log)
         {
             this.log = log;
+            this.logFactory = null;
             return this;
         }
 
-        /** Term and vote; owned and closed by the node. */
+        /**
+         * The log, opened by {@link #build()} with this builder's cluster and member ids (given once, here), for
+         * example {@code ChronicleStores.log(dir.resolve("log"), Durability.SYNC)}; owned and closed by the node.
+         */
+        public Builder log(final StoreFactory<? extends RaftLog> factory)
+        {
+            this.logFactory = factory;
+            this.log = null;
+            return this;
+        }
+
+        /** Term and vote; owned and closed by the node. Prefer {@link #hardState(StoreFactory)}. */
         public Builder hardState(final HardState hardState)
         {
             this.hardState = hardState;
+            this.hardStateFactory = null;
+            return this;
+        }
+
+        /** Term and vote, opened by {@link #build()} with this builder's ids; owned and closed by the node. */
+        public Builder hardState(final StoreFactory<? extends HardState> factory)
+        {
+            this.hardStateFactory = factory;
+            this.hardState = null;
             return this;
         }
 
@@ -210,6 +235,15 @@ public final class AeronRaftNode implements AutoCloseable
         public Builder snapshotStore(final SnapshotStore snapshotStore)
         {
             this.snapshotStore = snapshotStore;
+            this.snapshotStoreFactory = null;
+            return this;
+        }
+
+        /** Snapshots (see {@link #snapshotStore(SnapshotStore)}), opened by {@link #build()} with this builder's ids. */
+        public Builder snapshotStore(final StoreFactory<? extends SnapshotStore> factory)
+        {
+            this.snapshotStoreFactory = factory;
+            this.snapshotStore = null;
             return this;
         }
 
@@ -335,6 +369,45 @@ public final class AeronRaftNode implements AutoCloseable
         public AeronRaftNode build()
         {
             AeronJvmFlags.check();
+            final List<AutoCloseable> opened = new ArrayList<>();
+            try
+            {
+                openStores(opened);
+                return buildWithStores();
+            }
+            catch (final RuntimeException ex)
+            {
+                // What build() opened from factories is closed again; stores given as instances stay the caller's.
+                CloseHelper.quietCloseAll(opened);
+                throw ex;
+            }
+        }
+
+        private void openStores(final List<AutoCloseable> opened)
+        {
+            if (logFactory != null)
+            {
+                log = logFactory.open(clusterId, memberId);
+                opened.add(log);
+            }
+            if (hardStateFactory != null)
+            {
+                hardState = hardStateFactory.open(clusterId, memberId);
+                opened.add(hardState);
+            }
+            if (snapshotStoreFactory != null)
+            {
+                snapshotStore = snapshotStoreFactory.open(clusterId, memberId);
+                opened.add(snapshotStore);
+            }
+            for (final GroupSpec group : extraGroups)
+            {
+                group.openStores(clusterId, memberId, opened);
+            }
+        }
+
+        private AeronRaftNode buildWithStores()
+        {
             if (log == null || hardState == null || stateMachine == null)
             {
                 throw new IllegalArgumentException("log, hardState and stateMachine are required");
@@ -455,7 +528,11 @@ public final class AeronRaftNode implements AutoCloseable
         {
             try
             {
-                int work = raftAgent.doWork() + peerDirectory.doWork(membership());
+                if (runtime.aeron().isClosed())
+                {
+                    throw new IllegalStateException("the Aeron client was closed under this node (its memory is unmapped)");
+                }
+                int work = raftAgent.doWork() + peerDirectory.doWork(membership.current());
                 for (int i = 0; i < raftNodes.length; i++)
                 {
                     counters[i].update(raftNodes[i], raftAgent, i == 0);
@@ -494,10 +571,14 @@ public final class AeronRaftNode implements AutoCloseable
                 {
                     group.failLeaderWaiters();
                 }
-                for (final NodeCounters groupCounters : counters)
+                // Counters live in the driver's memory, unmapped once the client closed: writing them would crash the JVM.
+                if (!runtime.aeron().isClosed())
                 {
-                    groupCounters.role().setRelease(RaftRole.FOLLOWER.ordinal());
-                    groupCounters.leaderId().setRelease(0);
+                    for (final NodeCounters groupCounters : counters)
+                    {
+                        groupCounters.role().setRelease(RaftRole.FOLLOWER.ordinal());
+                        groupCounters.leaderId().setRelease(0);
+                    }
                 }
                 CloseHelper.quietCloseAll(nodeTransport, transport);
                 CloseHelper.quietCloseAll(counters);
@@ -540,9 +621,7 @@ public final class AeronRaftNode implements AutoCloseable
     private final boolean ipc;
     private final PeerDirectory peerDirectory;
     private final AgentRunner runner;
-    /** Per group, the configuration last folded into {@link #unionMembership}; agent thread. */
-    private final Membership[] seenMemberships;
-    private Membership unionMembership;
+    private final MembershipUnion membership;
     private volatile Throwable failure;
     private volatile State state = State.RUNNING;
     private boolean closed;
@@ -574,7 +653,7 @@ public final class AeronRaftNode implements AutoCloseable
             groups[i] = new AeronRaftGroup(this, raftNodes[i], raftAgent, futures);
         }
         this.defaultGroup = groups[0];
-        this.seenMemberships = new Membership[raftNodes.length];
+        this.membership = new MembershipUnion(raftNodes);
         stores.add(builder.log);
         stores.add(builder.hardState);
         stores.add(builder.snapshotStore);
@@ -589,60 +668,6 @@ public final class AeronRaftNode implements AutoCloseable
         final IdleStrategy idleStrategy = builder.idleStrategy != null ? builder.idleStrategy : new YieldingIdleStrategy();
         this.runner = new AgentRunner(idleStrategy, this::onError, null, new NodeAgent());
         AgentRunner.startOnThread(runner);
-    }
-
-    /**
-     * The configuration the transport follows: the default group's, or with several groups the union of
-     * every group's members (a learner of the lock group is connected even if the application group does not
-     * know it). Agent thread; allocates only when a group's configuration changed.
-     */
-    private Membership membership()
-    {
-        if (raftNodes.length == 1)
-        {
-            return raftNode.membership();
-        }
-        boolean changed = unionMembership == null;
-        for (int i = 0; i < raftNodes.length; i++)
-        {
-            final Membership current = raftNodes[i].membership();
-            if (current != seenMemberships[i])
-            {
-                seenMemberships[i] = current;
-                changed = true;
-            }
-        }
-        if (changed)
-        {
-            final org.agrona.collections.IntHashSet voters = new org.agrona.collections.IntHashSet();
-            final org.agrona.collections.IntHashSet learners = new org.agrona.collections.IntHashSet();
-            for (final Membership membership : seenMemberships)
-            {
-                for (final int voter : membership.voters())
-                {
-                    voters.add(voter);
-                }
-                for (final int learner : membership.learners())
-                {
-                    learners.add(learner);
-                }
-            }
-            learners.removeAll(voters);
-            unionMembership = Membership.of(toArray(voters), toArray(learners));
-        }
-        return unionMembership;
-    }
-
-    private static int[] toArray(final org.agrona.collections.IntHashSet set)
-    {
-        final int[] array = new int[set.size()];
-        int i = 0;
-        for (final org.agrona.collections.IntHashSet.IntIterator it = set.iterator(); it.hasNext(); )
-        {
-            array[i++] = it.nextValue();
-        }
-        java.util.Arrays.sort(array);
-        return array;
     }
 
     /**

@@ -5,6 +5,7 @@ import io.synod.raft.RaftConfig;
 import io.synod.raft.RaftLog;
 import io.synod.raft.SnapshotStore;
 import io.synod.raft.StateMachine;
+import io.synod.raft.StoreFactory;
 
 /**
  * One more Raft group on a node, beside the builder's own (see {@link AeronRaftNode.Builder#group}): its
@@ -33,6 +34,9 @@ public final class GroupSpec
     RaftLog log;
     HardState hardState;
     SnapshotStore snapshotStore;
+    StoreFactory<? extends RaftLog> logFactory;
+    StoreFactory<? extends HardState> hardStateFactory;
+    StoreFactory<? extends SnapshotStore> snapshotStoreFactory;
     StateMachine stateMachine;
 
     /** @param groupId distinct from every other group of the node; carried in every frame of the group. */
@@ -62,6 +66,15 @@ public final class GroupSpec
     public GroupSpec log(final RaftLog log)
     {
         this.log = log;
+        this.logFactory = null;
+        return this;
+    }
+
+    /** The group's log, opened by {@code build()} with the node's cluster and member ids; its own directory. */
+    public GroupSpec log(final StoreFactory<? extends RaftLog> factory)
+    {
+        this.logFactory = factory;
+        this.log = null;
         return this;
     }
 
@@ -69,6 +82,15 @@ public final class GroupSpec
     public GroupSpec hardState(final HardState hardState)
     {
         this.hardState = hardState;
+        this.hardStateFactory = null;
+        return this;
+    }
+
+    /** The group's term and vote, opened by {@code build()} with the node's ids; its own file. */
+    public GroupSpec hardState(final StoreFactory<? extends HardState> factory)
+    {
+        this.hardStateFactory = factory;
+        this.hardState = null;
         return this;
     }
 
@@ -76,7 +98,36 @@ public final class GroupSpec
     public GroupSpec snapshotStore(final SnapshotStore snapshotStore)
     {
         this.snapshotStore = snapshotStore;
+        this.snapshotStoreFactory = null;
         return this;
+    }
+
+    /** The group's snapshots, opened by {@code build()} with the node's ids; its own directory. */
+    public GroupSpec snapshotStore(final StoreFactory<? extends SnapshotStore> factory)
+    {
+        this.snapshotStoreFactory = factory;
+        this.snapshotStore = null;
+        return this;
+    }
+
+    /** Opens what was given as factories; each opened store is added to {@code opened} (closed on failure). */
+    void openStores(final int clusterId, final int memberId, final java.util.List<AutoCloseable> opened)
+    {
+        if (logFactory != null)
+        {
+            log = logFactory.open(clusterId, memberId);
+            opened.add(log);
+        }
+        if (hardStateFactory != null)
+        {
+            hardState = hardStateFactory.open(clusterId, memberId);
+            opened.add(hardState);
+        }
+        if (snapshotStoreFactory != null)
+        {
+            snapshotStore = snapshotStoreFactory.open(clusterId, memberId);
+            opened.add(snapshotStore);
+        }
     }
 
     /** The group's state machine (required). */

@@ -1,6 +1,7 @@
 package io.synod.transport.aeron;
 
 import io.synod.log.chronicle.ChronicleRaftLog;
+import io.synod.log.chronicle.ChronicleStores;
 import io.synod.log.chronicle.Durability;
 import io.synod.log.chronicle.FileHardState;
 import io.synod.raft.ProposalFutures;
@@ -328,5 +329,71 @@ class AeronRaftNodeApiTest
             () -> member(1, 3, new Counter()).hardState(otherHardState).build());
         assertTrue(wrongCluster.getMessage().contains("clusterId=8"), wrongCluster.getMessage());
         otherHardState.close();
+    }
+
+    @Test
+    void shouldOpenStoresFromFactoriesWithTheBuildersIdentityGivenOnce() throws Exception
+    {
+        // Issue 13 §3.6: the ids go to the builder only; it hands them to every store it opens.
+        final AeronRaftNode node = member(1, 1, new Counter())
+            .log(ChronicleStores.log(dir.resolve("m1/log"), Durability.PAGE_CACHE))
+            .hardState(ChronicleStores.hardState(java.nio.file.Files.createDirectories(dir.resolve("m1")).resolve("hard-state")))
+            .snapshotStore(ChronicleStores.snapshots(dir.resolve("m1/snapshots"), Durability.PAGE_CACHE))
+            .build();
+        nodes.add(node);
+        node.awaitLeader(LEADER_TIMEOUT);
+        assertTrue(node.propose(delta(1)).get(30, TimeUnit.SECONDS).index() > 0);
+        node.close();
+        // The log now records member 1 of cluster 7: a builder for member 2 on the same directory is refused by
+        // the store itself, and build() closes what it had opened before (the hard state) so the files stay usable.
+        final List<String> closed = new ArrayList<>();
+        final IllegalStateException refused = assertThrows(IllegalStateException.class, () -> member(2, 3, new Counter())
+            .hardState((clusterId, memberId) -> closeRecorded(closed, "hard state of " + memberId))
+            .log(ChronicleStores.log(dir.resolve("m1/log"), Durability.PAGE_CACHE))
+            .build());
+        assertTrue(refused.getMessage().contains("member"), refused.getMessage());
+        assertEquals(List.of(), closed, "the log is opened first; nothing else was open yet");
+        final IllegalStateException refusedLater = assertThrows(IllegalStateException.class, () -> member(2, 3, new Counter())
+            .log((clusterId, memberId) -> new InMemoryRaftLog())
+            .hardState((clusterId, memberId) -> closeRecorded(closed, "hard state of " + memberId))
+            .snapshotStore((clusterId, memberId) ->
+            {
+                throw new IllegalStateException("snapshots of member " + memberId + " refused");
+            })
+            .build());
+        assertEquals("snapshots of member 2 refused", refusedLater.getMessage());
+        assertEquals(List.of("hard state of 2"), closed, "what build() opened from factories is closed on failure");
+    }
+
+    /** A hard state in memory that records its close. */
+    private static io.synod.raft.HardState closeRecorded(final List<String> closed, final String name)
+    {
+        final InMemoryHardState inner = new InMemoryHardState();
+        return new io.synod.raft.HardState()
+        {
+            @Override
+            public long term()
+            {
+                return inner.term();
+            }
+
+            @Override
+            public int votedFor()
+            {
+                return inner.votedFor();
+            }
+
+            @Override
+            public void store(final long term, final int votedFor)
+            {
+                inner.store(term, votedFor);
+            }
+
+            @Override
+            public void close()
+            {
+                closed.add(name);
+            }
+        };
     }
 }

@@ -2,9 +2,8 @@ package io.synod.examples.embedded;
 
 // snippet: member-imports
 import io.synod.lock.LockReplica;
-import io.synod.log.chronicle.ChronicleRaftLog;
+import io.synod.log.chronicle.ChronicleStores;
 import io.synod.log.chronicle.Durability;
-import io.synod.log.chronicle.FileHardState;
 import io.synod.transport.aeron.AeronRaftNode;
 import io.synod.transport.aeron.AeronRuntime;
 import io.synod.transport.aeron.GroupSpec;
@@ -58,14 +57,15 @@ public final class EmbeddedMember implements AutoCloseable
             .build();
         AeronRaftNode.Builder builder = AeronRaftNode.builder()
             .clusterId(CLUSTER_ID).memberId(memberId)
-            // group 0: the application's state machine, its log and hard state in their own directory
-            .log(ChronicleRaftLog.open(dir.resolve("app/log"), Durability.SYNC, CLUSTER_ID, memberId))
-            .hardState(FileHardState.open(dir.resolve("app/hard-state"), CLUSTER_ID, memberId))
+            // group 0: the application's state machine, its log and hard state in their own directory; the
+            // stores are opened by build() with the ids above (given once), and refuse another member's files
+            .log(ChronicleStores.log(dir.resolve("app/log"), Durability.SYNC))
+            .hardState(ChronicleStores.hardState(dir.resolve("app/hard-state")))
             .stateMachine(counter)
             // group 1: the lock service beside it, on the same node (one thread, one transport)
             .group(new GroupSpec(LOCK_GROUP)
-                .log(ChronicleRaftLog.open(dir.resolve("locks/log"), Durability.SYNC, CLUSTER_ID, memberId))
-                .hardState(FileHardState.open(dir.resolve("locks/hard-state"), CLUSTER_ID, memberId))
+                .log(ChronicleStores.log(dir.resolve("locks/log"), Durability.SYNC))
+                .hardState(ChronicleStores.hardState(dir.resolve("locks/hard-state")))
                 .stateMachine(locks.stateMachine()))
             .clock(new OffsetEpochNanoClock()::nanoTime);   // epoch time: lock log time carries across leaders
         endpoints.forEach(builder::endpoint);               // member id -> "host:port", this member's included
@@ -74,7 +74,7 @@ public final class EmbeddedMember implements AutoCloseable
             builder.runtime(runtime);                       // several members in one JVM share one media driver
         }
         AeronRaftNode node = builder.build();               // started; fails fast on missing JVM flags
-        locks.start(node.agent(), LOCK_GROUP);              // lock ticker + this process's lock client
+        locks.start(node.agent(), LOCK_GROUP);              // this process's lock client, on the agent thread
         // end snippet
         return new EmbeddedMember(counter, locks, node);
     }
