@@ -385,21 +385,9 @@ public final class AeronRaftNode implements AutoCloseable
 
         private void openStores(final List<AutoCloseable> opened)
         {
-            if (logFactory != null)
-            {
-                log = logFactory.open(clusterId, memberId);
-                opened.add(log);
-            }
-            if (hardStateFactory != null)
-            {
-                hardState = hardStateFactory.open(clusterId, memberId);
-                opened.add(hardState);
-            }
-            if (snapshotStoreFactory != null)
-            {
-                snapshotStore = snapshotStoreFactory.open(clusterId, memberId);
-                opened.add(snapshotStore);
-            }
+            log = GroupSpec.open(logFactory, log, clusterId, memberId, opened);
+            hardState = GroupSpec.open(hardStateFactory, hardState, clusterId, memberId, opened);
+            snapshotStore = GroupSpec.open(snapshotStoreFactory, snapshotStore, clusterId, memberId, opened);
             for (final GroupSpec group : extraGroups)
             {
                 group.openStores(clusterId, memberId, opened);

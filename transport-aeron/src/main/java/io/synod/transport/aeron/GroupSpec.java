@@ -110,30 +110,32 @@ public final class GroupSpec
         return this;
     }
 
-    /** Opens what was given as factories; each opened store is added to {@code opened} (closed on failure). */
-    void openStores(final int clusterId, final int memberId, final java.util.List<AutoCloseable> opened)
-    {
-        if (logFactory != null)
-        {
-            log = logFactory.open(clusterId, memberId);
-            opened.add(log);
-        }
-        if (hardStateFactory != null)
-        {
-            hardState = hardStateFactory.open(clusterId, memberId);
-            opened.add(hardState);
-        }
-        if (snapshotStoreFactory != null)
-        {
-            snapshotStore = snapshotStoreFactory.open(clusterId, memberId);
-            opened.add(snapshotStore);
-        }
-    }
-
     /** The group's state machine (required). */
     public GroupSpec stateMachine(final StateMachine stateMachine)
     {
         this.stateMachine = stateMachine;
         return this;
+    }
+
+    /** Opens what was given as factories; each opened store is added to {@code opened} (closed on failure). */
+    void openStores(final int clusterId, final int memberId, final java.util.List<AutoCloseable> opened)
+    {
+        log = open(logFactory, log, clusterId, memberId, opened);
+        hardState = open(hardStateFactory, hardState, clusterId, memberId, opened);
+        snapshotStore = open(snapshotStoreFactory, snapshotStore, clusterId, memberId, opened);
+    }
+
+    /** @return the store {@code factory} opens with the ids (added to {@code opened}), or {@code store} without a factory. */
+    static <T extends AutoCloseable> T open(
+        final StoreFactory<? extends T> factory, final T store, final int clusterId, final int memberId,
+        final java.util.List<AutoCloseable> opened)
+    {
+        if (factory == null)
+        {
+            return store;
+        }
+        final T fresh = factory.open(clusterId, memberId);
+        opened.add(fresh);
+        return fresh;
     }
 }
