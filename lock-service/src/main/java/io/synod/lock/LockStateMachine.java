@@ -276,14 +276,14 @@ public final class LockStateMachine implements StateMachine
     @Override
     public void onSessionOpened(final long index, final long sessionId, final long nonce, final long ttlNs)
     {
-        lastAppliedIndex = Math.max(lastAppliedIndex, index);
+        advance(index);
         events.onSessionOpened(index, sessionId, nonce, ttlNs);
     }
 
     @Override
     public void onKeepAlive(final long index, final long sessionId, final long token)
     {
-        lastAppliedIndex = Math.max(lastAppliedIndex, index);
+        advance(index);
         events.onKeepAlive(index, sessionId, token);
     }
 
@@ -291,7 +291,7 @@ public final class LockStateMachine implements StateMachine
     @Override
     public void onSessionEnded(final long index, final long sessionId, final boolean expired)
     {
-        lastAppliedIndex = Math.max(lastAppliedIndex, index);
+        advance(index);
         endSession(index, sessionId, expired, !expired);
     }
 
@@ -303,7 +303,7 @@ public final class LockStateMachine implements StateMachine
     @Override
     public void onLogTime(final long index, final long logTimeNs)
     {
-        lastAppliedIndex = Math.max(lastAppliedIndex, index);
+        advance(index);
         if (dirtyResources == 0 && logTimeNs <= nextDeadlineNs)
         {
             return;

@@ -10,6 +10,8 @@ import org.agrona.DirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import static java.nio.ByteOrder.LITTLE_ENDIAN;
+
 /**
  * The leader side of log replication (Raft §5.3): a {@link Peer} for every other member of the
  * configuration in force, pipelined AppendEntries within each follower's window, probing with fast
@@ -127,8 +129,8 @@ final class Replicator
             MessageType.FORWARD, session ? entryType : 0, clusterId, groupId, memberId, leaderId, term, bodyLength);
         if (session)
         {
-            outbox.buffer.putLong(body, sessionId, java.nio.ByteOrder.LITTLE_ENDIAN);
-            outbox.buffer.putLong(body + 8, argument, java.nio.ByteOrder.LITTLE_ENDIAN);
+            outbox.buffer.putLong(body, sessionId, LITTLE_ENDIAN);
+            outbox.buffer.putLong(body + 8, argument, LITTLE_ENDIAN);
             body += FORWARD_SESSION_HEADER_LENGTH;
         }
         outbox.buffer.putBytes(body, buffer, offset, length);

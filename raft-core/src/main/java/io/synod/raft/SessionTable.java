@@ -243,7 +243,11 @@ final class SessionTable
     /** Copies the kept response of a sequence (a {@link #DUPLICATE}) into {@code out}. @return its length. */
     int cachedResponse(final long id, final long sequence, final MutableDirectBuffer out)
     {
-        final Session session = sessions.get(id);
+        return copyResponse(sessions.get(id), sequence, out);
+    }
+
+    private static int copyResponse(final Session session, final long sequence, final MutableDirectBuffer out)
+    {
         final int slot = session.slot(sequence);
         final int length = session.responseLengths[slot];
         if (length > 0)
@@ -277,7 +281,7 @@ final class SessionTable
         {
             return -1;
         }
-        return cachedResponse(id, sequence, out);
+        return copyResponse(session, sequence, out);
     }
 
     boolean keepAlive(final long id)
