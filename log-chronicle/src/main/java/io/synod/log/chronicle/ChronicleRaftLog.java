@@ -16,19 +16,12 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.NavigableSet;
-import java.util.TreeSet;
 import java.util.zip.CRC32C;
 
 /**
@@ -88,26 +81,13 @@ public final class ChronicleRaftLog implements RaftLog, StoreIdentity
     public static final String QUEUE_DIRECTORY_NAME = "queue";
 
     static final RollCycle ROLL_CYCLE = RollCycles.FAST_HOURLY;
-    static final String CYCLE_FILE_SUFFIX = ".cq4";
+    static final String CYCLE_FILE_SUFFIX = CycleFiles.SUFFIX;
 
-    private static final int META_MAGIC = 0x53594C47; // "GLYS"
-    private static final int META_CLUSTER_ID_OFFSET = 0;
-    private static final int META_MEMBER_ID_OFFSET = 4;
-    private static final int META_SNAPSHOT_INDEX_OFFSET = 8;
-    private static final int META_SNAPSHOT_TERM_OFFSET = 16;
-    private static final int META_FIRST_CYCLE_OFFSET = 24;
-    private static final int META_LAST_CYCLE_OFFSET = 28;
-    private static final int META_PAYLOAD_LENGTH = 32;
-    /** Bit of a Chronicle header word set while the document (or file header) is being written. */
-    static final int CHRONICLE_NOT_COMPLETE = 0x80000000;
     /** Chronicle's header word in front of each document, counted towards the segment size. */
     private static final int DOCUMENT_OVERHEAD = 4;
 
-    private static final DateTimeFormatter CYCLE_FORMAT =
-        DateTimeFormatter.ofPattern(ROLL_CYCLE.format()).withZone(ZoneOffset.UTC);
-
     private final Path directory;
-    private final Path queueDirectory;
+    private final CycleFiles cycleFiles;
     private final Durability durability;
     private final int clusterId;
     private final int memberId;
@@ -122,7 +102,8 @@ public final class ChronicleRaftLog implements RaftLog, StoreIdentity
     /** The payload part of {@link #scratch}, handed to readers. */
     private final UnsafeBuffer payloadView = new UnsafeBuffer(0, 0);
 
-    private DualSlotFile metaFile;
+    /** Snapshot and live cycles as last recorded. Invariant: every cycle from its first to its last has a file. */
+    LogMeta meta;
     private SingleChronicleQueue queue;
     private ExcerptAppender appender;
     private ExcerptTailer tailer;
@@ -143,9 +124,6 @@ public final class ChronicleRaftLog implements RaftLog, StoreIdentity
     /** Highest index the owner declared committed; truncation at or below it is refused. */
     private long commitIndex;
 
-    /** Meta state last written. Invariant: every cycle in {@code [metaFirstCycle, metaLastCycle]} has a file. */
-    int metaFirstCycle;
-    private int metaLastCycle;
     /** Bytes written to the cycle of {@link #clock} so far. */
     private long cycleBytes;
     private boolean closed;
@@ -153,7 +131,7 @@ public final class ChronicleRaftLog implements RaftLog, StoreIdentity
     private ChronicleRaftLog(final ChronicleLogContext ctx)
     {
         directory = ctx.directory();
-        queueDirectory = directory.resolve(QUEUE_DIRECTORY_NAME);
+        cycleFiles = new CycleFiles(directory.resolve(QUEUE_DIRECTORY_NAME), ROLL_CYCLE);
         durability = ctx.durability();
         clusterId = ctx.clusterId();
         memberId = ctx.memberId();
@@ -454,13 +432,13 @@ public final class ChronicleRaftLog implements RaftLog, StoreIdentity
         final int firstCycle = upToIndex < lastIndex() ?
             ROLL_CYCLE.toCycle(positions[slot(upToIndex + 1)]) : clock.cycle();
         flush();
-        writeMeta(upToIndex, upToTerm, Math.max(metaFirstCycle, firstCycle), metaLastCycle);
+        meta.write(upToIndex, upToTerm, Math.max(meta.firstCycle(), firstCycle), meta.lastCycle());
         final int removed = (int)(upToIndex - snapshotIndex);
         startSlot += removed;
         count -= removed;
         snapshotIndex = upToIndex;
         snapshotTerm = upToTerm;
-        deleteCyclesBefore(metaFirstCycle);
+        deleteCyclesBefore(meta.firstCycle());
     }
 
     /**
@@ -480,12 +458,12 @@ public final class ChronicleRaftLog implements RaftLog, StoreIdentity
         rollCycle();
         writeRecord(snapshotIndex, snapshotTerm, LogRecord.TYPE_RESET, 0);
         flush();
-        writeMeta(snapshotIndex, snapshotTerm, clock.cycle(), clock.cycle());
+        meta.write(snapshotIndex, snapshotTerm, clock.cycle(), clock.cycle());
         this.snapshotIndex = snapshotIndex;
         this.snapshotTerm = snapshotTerm;
         startSlot = 0;
         count = 0;
-        deleteCyclesBefore(metaFirstCycle);
+        deleteCyclesBefore(meta.firstCycle());
     }
 
     /**
@@ -503,13 +481,13 @@ public final class ChronicleRaftLog implements RaftLog, StoreIdentity
         {
             forceCycleFile(clock.cycle());
         }
-        if (clock.cycle() > metaLastCycle)
+        if (clock.cycle() > meta.lastCycle())
         {
             if (Durability.SYNC == durability)
             {
-                DualSlotFile.forceDirectory(queueDirectory);
+                DualSlotFile.forceDirectory(cycleFiles.directory());
             }
-            writeMeta(snapshotIndex, snapshotTerm, metaFirstCycle, clock.cycle());
+            meta.write(snapshotIndex, snapshotTerm, meta.firstCycle(), clock.cycle());
         }
     }
 
@@ -526,8 +504,7 @@ public final class ChronicleRaftLog implements RaftLog, StoreIdentity
     /** @return the path of the cycle file that holds {@code cycle}. */
     Path cycleFile(final int cycle)
     {
-        return queueDirectory.resolve(
-            CYCLE_FORMAT.format(Instant.ofEpochMilli((long)cycle * ROLL_CYCLE.lengthInMillis())) + CYCLE_FILE_SUFFIX);
+        return cycleFiles.path(cycle);
     }
 
     /** @return the Chronicle index of the live entry {@code index} (tests). */
@@ -644,68 +621,11 @@ public final class ChronicleRaftLog implements RaftLog, StoreIdentity
         }
     }
 
-    private void writeMeta(final long snapshotIndex, final long snapshotTerm, final int firstCycle, final int lastCycle)
-    {
-        if (!(firstCycle <= lastCycle))
-        {
-            throw new IllegalStateException("meta firstCycle=" + firstCycle + " after lastCycle=" + lastCycle);
-        }
-        final ByteBuffer payload = metaFile.payload();
-        payload.putLong(META_SNAPSHOT_INDEX_OFFSET, snapshotIndex);
-        payload.putLong(META_SNAPSHOT_TERM_OFFSET, snapshotTerm);
-        payload.putInt(META_FIRST_CYCLE_OFFSET, firstCycle);
-        payload.putInt(META_LAST_CYCLE_OFFSET, lastCycle);
-        metaFile.write();
-        metaFirstCycle = firstCycle;
-        metaLastCycle = lastCycle;
-    }
-
     /** Deletes the cycle files before {@code firstCycle}; {@code log.meta} already says they are not needed. */
     private void deleteCyclesBefore(final int firstCycle)
     {
-        try
-        {
-            for (final Long cycle : cyclesOnDisk())
-            {
-                if (cycle < firstCycle)
-                {
-                    Files.deleteIfExists(cycleFile(cycle.intValue()));
-                }
-            }
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException("cannot delete compacted cycle files in " + queueDirectory, ex);
-        }
+        cycleFiles.deleteBefore(firstCycle);
         queue.refreshDirectoryListing();
-    }
-
-    private NavigableSet<Long> cyclesOnDisk()
-    {
-        final NavigableSet<Long> cycles = new TreeSet<>();
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(queueDirectory, "*" + CYCLE_FILE_SUFFIX))
-        {
-            for (final Path file : stream)
-            {
-                final String name = file.getFileName().toString();
-                final String stamp = name.substring(0, name.length() - CYCLE_FILE_SUFFIX.length());
-                final long millis;
-                try
-                {
-                    millis = CYCLE_FORMAT.parse(stamp, Instant::from).toEpochMilli();
-                }
-                catch (final RuntimeException ex)
-                {
-                    continue;
-                }
-                cycles.add(millis / ROLL_CYCLE.lengthInMillis());
-            }
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException("cannot list " + queueDirectory, ex);
-        }
-        return cycles;
     }
 
     LogCorruptionException corruption(final int cycle, final long index, final String reason)
@@ -722,92 +642,49 @@ public final class ChronicleRaftLog implements RaftLog, StoreIdentity
         final Path metaPath = directory.resolve(META_FILE_NAME);
         try
         {
-            Files.createDirectories(queueDirectory);
+            Files.createDirectories(cycleFiles.directory());
         }
         catch (final IOException ex)
         {
-            throw new UncheckedIOException("cannot create " + queueDirectory, ex);
+            throw new UncheckedIOException("cannot create " + cycleFiles.directory(), ex);
         }
 
         boolean fresh = false;
         if (Files.exists(metaPath))
         {
-            metaFile = DualSlotFile.open(metaPath, META_MAGIC, META_PAYLOAD_LENGTH);
-            final ByteBuffer payload = metaFile.payload();
-            final int fileClusterId = payload.getInt(META_CLUSTER_ID_OFFSET);
-            final int fileMemberId = payload.getInt(META_MEMBER_ID_OFFSET);
-            if (fileClusterId != clusterId || fileMemberId != memberId)
-            {
-                throw new IllegalStateException(
-                    "log " + directory + " belongs to clusterId=" + fileClusterId + " memberId=" + fileMemberId +
-                    ", not clusterId=" + clusterId + " memberId=" + memberId);
-            }
-            snapshotIndex = payload.getLong(META_SNAPSHOT_INDEX_OFFSET);
-            snapshotTerm = payload.getLong(META_SNAPSHOT_TERM_OFFSET);
-            metaFirstCycle = payload.getInt(META_FIRST_CYCLE_OFFSET);
-            metaLastCycle = payload.getInt(META_LAST_CYCLE_OFFSET);
-            if (snapshotIndex < 0 || snapshotTerm < 0 || metaFirstCycle > metaLastCycle)
-            {
-                throw new LogCorruptionException(
-                    metaPath.toString(), snapshotIndex, "impossible metadata: snapshot (" + snapshotIndex + ", " +
-                    snapshotTerm + ") cycles [" + metaFirstCycle + ", " + metaLastCycle + "]");
-            }
+            meta = LogMeta.open(metaPath, clusterId, memberId);
+            snapshotIndex = meta.snapshotIndex();
+            snapshotTerm = meta.snapshotTerm();
         }
         else
         {
-            if (!cyclesOnDisk().isEmpty())
+            if (!cycleFiles.onDisk().isEmpty())
             {
                 throw new LogCorruptionException(
                     metaPath.toString(), LogCorruptionException.UNKNOWN_INDEX, "log metadata missing but cycle files exist");
             }
-            final int cycle = (int)(System.currentTimeMillis() / ROLL_CYCLE.lengthInMillis());
-            final ByteBuffer payload = ByteBuffer.allocate(META_PAYLOAD_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
-            payload.putInt(META_CLUSTER_ID_OFFSET, clusterId);
-            payload.putInt(META_MEMBER_ID_OFFSET, memberId);
-            payload.putInt(META_FIRST_CYCLE_OFFSET, cycle);
-            payload.putInt(META_LAST_CYCLE_OFFSET, cycle);
-            metaFile = DualSlotFile.create(metaPath, META_MAGIC, payload);
-            metaFirstCycle = cycle;
-            metaLastCycle = cycle;
+            meta = LogMeta.create(metaPath, clusterId, memberId, (int)(System.currentTimeMillis() / ROLL_CYCLE.lengthInMillis()));
             fresh = true;
         }
 
-        NavigableSet<Long> cycles = cyclesOnDisk();
-        if (!cycles.isEmpty() && cycles.last() > metaLastCycle && !RecoveryScan.hasCompleteFirstHeader(cycleFile(cycles.last().intValue())))
-        {
-            // A roll killed before Chronicle finished the new file's header: the file holds no record, and
-            // Chronicle would wait for the header forever. log.meta never covered it.
-            deleteFile(cycleFile(cycles.last().intValue()));
-            cycles = cycles.headSet(cycles.last(), false);
-        }
-        if (!fresh && cycles.isEmpty() && 0 == snapshotIndex && metaFirstCycle == metaLastCycle)
+        NavigableSet<Long> cycles = cycleFiles.dropUnfinishedLast(meta.lastCycle());
+        if (!fresh && cycles.isEmpty() && 0 == snapshotIndex && meta.firstCycle() == meta.lastCycle())
         {
             // A log created but killed before its first record reached the disk: nothing was ever acknowledged.
             fresh = true;
         }
-        for (final Long cycle : cycles.headSet((long)metaFirstCycle, false))
-        {
-            // Left by a compaction or reset that stopped between recording the new first cycle and deleting.
-            deleteFile(cycleFile(cycle.intValue()));
-        }
-        cycles = cycles.tailSet((long)metaFirstCycle, true);
-        final int lastCycle = cycles.isEmpty() ? metaLastCycle : Math.max(metaLastCycle, cycles.last().intValue());
+        // Files before the first cycle: left by a compaction or reset that stopped before deleting them.
+        cycleFiles.deleteBefore(meta.firstCycle());
+        cycles = cycles.tailSet((long)meta.firstCycle(), true);
+        final int lastCycle = cycles.isEmpty() ? meta.lastCycle() : Math.max(meta.lastCycle(), cycles.last().intValue());
         if (!fresh)
         {
-            for (int cycle = metaFirstCycle; cycle <= lastCycle; cycle++)
-            {
-                if (!cycles.contains((long)cycle))
-                {
-                    throw new LogCorruptionException(
-                        cycleFile(cycle).toString(), LogCorruptionException.UNKNOWN_INDEX,
-                        "cycle file missing (log.meta covers cycles " + metaFirstCycle + " to " + metaLastCycle + ")");
-                }
-            }
+            cycleFiles.checkContiguous(meta, cycles, lastCycle);
         }
 
         clock.cycle(lastCycle);
         final SingleChronicleQueueBuilder builder = SingleChronicleQueueBuilder
-            .binary(queueDirectory.toFile())
+            .binary(cycleFiles.directory().toFile())
             .rollCycle(ROLL_CYCLE)
             .timeProvider(clock)
             .checkInterrupts(false);
@@ -826,23 +703,11 @@ public final class ChronicleRaftLog implements RaftLog, StoreIdentity
             // The first cycle file exists from the start, so a missing one is always detected.
             writeRecord(0, 0, LogRecord.TYPE_RESET, 0);
             forceCycleFile(clock.cycle());
-            DualSlotFile.forceDirectory(queueDirectory);
-            writeMeta(0, 0, clock.cycle(), clock.cycle());
+            DualSlotFile.forceDirectory(cycleFiles.directory());
+            meta.write(0, 0, clock.cycle(), clock.cycle());
             return;
         }
         recover();
-    }
-
-    private void deleteFile(final Path file)
-    {
-        try
-        {
-            Files.deleteIfExists(file);
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException("cannot delete " + file, ex);
-        }
     }
 
     /**
@@ -874,9 +739,9 @@ public final class ChronicleRaftLog implements RaftLog, StoreIdentity
                         {
                             throw corruption(cycle + 1, scan.expectedIndex(), "cycle file missing");
                         }
-                        if (Integer.MIN_VALUE == cycle && documentCycle != metaFirstCycle)
+                        if (Integer.MIN_VALUE == cycle && documentCycle != meta.firstCycle())
                         {
-                            throw corruption(metaFirstCycle, scan.expectedIndex(), "first cycle file missing or empty");
+                            throw corruption(meta.firstCycle(), scan.expectedIndex(), "first cycle file missing or empty");
                         }
                         cycle = documentCycle;
                         cycleBytes = 0;
@@ -898,7 +763,7 @@ public final class ChronicleRaftLog implements RaftLog, StoreIdentity
         catch (final RuntimeException ex)
         {
             throw new LogCorruptionException(
-                cycleFile(Integer.MIN_VALUE == cycle ? metaFirstCycle : cycle).toString(), scan.expectedIndex(),
+                cycleFile(Integer.MIN_VALUE == cycle ? meta.firstCycle() : cycle).toString(), scan.expectedIndex(),
                 "Chronicle Queue cannot read the cycle file: " + ex, ex);
         }
         if (Integer.MIN_VALUE == cycle || cycle < clock.cycle())
@@ -924,12 +789,12 @@ public final class ChronicleRaftLog implements RaftLog, StoreIdentity
             forceCycleFile(clock.cycle());
         }
         scan.finish();
-        if (clock.cycle() > metaLastCycle || scan.metaNeedsUpdate)
+        if (clock.cycle() > meta.lastCycle() || scan.metaNeedsUpdate)
         {
             forceCycleFile(clock.cycle());
-            DualSlotFile.forceDirectory(queueDirectory);
-            writeMeta(snapshotIndex, snapshotTerm, Math.max(metaFirstCycle, scan.firstCycleNeeded), clock.cycle());
-            deleteCyclesBefore(metaFirstCycle);
+            DualSlotFile.forceDirectory(cycleFiles.directory());
+            meta.write(snapshotIndex, snapshotTerm, Math.max(meta.firstCycle(), scan.firstCycleNeeded), clock.cycle());
+            deleteCyclesBefore(meta.firstCycle());
         }
     }
 
@@ -977,7 +842,7 @@ public final class ChronicleRaftLog implements RaftLog, StoreIdentity
     private void closeQuietly(final RuntimeException primary)
     {
         RuntimeException failure = primary;
-        final AutoCloseable[] resources = { syncChannel, tailer, appender, queue, metaFile };
+        final AutoCloseable[] resources = { syncChannel, tailer, appender, queue, meta };
         for (final AutoCloseable resource : resources)
         {
             if (null != resource)

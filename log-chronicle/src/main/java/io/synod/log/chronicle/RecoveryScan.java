@@ -1,13 +1,5 @@
 package io.synod.log.chronicle;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-
 /**
  * State of the recovery scan of a {@link ChronicleRaftLog} being opened. Entries go straight into the index arrays; {@code base} plays the part of
  * {@code snapshotIndex} until {@link #finish()} reconciles it with {@code log.meta}. It writes the
@@ -153,7 +145,7 @@ final class RecoveryScan
         }
         if (base > metaIndex)
         {
-            throw log.corruption(log.metaFirstCycle, metaIndex + 1,
+            throw log.corruption(log.meta.firstCycle(), metaIndex + 1,
                 "entries " + (metaIndex + 1) + " to " + base + " are missing (first entry found is " + (base + 1) + ")");
         }
         final long lastScanned = base + log.count;
@@ -179,28 +171,6 @@ final class RecoveryScan
         {
             log.snapshotIndex = base;
             log.snapshotTerm = baseTerm;
-        }
-    }
-
-    /** @return whether the cycle file starts with a complete Chronicle header (non-zero, not-complete bit clear). */
-    static boolean hasCompleteFirstHeader(final Path file)
-    {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
-        {
-            final ByteBuffer header = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
-            while (header.hasRemaining())
-            {
-                if (channel.read(header, header.position()) < 0)
-                {
-                    return false;
-                }
-            }
-            final int word = header.getInt(0);
-            return 0 != word && (word & ChronicleRaftLog.CHRONICLE_NOT_COMPLETE) == 0;
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException("cannot read " + file, ex);
         }
     }
 }
