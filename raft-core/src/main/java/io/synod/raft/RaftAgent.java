@@ -413,6 +413,7 @@ public final class RaftAgent implements Agent
         {
             work += group.send();
         }
+        work += transport.flush();
         for (final RaftNode group : groups)
         {
             work += group.apply();
@@ -421,6 +422,7 @@ public final class RaftAgent implements Agent
         {
             work += duty.doWork(nowNs);
         }
+        work += transport.flush(); // what apply and the duties sent
         return work;
     }
 
@@ -471,6 +473,11 @@ public final class RaftAgent implements Agent
             return;
         }
         final int type = header.type();
+        if (type == MessageType.BATCH)
+        {
+            onBatch(buffer, offset, length);
+            return;
+        }
         if (type == MessageType.MESSAGE)
         {
             onMessage(buffer);
@@ -489,6 +496,40 @@ public final class RaftAgent implements Agent
             return;
         }
         group.onFrame(buffer, offset, length);
+    }
+
+    /**
+     * A {@link MessageType#BATCH}: each inner frame is handled as if it had arrived alone. The walk stops at the
+     * first inner frame whose length does not fit (the rest is dropped and counted); a batch inside a batch is
+     * dropped.
+     */
+    private void onBatch(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (header.clusterId() != clusterId)
+        {
+            framesDropped[FrameCheck.WRONG_CLUSTER]++;
+            return;
+        }
+        final int from = header.from();
+        final int end = offset + length;
+        int inner = offset + MessageHeader.LENGTH;
+        while (inner < end)
+        {
+            final int bodyLength = end - inner < MessageHeader.LENGTH ? -1 : header.wrap(buffer, inner).bodyLength();
+            if (bodyLength < 0 || bodyLength > end - inner - MessageHeader.LENGTH || header.type() == MessageType.BATCH)
+            {
+                framesDropped[FrameCheck.BAD_LENGTH]++;
+                return;
+            }
+            if (header.from() != from)
+            {
+                framesDropped[FrameCheck.UNKNOWN_MEMBER]++; // a member speaks only for itself
+                return;
+            }
+            final int innerLength = MessageHeader.LENGTH + bodyLength;
+            onFrame(buffer, inner, innerLength);
+            inner += innerLength;
+        }
     }
 
     /** The application-message path: the checks a Raft frame gets from its node, then the service. */

@@ -52,6 +52,17 @@ public interface Transport extends AutoCloseable
         return false;
     }
 
+    /**
+     * Sends what this transport held back during the duty cycle ({@link FrameBatcher}); {@link RaftAgent} calls
+     * it after its groups' send phase and at the end of each cycle. The default holds nothing back.
+     *
+     * @return network frames sent.
+     */
+    default int flush()
+    {
+        return 0;
+    }
+
     @Override
     default void close()
     {

@@ -182,6 +182,81 @@ class RaftAgentFrameDropTest
         assertEquals(1, harness.node.lastApplied());
     }
 
+    @Test
+    void shouldHandleEachFrameOfABatchAsIfItArrivedAlone()
+    {
+        deliver(batch(LEADER, heartbeat(), heartbeat()));
+
+        assertEquals(2, harness.received());
+        assertEquals(0, harness.dropped());
+        assertEquals(LEADER, harness.node.leaderId());
+    }
+
+    @Test
+    void shouldDropBatchWhoseInnerFrameOverrunsIt()
+    {
+        final byte[] batch = batch(LEADER, heartbeat());
+        new MessageHeader().wrap(new UnsafeBuffer(batch), MessageHeader.LENGTH).bodyLength(AppendRequest.FIXED_LENGTH + 1);
+        deliver(batch);
+        assertDroppedByAgent(FrameCheck.BAD_LENGTH);
+    }
+
+    @Test
+    void shouldDropBatchInsideABatch()
+    {
+        deliver(batch(LEADER, batch(LEADER, heartbeat())));
+        assertDroppedByAgent(FrameCheck.BAD_LENGTH);
+    }
+
+    @Test
+    void shouldDropInnerFrameThatSpeaksForAnotherMember()
+    {
+        deliver(batch(3, heartbeat()));
+        assertDroppedByAgent(FrameCheck.UNKNOWN_MEMBER);
+    }
+
+    /** Sends small frames to two members through a batcher: one batch each, order kept, a large frame flushes first. */
+    @Test
+    void shouldCoalesceSmallFramesPerMemberAndKeepTheirOrder()
+    {
+        final AgentHarness sink = AgentHarness.follower();
+        final FrameBatcher batcher = new FrameBatcher(sink, CLUSTER_ID, SELF, 128, 1024);
+        final byte[] small = heartbeat();
+        final byte[] large = new byte[200];
+        assertTrue(batcher.send(2, new UnsafeBuffer(small), 0, small.length));
+        assertTrue(batcher.send(2, new UnsafeBuffer(small), 0, small.length));
+        assertTrue(batcher.send(3, new UnsafeBuffer(small), 0, small.length));
+        assertTrue(sink.sent.isEmpty(), "small frames wait for the flush");
+        batcher.send(2, new UnsafeBuffer(large), 0, large.length);
+        assertEquals(2, sink.sent.size(), "the large frame goes after the batch held for the same member");
+        assertEquals(MessageType.BATCH, new MessageHeader().wrap(new UnsafeBuffer(sink.sent.get(0).frame()), 0).type());
+        assertEquals(MessageHeader.LENGTH + 2 * small.length, sink.sent.get(0).frame().length);
+        assertEquals(large.length, sink.sent.get(1).frame().length);
+        assertEquals(1, batcher.flush());
+        assertEquals(3, sink.sent.size());
+        assertEquals(3, sink.sent.get(2).to());
+        assertTrue(Arrays.equals(small, sink.sent.get(2).frame()), "a lone frame goes as it is, without a batch");
+        assertEquals(0, batcher.flush());
+        assertEquals(1, batcher.batchesSent());
+    }
+
+    private static byte[] batch(final int from, final byte[]... frames)
+    {
+        int length = 0;
+        for (final byte[] frame : frames)
+        {
+            length += frame.length;
+        }
+        final byte[] body = new byte[length];
+        int offset = 0;
+        for (final byte[] frame : frames)
+        {
+            System.arraycopy(frame, 0, body, offset, frame.length);
+            offset += frame.length;
+        }
+        return Frames.frame(MessageType.BATCH, 0, CLUSTER_ID, 0, from, SELF, 0, body);
+    }
+
     private void deliver(final byte[] frame)
     {
         harness.deliver(frame);

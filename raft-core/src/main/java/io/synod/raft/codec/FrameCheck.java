@@ -62,7 +62,8 @@ public final class FrameCheck
             return BAD_LENGTH;
         }
         final boolean variable = type == MessageType.APPEND_REQUEST || type == MessageType.INSTALL_SNAPSHOT ||
-            type == MessageType.FORWARD || type == MessageType.MESSAGE || type == MessageType.CLIENT_HELLO;
+            type == MessageType.FORWARD || type == MessageType.MESSAGE || type == MessageType.CLIENT_HELLO ||
+            type == MessageType.BATCH;
         if (variable ? bodyLength < fixedBodyLength : bodyLength != fixedBodyLength)
         {
             return BAD_LENGTH;

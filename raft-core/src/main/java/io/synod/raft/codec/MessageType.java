@@ -50,11 +50,19 @@ public final class MessageType
      */
     public static final int CLIENT_HELLO = 12;
 
+    /**
+     * Several frames for one member, sent as one (frame coalescing: {@code io.synod.raft.FrameBatcher}). Body:
+     * whole frames back to back, each with its own header and body; no batch inside a batch. The header's
+     * group id and term are 0; {@code from} and {@code to} are the members. Every agent unpacks it, whether or
+     * not it coalesces what it sends itself.
+     */
+    public static final int BATCH = 13;
+
     /** Longest reply endpoint a {@link #CLIENT_HELLO} may carry. */
     public static final int CLIENT_ENDPOINT_MAX = 256;
 
     /** Largest type code this version understands; anything else is dropped. */
-    public static final int MAX = CLIENT_HELLO;
+    public static final int MAX = BATCH;
 
     private MessageType()
     {
@@ -87,6 +95,7 @@ public final class MessageType
             case FORWARD:
             case MESSAGE:
             case CLIENT_HELLO:
+            case BATCH:
                 return 0;
             default:
                 return -1;
@@ -121,6 +130,8 @@ public final class MessageType
                 return "MESSAGE";
             case CLIENT_HELLO:
                 return "CLIENT_HELLO";
+            case BATCH:
+                return "BATCH";
             default:
                 return "UNKNOWN(" + type + ")";
         }

@@ -1,5 +1,6 @@
 package io.synod.raft.testkit;
 
+import io.synod.raft.FrameBatcher;
 import io.synod.raft.HardState;
 import io.synod.raft.ProposalHandler;
 import io.synod.raft.RaftAgent;
@@ -53,6 +54,8 @@ public final class LoopbackCluster
     private final long tickNs;
     private final long seed;
     private final boolean crashableStorage;
+    /** Whether members send through a {@link FrameBatcher}. */
+    private final boolean coalesceFrames;
     private final IntFunction<StateMachine> stateMachines;
     private final Consumer<RaftConfig> configurer;
     private Member[] members;
@@ -96,6 +99,20 @@ public final class LoopbackCluster
         final int logEntryCapacity,
         final int logByteCapacity)
     {
+        this(size, seed, crashableStorage, stateMachines, configurer, logEntryCapacity, logByteCapacity, false);
+    }
+
+    private LoopbackCluster(
+        final int size,
+        final long seed,
+        final boolean crashableStorage,
+        final IntFunction<StateMachine> stateMachines,
+        final Consumer<RaftConfig> configurer,
+        final int logEntryCapacity,
+        final int logByteCapacity,
+        final boolean coalesceFrames)
+    {
+        this.coalesceFrames = coalesceFrames;
         this.seed = seed;
         this.crashableStorage = crashableStorage;
         this.stateMachines = stateMachines;
@@ -116,6 +133,31 @@ public final class LoopbackCluster
             members[i] = new Member(i + 1);
             members[i].start();
         }
+    }
+
+    /**
+     * As the five-argument constructor, with every member sending through a {@link FrameBatcher}: the small frames
+     * of a duty cycle to one member travel as one batch.
+     */
+    public static LoopbackCluster coalescing(
+        final int size,
+        final long seed,
+        final boolean crashableStorage,
+        final IntFunction<StateMachine> stateMachines,
+        final Consumer<RaftConfig> configurer)
+    {
+        return new LoopbackCluster(size, seed, crashableStorage, stateMachines, configurer, 1024, 64 * 1024, true);
+    }
+
+    /** @return batch frames the members' batchers sent so far (0 without coalescing). */
+    public long batchesSent()
+    {
+        long batches = 0;
+        for (final Member member : members)
+        {
+            batches += member.batchesOfEarlierIncarnations + (member.batcher == null ? 0 : member.batcher.batchesSent());
+        }
+        return batches;
     }
 
     /**
@@ -529,6 +571,9 @@ public final class LoopbackCluster
         boolean joining;
         long acknowledged;
         long rejectedCount;
+        /** This incarnation's batcher, when the cluster coalesces frames. */
+        FrameBatcher batcher;
+        long batchesOfEarlierIncarnations;
         private FrameHandler pollHandler;
 
         Member(final int memberId)
@@ -553,9 +598,12 @@ public final class LoopbackCluster
             configurer.accept(config);
             incarnation++;
             stateMachine = stateMachines.apply(memberId);
-            replicas[GROUP_ID].start(config, true, stateMachine, this,
+            batchesOfEarlierIncarnations += batcher == null ? 0 : batcher.batchesSent();
+            batcher = coalesceFrames ? new FrameBatcher(this, CLUSTER_ID, memberId) : null;
+            final Transport transport = batcher != null ? batcher : this;
+            replicas[GROUP_ID].start(config, true, stateMachine, transport,
                 new SplittableRandom(seed * 7919 + memberId * 104_729L + incarnation), this);
-            startAgent(clock, this, 1024 * 1024);
+            startAgent(clock, transport, 1024 * 1024);
         }
 
         @Override

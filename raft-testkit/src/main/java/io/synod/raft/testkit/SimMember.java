@@ -69,14 +69,15 @@ final class SimMember extends SimulatedProcess implements Transport, ProposalHan
         inbox.clear();
         protocolInbox.clear();
         stateMachines = new SimStateMachine[replicas.length];
+        final Transport transport = simulation.transportFor(memberId, this);
         for (int group = 0; group < replicas.length; group++)
         {
             final RaftConfig config = simulation.config(memberId, group, joining ? new int[0] : voters, joining);
             stateMachines[group] = simulation.stateMachine(memberId, group);
-            replicas[group].start(config, parameters.snapshots, stateMachines[group], this,
+            replicas[group].start(config, parameters.snapshots, stateMachines[group], transport,
                 new SplittableRandom(parameters.seed * 31 + memberId * 1_000_003L + incarnation + group * GROUP_SEED_STRIDE), this);
         }
-        startAgent(simulation.clock(), this, PROPOSAL_RING_BYTES);
+        startAgent(simulation.clock(), transport, PROPOSAL_RING_BYTES);
         final SimulatedProtocol.Factory protocols = simulation.protocols();
         if (protocols != null)
         {

@@ -1,6 +1,7 @@
 package io.synod.raft.testkit;
 
 import io.synod.raft.EntryType;
+import io.synod.raft.FrameBatcher;
 import io.synod.raft.Membership;
 import io.synod.raft.ProposalHandler;
 import io.synod.raft.RaftAgent;
@@ -8,6 +9,7 @@ import io.synod.raft.RaftConfig;
 import io.synod.raft.RaftNode;
 import io.synod.raft.RaftObserver;
 import io.synod.raft.StateMachine;
+import io.synod.raft.Transport;
 import io.synod.raft.codec.FrameCheck;
 import io.synod.raft.codec.MessageHeader;
 import io.synod.raft.codec.MessageType;
@@ -73,12 +75,13 @@ public final class Simulation
      * commit and applied indexes, every log entry, the state machine, the frame counters): two runs of
      * one seed on the same code have the same digest, and a refactoring that changes no behaviour keeps it.
      * With several groups, {@code committed} and {@code invariantChecks} add up over the groups; the user's
-     * invariant checks count in {@code invariantChecks} too.
+     * invariant checks count in {@code invariantChecks} too. {@code batches}: batch frames delivered
+     * ({@link SimulationBuilder#coalesceFrames}; 0 without).
      */
     public record Result(
         long seed, int clusterSize, long steps, long virtualTimeNs, long acknowledged, long committed,
         long crashes, long partitions, long maxTerm, long invariantChecks, long snapshotChunks, long snapshotsInstalled,
-        long digest)
+        long digest, long batches)
     {
     }
 
@@ -102,6 +105,7 @@ public final class Simulation
     private final SimulationInvariant invariant;
     private final SimulationLiveness liveness;
     private final SimulatedProtocol.Factory protocols;
+    private final boolean coalesceFrames;
     private final ReplayCommand replay;
     private final SimClusterView view;
     private final SimFaults faults;
@@ -125,6 +129,7 @@ public final class Simulation
     private long stepsRun;
     private long snapshotChunks;
     private long snapshotsInstalled;
+    private long batches;
     private long userChecks;
     private boolean faultsEnabled = true;
     private long probeAttempts;
@@ -159,6 +164,7 @@ public final class Simulation
         this.invariant = builder.invariant;
         this.liveness = builder.liveness;
         this.protocols = builder.protocol;
+        this.coalesceFrames = builder.coalesceFrames;
         this.replay = builder.replay;
         this.random = new SplittableRandom(builder.seed ^ 0x5DEECE66DL);
         final int n = parameters.clusterSize;
@@ -272,7 +278,7 @@ public final class Simulation
             }
         }
         return new Result(parameters.seed, parameters.clusterSize, stepsRun, clock.nanoTime(), acknowledged,
-            committed, crashes, faults.partitions(), maxTerm, checks, snapshotChunks, snapshotsInstalled, digest());
+            committed, crashes, faults.partitions(), maxTerm, checks, snapshotChunks, snapshotsInstalled, digest(), batches);
     }
 
     private long digest()
@@ -552,11 +558,31 @@ public final class Simulation
         return true;
     }
 
-    /** Counts what the invariants need from frames on the wire: granted votes, snapshot chunks and installs. */
+    /**
+     * Counts what the invariants need from frames on the wire: granted votes, snapshot chunks and installs; the
+     * frames inside a batch one by one.
+     */
     private void sniff(final DirectBuffer buffer, final int offset, final int length)
     {
         if (FrameCheck.checkHeader(sniffHeader, buffer, offset, length) != FrameCheck.OK)
         {
+            return;
+        }
+        if (sniffHeader.type() == MessageType.BATCH)
+        {
+            batches++;
+            int inner = offset + MessageHeader.LENGTH;
+            while (length - (inner - offset) >= MessageHeader.LENGTH)
+            {
+                final int innerLength = MessageHeader.LENGTH + sniffHeader.wrap(buffer, inner).bodyLength();
+                if (innerLength < MessageHeader.LENGTH || innerLength > length - (inner - offset) ||
+                    sniffHeader.type() == MessageType.BATCH)
+                {
+                    return;
+                }
+                sniff(buffer, inner, innerLength);
+                inner += innerLength;
+            }
             return;
         }
         if (sniffHeader.type() == MessageType.INSTALL_SNAPSHOT)
@@ -638,6 +664,12 @@ public final class Simulation
     SimulatedProtocol.Factory protocols()
     {
         return protocols;
+    }
+
+    /** @return the transport a member's groups and agent send through: its own, or a batcher in front of it. */
+    Transport transportFor(final int memberId, final Transport transport)
+    {
+        return coalesceFrames ? new FrameBatcher(transport, CLUSTER_ID, memberId) : transport;
     }
 
     VirtualClock clock()

@@ -21,6 +21,7 @@ public final class SimulationBuilder
     Simulation.ReplayCommand replay = SimulationFailure::replayCommand;
     /** Null: the seed decides (on for three seeds in four). */
     Boolean snapshots;
+    boolean coalesceFrames;
 
     SimulationBuilder(final long seed)
     {
@@ -102,6 +103,17 @@ public final class SimulationBuilder
     public SimulationBuilder snapshots(final boolean on)
     {
         this.snapshots = on;
+        return this;
+    }
+
+    /**
+     * Every member's agent sends through a {@link io.synod.raft.FrameBatcher} (default off): the small frames of
+     * a duty cycle to one member travel as one batch. The seed draws the same cluster and faults either way;
+     * what differs is how many network frames carry the same Raft messages (and so which ones a fault hits).
+     */
+    public SimulationBuilder coalesceFrames(final boolean on)
+    {
+        this.coalesceFrames = on;
         return this;
     }
 

@@ -61,6 +61,32 @@ class MultiGroupSimulationTest
             models[0] + "; " + models[1] + "; " + models[2]);
     }
 
+    /**
+     * The same runs with frame coalescing ({@link SimulationBuilder#coalesceFrames}): each member's heartbeats,
+     * answers and votes for the three groups travel as batches, and every invariant, every group's register
+     * model and every group's progress hold as they do without.
+     */
+    @ParameterizedTest
+    @MethodSource("coalescedSeeds")
+    void shouldKeepEveryGroupConsistentWithCoalescedFrames(final long seed)
+    {
+        final RegisterModel[] models = {new RegisterModel(0), new RegisterModel(1), new RegisterModel(2)};
+        final Simulation.Result result = registers(seed, models, new LeadersSeen()).coalesceFrames(true).run();
+        for (final RegisterModel model : models)
+        {
+            assertTrue(model.committed > 0, () -> "a group made no progress: " + model);
+            model.assertEveryCommandAnswered();
+        }
+        assertTrue(result.batches() > 0, "coalescing on, yet no batch was delivered");
+        System.out.println("multi-group coalesced seed " + seed + ": " + result.batches() + " batches, " + result.committed() +
+            " entries committed, " + result.crashes() + " crashes, " + result.partitions() + " partitions");
+    }
+
+    static LongStream coalescedSeeds()
+    {
+        return UserSimulationSeeds.seeds(10);
+    }
+
     @Test
     void shouldElectEachGroupsLeaderOnItsOwn()
     {

@@ -1,11 +1,15 @@
 package io.synod.raft.testkit;
 
 import io.synod.raft.ProposalHandler;
+import io.synod.raft.RaftConfig;
+import io.synod.raft.RaftRole;
 import io.synod.raft.ReadMode;
 import io.synod.raft.StateMachine;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
 
 import static io.synod.raft.testkit.RaftScenariosTest.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,17 +18,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Reads: ReadIndex on the leader and on followers sees every acknowledged write; a deposed leader
  * cannot serve a linearizable read; lease reads skip the round trip only while the lease holds;
- * stale reads are served at once and may be stale.
+ * stale reads are served at once and may be stale. Each test runs twice: frames sent one by one, and coalesced
+ * ({@link io.synod.raft.FrameBatcher}: a heartbeat travels in a batch with the other small frames of its cycle),
+ * which must change none of it.
  */
 class ReadIndexTest
 {
     private static final long MS = 1_000_000L;
     private static final StateMachine NOOP = (index, term, command, offset, length, response) -> 0;
 
-    @Test
-    void shouldServeLinearizableReadsAtOrAfterEveryAcknowledgedWrite()
+    @ParameterizedTest(name = "coalesced frames: {0}")
+    @ValueSource(booleans = {false, true})
+    void shouldServeLinearizableReadsAtOrAfterEveryAcknowledgedWrite(final boolean coalesce)
     {
-        final LoopbackCluster cluster = new LoopbackCluster(3, 1, true, id -> NOOP, config -> {});
+        final LoopbackCluster cluster = cluster(coalesce, 3, 1, config -> {});
         cluster.recordOutcomes(true);
         final int leader = cluster.awaitLeader(2_000 * MS);
         final int follower = leader % 3 + 1;
@@ -42,10 +49,11 @@ class ReadIndexTest
         assertTrue(cluster.readIndex(101) >= written, "follower read index " + cluster.readIndex(101) + " < " + written);
     }
 
-    @Test
-    void shouldNotServeLinearizableReadOnDeposedLeader()
+    @ParameterizedTest(name = "coalesced frames: {0}")
+    @ValueSource(booleans = {false, true})
+    void shouldNotServeLinearizableReadOnDeposedLeader(final boolean coalesce)
     {
-        final LoopbackCluster cluster = new LoopbackCluster(5, 2, true, id -> NOOP, config -> config.checkQuorum(false));
+        final LoopbackCluster cluster = cluster(coalesce, 5, 2, config -> config.checkQuorum(false));
         cluster.recordOutcomes(true);
         final int old = cluster.awaitLeader(2_000 * MS);
         cluster.runFor(100 * MS);
@@ -64,10 +72,11 @@ class ReadIndexTest
             "the stale read is served at once, from old state");
     }
 
-    @Test
-    void shouldServeLeaseReadWithoutRoundTripOnlyWhileLeaseHolds()
+    @ParameterizedTest(name = "coalesced frames: {0}")
+    @ValueSource(booleans = {false, true})
+    void shouldServeLeaseReadWithoutRoundTripOnlyWhileLeaseHolds(final boolean coalesce)
     {
-        final LoopbackCluster cluster = new LoopbackCluster(3, 3, true, id -> NOOP, config -> config.leaseReads(true));
+        final LoopbackCluster cluster = cluster(coalesce, 3, 3, config -> config.leaseReads(true));
         cluster.recordOutcomes(true);
         final int leader = cluster.awaitLeader(2_000 * MS);
         cluster.runFor(100 * MS);
@@ -88,6 +97,34 @@ class ReadIndexTest
         cluster.tick();
         cluster.tick();
         assertEquals(-1, cluster.readIndex(302), "lease read served after the lease lapsed");
+    }
+
+    /**
+     * CheckQuorum under coalescing: a leader cut off from the others steps down within an election timeout or
+     * two, and the rest elect a new one, while batches carry the heartbeats and their answers.
+     */
+    @ParameterizedTest(name = "coalesced frames: {0}")
+    @ValueSource(booleans = {false, true})
+    void shouldStepDownAnIsolatedLeaderByCheckQuorum(final boolean coalesce)
+    {
+        final LoopbackCluster cluster = cluster(coalesce, 3, 4, config -> config.checkQuorum(true));
+        final int old = cluster.awaitLeader(2_000 * MS);
+        cluster.runFor(200 * MS);
+        cluster.isolate(old);
+        final long electionTimeoutNs = cluster.node(old).config().electionTimeoutNs();
+        awaitTrue(cluster, 4 * electionTimeoutNs, () -> cluster.node(old).role() != RaftRole.LEADER);
+        awaitTrue(cluster, 4 * electionTimeoutNs, () -> cluster.leader() != 0 && cluster.leader() != old);
+        if (coalesce)
+        {
+            assertTrue(cluster.batchesSent() > 0, "coalescing on, yet no batch was sent");
+        }
+    }
+
+    private static LoopbackCluster cluster(
+        final boolean coalesce, final int size, final long seed, final Consumer<RaftConfig> configurer)
+    {
+        return coalesce ? LoopbackCluster.coalescing(size, seed, true, id -> NOOP, configurer) :
+            new LoopbackCluster(size, seed, true, id -> NOOP, configurer);
     }
 
     private static byte[] bytes(final String text)
