@@ -31,15 +31,16 @@ import java.util.zip.CRC32C;
  * (survives a process crash).
  *
  * <p>Document layout (little-endian): CRC32C of the rest (i32) | keyspace id (i32) | key length (u16) |
- * record length (i32) | key | record. On open, a document whose CRC fails is a torn write if it is the
+ * record length (i32) | key | record; a {@link #delete} is a document with record length -1 and no record. On open, a document whose CRC fails is a torn write if it is the
  * last one (dropped: it was never flushed, so never acknowledged) and corruption anywhere else (the open
  * fails with {@link IllegalStateException}: a corrupt replica must not serve).
  *
  * <p>The epoch ({@link #startEpoch()}) lives in a file beside the queue, replaced atomically and forced.
  *
- * <p><b>Compaction.</b> Overwritten records are garbage in the queue. When the queue holds more than
+ * <p><b>Compaction.</b> Overwritten and deleted records (collected tombstones, delivered hints) are garbage
+ * in the queue, and so are removal markers. When the queue holds more than
  * {@code compactionMinDocuments} documents and more than twice as many as there are keys, {@link #flush()}
- * rewrites the live records into a new queue generation ({@code queue-<n>}), forces it, switches the
+ * rewrites the live records (no marker, no removed key) into a new queue generation ({@code queue-<n>}), forces it, switches the
  * {@code current} file to it atomically and deletes the old generation: the disk holds at most about twice
  * the live data plus {@code compactionMinDocuments} documents, at an amortised cost of one rewritten record
  * per write. A crash before the switch leaves the old generation current; the half-written one is deleted
@@ -51,6 +52,8 @@ import java.util.zip.CRC32C;
 public final class ChronicleReplicaStore implements ReplicaStore
 {
     static final int HEADER_LENGTH = 14;
+    /** The record length of a removal marker: the key's earlier documents no longer count. */
+    static final int DELETED = -1;
     private static final String EPOCH_FILE = "epoch";
     private static final String CURRENT_FILE = "current";
     /** Documents below which the queue is never compacted. */
@@ -202,7 +205,14 @@ public final class ChronicleReplicaStore implements ReplicaStore
                     final int keyLength = scratch.getShort(8) & 0xFFFF;
                     final int recordLength = scratch.getInt(10);
                     view.wrap(scratch, 0, (int)length);
-                    index.write(keyspaceId, view, HEADER_LENGTH, keyLength, view, HEADER_LENGTH + keyLength, recordLength);
+                    if (recordLength == DELETED)
+                    {
+                        index.delete(keyspaceId, view, HEADER_LENGTH, keyLength);
+                    }
+                    else
+                    {
+                        index.write(keyspaceId, view, HEADER_LENGTH, keyLength, view, HEADER_LENGTH + keyLength, recordLength);
+                    }
                     recovered++;
                 }
             }
@@ -215,7 +225,7 @@ public final class ChronicleReplicaStore implements ReplicaStore
     {
         final int keyLength = scratch.getShort(8) & 0xFFFF;
         final int recordLength = scratch.getInt(10);
-        if (recordLength < 0 || HEADER_LENGTH + keyLength + (long)recordLength != length)
+        if (recordLength < DELETED || HEADER_LENGTH + keyLength + (long)Math.max(0, recordLength) != length)
         {
             return false;
         }
@@ -248,16 +258,34 @@ public final class ChronicleReplicaStore implements ReplicaStore
         dirty = true;
     }
 
+    /**
+     * Appends a removal marker (record length {@value #DELETED}) and drops the key from the index; the next
+     * compaction leaves both the marker and the key's earlier documents behind.
+     */
+    @Override
+    public void delete(final int keyspaceId, final DirectBuffer key, final int keyOffset, final int keyLength)
+    {
+        if (HEADER_LENGTH + keyLength > scratch.capacity() || keyLength > 0xFFFF)
+        {
+            throw new IllegalArgumentException("key of " + keyLength + " bytes exceeds " + scratch.capacity());
+        }
+        append(appender, keyspaceId, key, keyOffset, keyLength, key, keyOffset, DELETED);
+        index.delete(keyspaceId, key, keyOffset, keyLength);
+        documents++;
+        dirty = true;
+    }
+
     private void append(
         final ExcerptAppender to, final int keyspaceId, final DirectBuffer key, final int keyOffset, final int keyLength,
         final DirectBuffer record, final int recordOffset, final int recordLength)
     {
-        final int length = HEADER_LENGTH + keyLength + recordLength;
+        final int stored = Math.max(0, recordLength);
+        final int length = HEADER_LENGTH + keyLength + stored;
         scratch.putInt(4, keyspaceId);
         scratch.putShort(8, (short)keyLength);
         scratch.putInt(10, recordLength);
         scratch.putBytes(HEADER_LENGTH, key, keyOffset, keyLength);
-        scratch.putBytes(HEADER_LENGTH + keyLength, record, recordOffset, recordLength);
+        scratch.putBytes(HEADER_LENGTH + keyLength, record, recordOffset, stored);
         crc.reset();
         crc.update(scratch.byteArray(), 4, length - 4);
         scratch.putInt(0, (int)crc.getValue());

@@ -198,7 +198,20 @@ public final class DvvSet
         final DvvSet context, final DvvSet local, final int id, final DirectBuffer value, final int offset, final int length,
         final byte flags)
     {
-        return sync(context, local) && event(id, value, offset, length, flags);
+        return sync(context, local) && event(id, value, offset, length, flags, 0);
+    }
+
+    /**
+     * As {@link #update}, but if the result holds no value of {@code id} the new event's counter is at least
+     * {@code counterFloor}. A coordinator whose record of the key was collected (a tombstone's grace over) passes
+     * a floor above every counter it ever used, so its new dot is never one that a tombstone still held
+     * elsewhere already covers (reusing it would make the new write look obsolete there and lose it).
+     */
+    public boolean update(
+        final DvvSet context, final DvvSet local, final int id, final DirectBuffer value, final int offset, final int length,
+        final byte flags, final long counterFloor)
+    {
+        return sync(context, local) && event(id, value, offset, length, flags, counterFloor);
     }
 
     /**
@@ -208,6 +221,12 @@ public final class DvvSet
      * @return false if it exceeds this set's limits.
      */
     public boolean event(final int id, final DirectBuffer value, final int offset, final int length, final byte flags)
+    {
+        return event(id, value, offset, length, flags, 0);
+    }
+
+    private boolean event(
+        final int id, final DirectBuffer value, final int offset, final int length, final byte flags, final long counterFloor)
     {
         if (id <= 0)
         {
@@ -240,6 +259,10 @@ public final class DvvSet
             counters[e] = 0;
             valueCounts[e] = 0;
             entryCount++;
+        }
+        if (valueCounts[e] == 0 && counters[e] < counterFloor - 1)
+        {
+            counters[e] = counterFloor - 1; // no value of id to renumber: every dot below the floor is obsolete
         }
         final int block = e * siblingsMax;
         System.arraycopy(valueOffsets, block, valueOffsets, block + 1, valueCounts[e]);

@@ -80,6 +80,33 @@ public final class InMemoryReplicaStore implements ReplicaStore
     }
 
     @Override
+    public void delete(final int keyspaceId, final DirectBuffer key, final int keyOffset, final int keyLength)
+    {
+        final long hash = hash(keyspaceId, key, keyOffset, keyLength);
+        Slot previous = null;
+        for (Slot slot = slots.get(hash); slot != null; previous = slot, slot = slot.next)
+        {
+            if (slot.keyspaceId == keyspaceId && equal(slot.key, key, keyOffset, keyLength))
+            {
+                if (previous != null)
+                {
+                    previous.next = slot.next;
+                }
+                else if (slot.next != null)
+                {
+                    slots.put(hash, slot.next);
+                }
+                else
+                {
+                    slots.remove(hash);
+                }
+                size--;
+                return;
+            }
+        }
+    }
+
+    @Override
     public void flush()
     {
     }

@@ -33,6 +33,9 @@ import org.agrona.MutableDirectBuffer;
  *  78 AE_BRANCHES        flags = 0 asking, 1 answering | 16 32 branch hashes (i64)     (anti-entropy)
  *  79 AE_PUSH            as PUT_REQUEST, no answer
  *  80-83                 the client protocol ({@link ClientRequests})
+ *  84 TOMBSTONE_PROBE    as GET_REQUEST; request id = the tombstone record's summary   (tombstone collection)
+ *  85 TOMBSTONE_ACK      as GET_REQUEST; request id = the summary the replica holds
+ *  86 TOMBSTONE_COLLECT  as GET_REQUEST; request id = the summary to remove
  * </pre>
  * {@link #check} validates a message's lengths before any field is read; a message that fails is dropped
  * and counted by the node, never thrown about.
@@ -57,6 +60,12 @@ public final class QuorumCodec
     public static final int HANDOFF_ACK = 77;
     public static final int AE_BRANCHES = 78;
     public static final int AE_PUSH = 79;
+    /** The key's first replica asks: do you hold this tombstone-only record (summary in the request id)? */
+    public static final int TOMBSTONE_PROBE = 84;
+    /** A replica answers a probe: it holds that record. */
+    public static final int TOMBSTONE_ACK = 85;
+    /** The key's first replica: the grace is over, remove the record if it is still that one. */
+    public static final int TOMBSTONE_COLLECT = 86;
 
     public static final int HINT_OWNER_OFFSET = 16;
     public static final int HINT_KEY_LENGTH_OFFSET = 20;
@@ -139,6 +148,9 @@ public final class QuorumCodec
             case GET_REQUEST:
             case ClientRequests.CLIENT_GET:
             case QUERY:
+            case TOMBSTONE_PROBE:
+            case TOMBSTONE_ACK:
+            case TOMBSTONE_COLLECT:
             {
                 if (length < KEY_OFFSET)
                 {

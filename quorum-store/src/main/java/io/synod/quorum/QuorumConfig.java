@@ -44,6 +44,9 @@ public final class QuorumConfig
     private long maxClockOffsetNs = TimeUnit.MILLISECONDS.toNanos(500);
     private long antiEntropyIntervalNs = TimeUnit.SECONDS.toNanos(1);
     private int antiEntropyPushMax = 256;
+    private boolean tombstoneCollection = true;
+    private long tombstoneSweepNs = TimeUnit.MINUTES.toNanos(1);
+    private int tombstoneProbesMax = 1024;
     private boolean concluded;
 
     /**
@@ -91,6 +94,11 @@ public final class QuorumConfig
         {
             throw new IllegalArgumentException("antiEntropyIntervalNs and antiEntropyPushMax must be positive: " +
                 antiEntropyIntervalNs + ", " + antiEntropyPushMax);
+        }
+        if (tombstoneSweepNs <= 0 || tombstoneProbesMax < 1)
+        {
+            throw new IllegalArgumentException("tombstoneSweepNs and tombstoneProbesMax must be positive: " + tombstoneSweepNs +
+                ", " + tombstoneProbesMax);
         }
         if (hintTtlNs >= tombstoneGraceNs)
         {
@@ -450,6 +458,49 @@ public final class QuorumConfig
     {
         checkOpen();
         this.antiEntropyPushMax = antiEntropyPushMax;
+        return this;
+    }
+
+    public boolean tombstoneCollection()
+    {
+        return tombstoneCollection;
+    }
+
+    /**
+     * Whether deletes' tombstones are collected (default on): {@link TombstoneCollector} removes a key whose
+     * record is only tombstones from every replica once {@link #tombstoneGraceNs} has passed since every
+     * preference-list replica was seen holding that same record. Off, tombstones stay forever.
+     */
+    public QuorumConfig tombstoneCollection(final boolean tombstoneCollection)
+    {
+        checkOpen();
+        this.tombstoneCollection = tombstoneCollection;
+        return this;
+    }
+
+    public long tombstoneSweepNs()
+    {
+        return tombstoneSweepNs;
+    }
+
+    /** How often a member looks over its records for tombstones to confirm or collect (default 1 min). */
+    public QuorumConfig tombstoneSweepNs(final long tombstoneSweepNs)
+    {
+        checkOpen();
+        this.tombstoneSweepNs = tombstoneSweepNs;
+        return this;
+    }
+
+    public int tombstoneProbesMax()
+    {
+        return tombstoneProbesMax;
+    }
+
+    /** Tombstones one sweep asks the other replicas about at most (default 1024): bounds its bandwidth. */
+    public QuorumConfig tombstoneProbesMax(final int tombstoneProbesMax)
+    {
+        checkOpen();
+        this.tombstoneProbesMax = tombstoneProbesMax;
         return this;
     }
 

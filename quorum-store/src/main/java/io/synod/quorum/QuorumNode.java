@@ -54,7 +54,6 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
     private final long epoch;
 
     private final UnsafeBuffer out;
-    private final UnsafeBuffer record;
     private final UnsafeBuffer keys;
     private final int[] keyLengths;
     private final int[] preference;
@@ -74,6 +73,10 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
     private final boolean[] sloppy;
     private final HintedHandoff handoff;
     private final AntiEntropy antiEntropy;
+    private final LocalReplica replica;
+    private final TombstoneCollector tombstones;
+    /** The highest counter of this member's own events in this run (a collected key's next event starts above it). */
+    private long counterHigh;
     private final ClientRequests clients;
     /** Per slot: the remote client's connection id, or 0 for a local caller. */
     private final long[] clientIds;
@@ -116,7 +119,6 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         this.epoch = store.startEpoch();
         this.requests = new RequestTable(config.requestsMax(), config.n(), epoch);
         this.out = new UnsafeBuffer(new byte[config.messageLengthMax()]);
-        this.record = new UnsafeBuffer(new byte[config.recordLengthMax()]);
         this.keys = new UnsafeBuffer(new byte[config.requestsMax() * config.keyLengthMax()]);
         this.keyLengths = new int[config.requestsMax()];
         this.preference = new int[config.n()];
@@ -138,6 +140,8 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         this.channel = agent.registerService(config.serviceId(), this, config.messageLengthMax());
         this.handoff = new HintedHandoff(config, ring, store, channel);
         this.antiEntropy = new AntiEntropy(config, memberId, ring, store, channel);
+        this.replica = new LocalReplica(config, memberId, store, antiEntropy);
+        this.tombstones = new TombstoneCollector(config, memberId, ring, store, replica, channel);
         this.clients = new ClientRequests(config, channel);
         this.clientIds = new long[config.requestsMax()];
         if (config.antiEntropy())
@@ -298,7 +302,7 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         }
         if (contains(preference, count, memberId))
         {
-            readLocal(key, keyOffset, keyLength, scratchIn);
+            replica.read(key, keyOffset, keyLength, scratchIn);
             onReadAnswer(slot, memberId, scratchIn);
         }
         return QuorumStatus.OK;
@@ -315,19 +319,22 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         hinted[slot] = !config.hintedHandoff();
         sloppy[slot] = false;
         hintAtNs[slot] = requests.deadlinesNs[slot] - config.requestTimeoutNs() + config.hintAfterNs();
-        readLocal(key, keyOffset, keyLength, scratchLocal);
-        if (!scratchMerge.update(scratchContext, scratchLocal, memberId, value, valueOffset, valueLength, flags))
+        replica.read(key, keyOffset, keyLength, scratchLocal);
+        // No entry of ours (never written here, or a collected tombstone): start above every counter we ever used.
+        final long floor = scratchLocal.counter(memberId) == 0 ? Math.max(epoch << 32, counterHigh) + 1 : 0;
+        if (!scratchMerge.update(scratchContext, scratchLocal, memberId, value, valueOffset, valueLength, flags, floor))
         {
             complete(slot, QuorumStatus.TOO_MANY_SIBLINGS);
             return;
         }
+        counterHigh = Math.max(counterHigh, scratchMerge.counter(memberId));
         // The message carries the new set; the local replica stores the same bytes, durably, before counting itself.
         QuorumCodec.encodeHeader(out, QuorumCodec.PUT_REQUEST, 0, 0, keyspaceId, requests.requestIds[slot]);
         final int setOffset = QuorumCodec.encodeKey(out, key, keyOffset, keyLength);
         final int length = setOffset + scratchMerge.encode(out, setOffset);
         store.write(keyspaceId, key, keyOffset, keyLength, out, setOffset, length - setOffset);
         store.flush();
-        onWritten(key, keyOffset, keyLength);
+        replica.written(key, keyOffset, keyLength, scratchLocal, scratchMerge);
         for (int i = 0; i < requests.replicaCounts[slot]; i++)
         {
             final int replica = requests.replica(slot, i);
@@ -439,8 +446,7 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         }
         if (repairSelf)
         {
-            scratchIn.copyFrom(merged);
-            final int status = mergeLocal(keys, keyOffset, keyLength, scratchIn);
+            final int status = replica.merge(keys, keyOffset, keyLength, merged);
             onWriteAnswer(slot, memberId, status);
         }
     }
@@ -536,6 +542,7 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
     {
         int work = config.hintedHandoff() ? handoff.doWork(nowNs) : 0;
         work += config.antiEntropy() ? antiEntropy.doWork(nowNs) : 0;
+        work += config.tombstoneCollection() ? tombstones.doWork(nowNs) : 0;
         if (requests.active() == 0)
         {
             return work;
@@ -565,7 +572,7 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
     {
         hinted[slot] = true;
         final int keyOffset = slot * config.keyLengthMax();
-        readLocal(keys, keyOffset, keyLengths[slot], scratchLocal);
+        replica.read(keys, keyOffset, keyLengths[slot], scratchLocal);
         final int sent = handoff.sendHints(requests, slot, keys, keyOffset, keyLengths[slot], scratchLocal);
         hintsSent += sent;
         return sent;
@@ -697,6 +704,11 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
             case QuorumCodec.AE_PUSH:
                 mergeMessage(buffer, offset, length);
                 break;
+            case QuorumCodec.TOMBSTONE_PROBE:
+            case QuorumCodec.TOMBSTONE_ACK:
+            case QuorumCodec.TOMBSTONE_COLLECT:
+                tombstones.onMessage(nowNs, from, buffer, offset, length);
+                break;
             case QuorumCodec.HANDOFF_ACK:
                 handoff.onHandoffAck(from, requestId, QuorumCodec.status(buffer, offset), buffer,
                     offset + QuorumCodec.HANDOFF_ACK_KEY_OFFSET, length - QuorumCodec.HANDOFF_ACK_KEY_OFFSET);
@@ -735,35 +747,7 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
             malformedSets++;
             return -1;
         }
-        return mergeLocal(buffer, offset + QuorumCodec.KEY_OFFSET, keyLength, scratchIn);
-    }
-
-    /** Merges {@code incoming} into the local record of the key and persists it. @return the replica's answer. */
-    private int mergeLocal(final DirectBuffer key, final int keyOffset, final int keyLength, final DvvSet incoming)
-    {
-        readLocal(key, keyOffset, keyLength, scratchLocal);
-        if (!scratchMerge.sync(scratchLocal, incoming))
-        {
-            return QuorumStatus.TOO_MANY_SIBLINGS;
-        }
-        if (!scratchMerge.sameAs(scratchLocal))
-        {
-            final int recordLength = scratchMerge.encode(record, 0);
-            store.write(keyspaceId, key, keyOffset, keyLength, record, 0, recordLength);
-            store.flush();
-            onWritten(key, keyOffset, keyLength);
-        }
-        return QuorumStatus.OK;
-    }
-
-    /** The key's record went from {@link #scratchLocal} to {@link #scratchMerge}: keep the Merkle trees in step. */
-    private void onWritten(final DirectBuffer key, final int keyOffset, final int keyLength)
-    {
-        if (config.antiEntropy())
-        {
-            antiEntropy.onWrite(key, keyOffset, keyLength, scratchLocal.entryCount() > 0, scratchLocal.summary(), true,
-                scratchMerge.summary());
-        }
+        return replica.merge(buffer, offset + QuorumCodec.KEY_OFFSET, keyLength, scratchIn);
     }
 
     private void onGetRequest(final int from, final long requestId, final DirectBuffer buffer, final int offset, final int length)
@@ -827,20 +811,6 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         requests.origins[slot] = from;
         requests.replicas(slot, preference, count);
         coordinatePut(slot, buffer, keyOffset, keyLength, buffer, valueOffset, valueLength, QuorumCodec.flags(buffer, offset), wCount);
-    }
-
-    private void readLocal(final DirectBuffer key, final int keyOffset, final int keyLength, final DvvSet into)
-    {
-        final int recordLength = store.read(keyspaceId, key, keyOffset, keyLength, record, 0);
-        if (recordLength < 0)
-        {
-            into.reset();
-        }
-        else if (!into.decode(record, 0, recordLength))
-        {
-            throw new IllegalStateException("member " + memberId + ": the stored record of a key in keyspace " + keyspaceId +
-                " is not a valid set (" + recordLength + " bytes): the store is corrupt");
-        }
     }
 
     private void keepKey(final int slot, final DirectBuffer key, final int keyOffset, final int keyLength)
@@ -959,6 +929,18 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
     public long antiEntropyKeysPushed()
     {
         return antiEntropy.keysPushed();
+    }
+
+    /** @return tombstones this member removed from its store after their grace. */
+    public long tombstonesCollected()
+    {
+        return replica.collected();
+    }
+
+    /** @return tombstones this member (as a key's first replica) is confirming or waiting out the grace of. */
+    public int tombstonesPending()
+    {
+        return tombstones.pending();
     }
 
     /** @return the root of this member's Merkle tree with {@code peer} (anti-entropy on). */

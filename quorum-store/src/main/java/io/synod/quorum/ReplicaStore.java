@@ -32,7 +32,13 @@ public interface ReplicaStore extends AutoCloseable
     /** Replaces the key's record (durable after the next {@link #flush()}). */
     void write(int keyspaceId, DirectBuffer key, int keyOffset, int keyLength, DirectBuffer record, int recordOffset, int recordLength);
 
-    /** Makes every earlier {@link #write} durable before returning. */
+    /**
+     * Removes the key's record (durable after the next {@link #flush()}); nothing if it has none. Tombstone
+     * collection and delivered hints use it, so a store's size follows its live keys.
+     */
+    void delete(int keyspaceId, DirectBuffer key, int keyOffset, int keyLength);
+
+    /** Makes every earlier {@link #write} and {@link #delete} durable before returning. */
     void flush();
 
     /**

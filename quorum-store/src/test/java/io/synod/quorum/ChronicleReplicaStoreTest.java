@@ -74,6 +74,43 @@ class ChronicleReplicaStoreTest
         }
     }
 
+    /**
+     * Deletes (collected tombstones) survive reopening, and compaction drops them: under a delete-heavy load
+     * the queue stays bounded by the live keys plus the compaction threshold, not by the keys ever written.
+     */
+    @Test
+    void shouldForgetDeletedKeysAcrossReopenAndDropThemOnCompaction()
+    {
+        final Path dir = directory.resolve("deletes");
+        final long threshold = 100;
+        try (ChronicleReplicaStore store = ChronicleReplicaStore.open(dir, Durability.PAGE_CACHE, 512, threshold))
+        {
+            write(store, 1, "kept", "live");
+            for (int i = 0; i < 1_000; i++)
+            {
+                write(store, 1, "key-" + i, "value of " + i);
+                store.flush();
+                store.delete(1, bytes("key-" + i), 0, ("key-" + i).length());
+                store.flush();
+                assertTrue(store.documents() <= threshold + 2, "documents " + store.documents() + " after " + i + " deletes");
+            }
+            store.delete(1, bytes("never-written"), 0, "never-written".length());
+            write(store, 1, "gone-after-reopen", "x");
+            store.delete(1, bytes("gone-after-reopen"), 0, "gone-after-reopen".length());
+            store.flush();
+            assertEquals(1, store.size());
+            assertTrue(store.compactions() >= 1_000 * 2 / threshold - 1, "compactions " + store.compactions());
+        }
+        try (ChronicleReplicaStore store = ChronicleReplicaStore.open(dir, Durability.PAGE_CACHE, 512, threshold))
+        {
+            assertEquals(1, store.size());
+            assertEquals("live", read(store, 1, "kept"));
+            assertEquals(null, read(store, 1, "gone-after-reopen"));
+            assertEquals(null, read(store, 1, "key-999"));
+            assertTrue(store.recovered() <= threshold + 5, "recovered " + store.recovered());
+        }
+    }
+
     @Test
     void shouldCompactOverwrittenRecordsAndKeepTheLiveOnes() throws IOException
     {

@@ -68,6 +68,14 @@ final class CrashableReplicaStore implements ReplicaStore
     }
 
     @Override
+    public void delete(final int keyspaceId, final DirectBuffer key, final int keyOffset, final int keyLength)
+    {
+        final String name = key(keyspaceId, key, keyOffset, keyLength);
+        visible.remove(name);
+        unflushed.add(new Write(name, null));
+    }
+
+    @Override
     public void flush()
     {
         if (ackBeforeFlush)
@@ -76,9 +84,21 @@ final class CrashableReplicaStore implements ReplicaStore
         }
         for (final Write write : unflushed)
         {
-            durable.put(write.key(), write.record());
+            apply(write);
         }
         unflushed.clear();
+    }
+
+    private void apply(final Write write)
+    {
+        if (write.record() == null)
+        {
+            durable.remove(write.key());
+        }
+        else
+        {
+            durable.put(write.key(), write.record());
+        }
     }
 
     /** The member crashed: a prefix of the unflushed writes reached the disk, the rest is gone. */
@@ -87,7 +107,7 @@ final class CrashableReplicaStore implements ReplicaStore
         final int survive = unflushed.isEmpty() ? 0 : random.nextInt(unflushed.size() + 1);
         for (int i = 0; i < survive; i++)
         {
-            durable.put(unflushed.get(i).key(), unflushed.get(i).record());
+            apply(unflushed.get(i));
         }
         unflushed.clear();
         visible.clear();

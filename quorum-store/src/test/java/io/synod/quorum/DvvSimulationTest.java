@@ -37,6 +37,9 @@ class DvvSimulationTest
 {
     static final String TEST = "DvvSimulationTest";
     static final int KEYS = 5;
+    /** The delete mode's hint TTL and tombstone grace: short enough that keys are collected and reused within a run. */
+    static final long HINT_TTL_DELETES_NS = 150_000_000L;
+    static final long GRACE_DELETES_NS = 300_000_000L;
 
     static LongStream seeds()
     {
@@ -111,6 +114,46 @@ class DvvSimulationTest
             " exchanges and " + pushed + " keys pushed (members' last incarnations)");
     }
 
+    static final java.util.concurrent.atomic.AtomicLong COLLECTED = new java.util.concurrent.atomic.AtomicLong();
+
+    @org.junit.jupiter.api.AfterAll
+    static void someTombstoneWasCollected()
+    {
+        assertTrue(COLLECTED.get() > 0 || System.getProperty("synod.sim.seed") != null ||
+            !System.getProperty("test", "").contains("Collect") && !System.getProperty("test", "").isEmpty(),
+            "the delete runs collected no tombstone at all");
+    }
+
+    static LongStream deleteSeeds()
+    {
+        return QuorumSeeds.seeds(Long.getLong("synod.quorum.sim.seeds", 24) / 2);
+    }
+
+    /**
+     * Deletes and tombstone collection: clients delete (with a read's context) about as often as they write,
+     * over 12 keys, with sloppy quorums and anti-entropy on, a 150 ms hint TTL and a 300 ms grace, so keys are
+     * deleted, collected and written again within the run under every fault. After healing, once every
+     * tombstone-only record is collected (the liveness condition: storage holds live keys only), the R = ALL
+     * reads find no value that an acknowledged delete superseded (nothing resurrected — by a hint, read repair
+     * or anti-entropy) and no acknowledged write lost (a rewrite after collection is not mistaken for an old one).
+     */
+    @ParameterizedTest
+    @MethodSource("deleteSeeds")
+    void shouldCollectTombstonesAndResurrectNothing(final long seed)
+    {
+        final DvvRun run = new DvvRun(false, true, true);
+        run.deletes = true;
+        run.keys = 12;
+        final Simulation.Result result = run.simulate(seed, QuorumSeeds.STEPS);
+        assertTrue(run.acknowledged.stream().anyMatch(run.deleteIds::contains), "some delete was acknowledged");
+        COLLECTED.addAndGet(run.collected()); // a short run may leave no tombstone-only record: checked over all seeds
+        assertTrue(run.tombstonesStored() == 0, "every tombstone collected");
+        System.out.println("tombstone seed " + seed + ": nodes=" + result.clusterSize() + " " + run.acknowledged.size() +
+            " acknowledged (" + run.acknowledged.stream().filter(run.deleteIds::contains).count() + " deletes), " +
+            run.collected() + " tombstone copies collected, " + result.crashes() + " crashes, " + result.partitions() +
+            " partitions, " + result.virtualTimeNs() / 1_000_000 + " ms");
+    }
+
     @Test
     void shouldCatchAReplicaThatAcknowledgesBeforeItsWriteIsDurable()
     {
@@ -149,6 +192,10 @@ class DvvSimulationTest
         final boolean ackBeforeFlush;
         final boolean sloppy;
         final boolean antiEntropy;
+        /** Delete mode: clients also delete (with a read's context), tombstones are collected after a short grace. */
+        boolean deletes;
+        int keys = KEYS;
+        final Set<Long> deleteIds = new HashSet<>();
         HashRing ring;
         long convergedAtNs;
         boolean convergedNow;
@@ -190,7 +237,7 @@ class DvvSimulationTest
             final UnsafeBuffer key = new UnsafeBuffer(new byte[4]);
             final UnsafeBuffer record = new UnsafeBuffer(new byte[64 * 1024]);
             final int[] preference = new int[3];
-            for (int k = 0; k < KEYS; k++)
+            for (int k = 0; k < keys; k++)
             {
                 key.putInt(0, k);
                 ring.preferenceList(HashRing.hash(key, 0, 4), 3, preference);
@@ -231,6 +278,30 @@ class DvvSimulationTest
             return true;
         }
 
+        /** @return records of the keyspace that hold only tombstones, over every member's disk. */
+        int tombstonesStored()
+        {
+            final int[] count = {0};
+            final DvvSet set = new DvvSet(16, 32, 64);
+            for (final CrashableReplicaStore store : stores.values())
+            {
+                store.forEach((keyspace, key, keyOffset, keyLength, record, recordOffset, recordLength) ->
+                    count[0] += keyspace == 3 && set.decode(record, recordOffset, recordLength) && set.valueCount() > 0 &&
+                        set.liveValueCount() == 0 ? 1 : 0);
+            }
+            return count[0];
+        }
+
+        long collected()
+        {
+            long total = 0;
+            for (final Node node : nodes.values())
+            {
+                total += node.collectedBefore + node.quorum.tombstonesCollected();
+            }
+            return total;
+        }
+
         /** @return undelivered hints on every member's disk. */
         int hintsPending()
         {
@@ -265,6 +336,7 @@ class DvvSimulationTest
             store.ackBeforeFlush = ackBeforeFlush;
             final Node previous = nodes.get(context.memberId());
             final Node node = new Node(this, context, store, previous == null ? 0 : previous.repairsBefore + previous.quorum.readRepairs());
+            node.collectedBefore = previous == null ? 0 : previous.collectedBefore + previous.quorum.tombstonesCollected();
             nodes.put(context.memberId(), node);
             return node;
         }
@@ -272,8 +344,9 @@ class DvvSimulationTest
         QuorumConfig config()
         {
             return new QuorumConfig().keyspaceId(3).n(3).valueLengthMax(64).siblingsMax(32).requestsMax(64)
-                .requestTimeoutNs(200_000_000L).hintedHandoff(sloppy).hintTtlNs(60_000_000_000L).tombstoneGraceNs(120_000_000_000L)
-                .hintIntervalNs(50_000_000L).antiEntropy(antiEntropy).antiEntropyIntervalNs(50_000_000L);
+                .requestTimeoutNs(200_000_000L).hintedHandoff(sloppy)
+                .hintTtlNs(deletes ? HINT_TTL_DELETES_NS : 60_000_000_000L).tombstoneGraceNs(deletes ? GRACE_DELETES_NS : 120_000_000_000L)
+                .tombstoneSweepNs(50_000_000L).hintIntervalNs(50_000_000L).antiEntropy(antiEntropy).antiEntropyIntervalNs(50_000_000L);
         }
 
         /** The write ids of a set's siblings, each checked to be a written value. */
@@ -282,6 +355,10 @@ class DvvSimulationTest
             final Set<Long> ids = new TreeSet<>();
             for (int i = 0; i < set.valueCount(); i++)
             {
+                if ((set.valueFlags(i) & DvvSet.TOMBSTONE) != 0)
+                {
+                    continue; // a delete: it carries no write id
+                }
                 final long id = set.valueBuffer().getLong(set.valueOffset(i));
                 final Integer writtenKey = written.get(id);
                 if (writtenKey == null || writtenKey != key)
@@ -364,7 +441,7 @@ class DvvSimulationTest
             for (int member = 1; member <= cluster.size(); member++)
             {
                 final Node node = nodes.get(member);
-                if (!cluster.isAlive(member) || node == null || node.finalReads.size() < KEYS)
+                if (!cluster.isAlive(member) || node == null || node.finalReads.size() < keys)
                 {
                     return false;
                 }
@@ -379,7 +456,24 @@ class DvvSimulationTest
                         continue; // acknowledged while the read ran: concurrent, so it may or may not be seen
                     }
                     final Set<Long> read = node.finalReads.get(key);
+                    if (deleteIds.contains(id))
+                    {
+                        for (final long value : read)
+                        {
+                            if (supersedes.get(id).contains(value))
+                            {
+                                throw new AssertionError("resurrected: member " + node.memberId + " read write " + value + " of key " +
+                                    key + " after healing and tombstone collection, though acknowledged delete " + id +
+                                    " superseded it (" + notes.get(id) + "); collected " + collected() + "; stored: " + stored(key));
+                            }
+                        }
+                        continue;
+                    }
                     boolean covered = read.contains(id);
+                    for (final long delete : deleteIds)
+                    {
+                        covered |= supersedes.get(delete).contains(id); // deleted since: gone with its tombstone
+                    }
                     for (final long value : read)
                     {
                         covered |= supersedes.get(value).contains(id);
@@ -420,6 +514,7 @@ class DvvSimulationTest
         final int memberId;
         final QuorumNode quorum;
         final long repairsBefore;
+        long collectedBefore;
         final CrashableReplicaStore store;
         final io.synod.raft.testkit.SimulatedProtocol.Context context;
         final UnsafeBuffer key = new UnsafeBuffer(new byte[4]);
@@ -455,7 +550,7 @@ class DvvSimulationTest
             {
                 return;
             }
-            final int k = random.nextInt(DvvSimulationTest.KEYS);
+            final int k = random.nextInt(run.keys);
             key.putInt(0, k);
             final long nowNs = context.clock().nanoTime();
             if (random.nextBoolean())
@@ -488,8 +583,14 @@ class DvvSimulationTest
             run.written.put(id, k);
             run.supersedes.put(id, superseded);
             final int w = level(random);
-            final int status = quorum.put(nowNs, id, key, 0, 4, contextBytes, 0, contextLength, value, 0, length, w, 0);
-            run.notes.put(id, "put at member " + memberId + " t=" + nowNs / 1_000_000 + "ms w=" + Consistency.describe(w) + " " +
+            final boolean delete = run.deletes && contextLength > 0 && random.nextInt(3) != 0;
+            if (delete)
+            {
+                run.deleteIds.add(id);
+            }
+            final int status = delete ? quorum.delete(nowNs, id, key, 0, 4, contextBytes, 0, contextLength, w, 0) :
+                quorum.put(nowNs, id, key, 0, 4, contextBytes, 0, contextLength, value, 0, length, w, 0);
+            run.notes.put(id, (delete ? "delete" : "put") + " at member " + memberId + " t=" + nowNs / 1_000_000 + "ms w=" + Consistency.describe(w) + " " +
                 QuorumStatus.name(status));
         }
 
@@ -547,11 +648,11 @@ class DvvSimulationTest
         {
             int work = quorum.doWork(nowNs); // the node's own duty: request deadlines
             if (!run.healed || nowNs - run.healedAtNs < FINAL_READ_DELAY_NS || (run.sloppy && run.hintsPending() > 0) ||
-                (run.antiEntropy && !run.convergedNow))
+                (run.antiEntropy && !run.convergedNow) || (run.deletes && run.tombstonesStored() > 0))
             {
                 return work; // final reads wait until every write in flight at healing has settled
             }
-            for (int k = 0; k < DvvSimulationTest.KEYS; k++)
+            for (int k = 0; k < run.keys; k++)
             {
                 if (!finalReads.containsKey(k) && !finalReadsOut.contains(k))
                 {
