@@ -85,7 +85,10 @@ class ClientServiceTest
 
     private final FakeTransport transport = new FakeTransport();
     private final KeyValueStateMachine stateMachine = new KeyValueStateMachine(16, true);
-    private final ClientService service = new ClientService(stateMachine);
+    private final LockPushes pushes = new LockPushes();
+    private final io.synod.lock.LockStateMachine locks = new io.synod.lock.LockStateMachine(pushes);
+    private final ServiceStateMachine services = new ServiceStateMachine(stateMachine, locks);
+    private final ClientService service = new ClientService(stateMachine, locks, pushes);
     private long nowNs = TimeUnit.SECONDS.toNanos(1);
     private RaftAgent agent;
     private RaftNode node;
@@ -95,9 +98,12 @@ class ClientServiceTest
         final RaftConfig config = new RaftConfig().clusterId(CLUSTER_ID).memberId(1).members(members)
             .electionTimeoutNs(TimeUnit.MILLISECONDS.toNanos(100)).heartbeatIntervalNs(TimeUnit.MILLISECONDS.toNanos(10))
             .leaseReads(true).appendBytesMax(SynodServer.APPEND_BYTES_MAX).observer(RaftObserver.NONE);
-        node = new RaftNode(config, new InMemoryRaftLog(), new InMemoryHardState(), stateMachine, transport, new SplittableRandom(1), service);
+        node = new RaftNode(config, new InMemoryRaftLog(), new InMemoryHardState(), services, transport, new SplittableRandom(1), service);
         agent = new RaftAgent(() -> nowNs, transport, 1 << 16, node);
-        service.bind(node, agent.registerService(ClientProtocol.SERVICE_ID, service, ClientProtocol.MAX_RESPONSE_LENGTH));
+        final io.synod.raft.ServiceChannel channel = agent.registerService(ClientProtocol.SERVICE_ID, service, ClientProtocol.MAX_RESPONSE_LENGTH);
+        service.bind(node, channel);
+        pushes.bind(channel);
+        agent.addDuty(pushes::doWork);
     }
 
     private void startLeader()
