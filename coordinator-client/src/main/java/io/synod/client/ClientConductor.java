@@ -25,6 +25,11 @@ import java.util.concurrent.TimeUnit;
  * (session, sequence), opens the session (with a nonce, so a retried OPEN finds the same session) and keeps it alive,
  * and completes each request exactly once: with its result, rejected, or unknown at its deadline.
  *
+ * <p><b>Locks.</b> A LOCK acquire answered QUEUED stays pending, without polling, until its decision arrives: pushed by
+ * the member ({@link LockEvent#DECIDED}), or as the answer to the same (session, sequence) sent again when the member
+ * asks for it ({@link LockEvent#RESYNC}), when this client moves to another member, or once after the wait's own
+ * timeout. Pushes are acknowledged; a lost hold and an expired session are reported to the {@link SessionListener}.
+ *
  * <p><b>Threading.</b> {@link #submit} from any thread; everything else on the conductor's own thread.
  * <p><b>Bounded.</b> Writes in flight at most {@code writesInFlightMax} (below the members' session window); every
  * request has a deadline.
@@ -35,6 +40,16 @@ final class ClientConductor implements Runnable
     private static final long HELLO_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long RETRY_BACKOFF_NS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final long NO_LEADER_BACKOFF_NS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    /** Told, on the conductor thread, what happens to the session and its holds. Must not block. */
+    interface SessionListener
+    {
+        /** A hold of the session was lost (expired, or force-released by an operator). */
+        void onLockLost(long session, String name, long fence, String reason);
+
+        /** The session expired: every hold it had is gone; a new session is being opened. */
+        void onSessionExpired(long session);
+    }
 
     /** A request, owned by the conductor thread once submitted. */
     static final class Request
@@ -54,6 +69,12 @@ final class ClientConductor implements Runnable
         long connectDeadlineNs;
         int attempts;
         boolean inFlight;
+        /** LOCK acquire: how long it may wait in the queue, in ns of log time (-1: for ever, 0: not at all). */
+        long waitNs;
+        /** LOCK acquire answered QUEUED: its decision is awaited. */
+        boolean queued;
+        /** A decision pushed before the QUEUED answer arrived. */
+        LockAnswer early;
 
         Request(final int op, final int readMode, final long argument, final byte[] body, final int fixedMember)
         {
@@ -71,6 +92,10 @@ final class ClientConductor implements Runnable
     private final int[] memberIds;
     private final ConcurrentLinkedQueue<Request> submitted = new ConcurrentLinkedQueue<>();
     private final Long2ObjectHashMap<Request> byRequestId = new Long2ObjectHashMap<>();
+    /** LOCK requests of the current session by sequence, from the sequence's assignment until they complete. */
+    private final Long2ObjectHashMap<Request> locksBySequence = new Long2ObjectHashMap<>();
+    private volatile SessionListener sessionListener;
+    private int lastTarget;
     private final List<Request> pending = new ArrayList<>();
     private final UnsafeBuffer sendBuffer = new UnsafeBuffer(new byte[ClientProtocol.MAX_REQUEST_LENGTH]);
     private final ClientRequest request = new ClientRequest();
@@ -142,6 +167,16 @@ final class ClientConductor implements Runnable
     long badFrames()
     {
         return badFrames;
+    }
+
+    void sessionListener(final SessionListener listener)
+    {
+        this.sessionListener = listener;
+    }
+
+    private static boolean isSessionWrite(final int op)
+    {
+        return op == ClientProtocol.KV_WRITE || op == ClientProtocol.LOCK;
     }
 
 
@@ -216,6 +251,12 @@ final class ClientConductor implements Runnable
             keepAlive.session = sessionId;
             submitted.add(keepAlive);
         }
+        if (target != lastTarget)
+        {
+            // Moved to another member: it may not know this session's queued acquires' client yet; ask them again.
+            lastTarget = target;
+            resendQueued(nowNs);
+        }
         for (final Iterator<Request> it = pending.iterator(); it.hasNext(); )
         {
             final Request request = it.next();
@@ -249,7 +290,7 @@ final class ClientConductor implements Runnable
 
     private int attempt(final Request request, final long nowNs)
     {
-        if (request.op == ClientProtocol.KV_WRITE && request.sequence == 0)
+        if (isSessionWrite(request.op) && request.sequence == 0)
         {
             if (sessionId == 0 || writesInFlight >= ctx.writesInFlightMax)
             {
@@ -258,6 +299,10 @@ final class ClientConductor implements Runnable
             request.session = sessionId;
             request.sequence = ++lastSequence;
             writesInFlight++;
+            if (request.op == ClientProtocol.LOCK)
+            {
+                locksBySequence.put(request.sequence, request);
+            }
         }
         final int member = request.fixedMember != 0 ? request.fixedMember : target;
         if (nowNs - lastHelloNs[member] >= HELLO_INTERVAL_NS)
@@ -284,7 +329,7 @@ final class ClientConductor implements Runnable
             return 0;
         }
         request.connectDeadlineNs = 0;
-        final long argument = request.op == ClientProtocol.KV_WRITE ? request.sequence : request.argument;
+        final long argument = isSessionWrite(request.op) ? request.sequence : request.argument;
         int length = this.request.wrap(sendBuffer, 0)
             .encodeHeader(request.op, request.readMode, request.requestId, request.session, argument);
         sendBuffer.putBytes(length, request.body);
@@ -313,6 +358,11 @@ final class ClientConductor implements Runnable
         if (serviceId != ClientProtocol.SERVICE_ID || !response.wrap(buffer, offset).validate(length))
         {
             badFrames++;
+            return;
+        }
+        if (response.op() == ClientProtocol.LOCK_EVENT)
+        {
+            onLockEvent(from, LockEvent.decode(buffer, response.bodyOffset(), length - ClientResponse.HEADER_LENGTH));
             return;
         }
         final Request request = byRequestId.get(response.requestId());
@@ -372,6 +422,31 @@ final class ClientConductor implements Runnable
                 }
                 complete(request, new KvResult(KvResult.Status.values()[kvResponse.status()], kvResponse.version(), value, index));
                 break;
+            case ClientProtocol.LOCK:
+                final LockAnswer answer = LockAnswer.decode(buffer, offset, length, index);
+                if (answer == null)
+                {
+                    badFrames++;
+                    return;
+                }
+                if (answer.status() == io.synod.lock.LockStatus.QUEUED)
+                {
+                    onQueued(request, System.nanoTime());
+                }
+                else
+                {
+                    complete(request, answer);
+                }
+                break;
+            case ClientProtocol.LOCK_QUERY:
+                final LockPage locks = LockPage.decode(buffer, offset, length);
+                if (locks == null)
+                {
+                    badFrames++;
+                    return;
+                }
+                complete(request, locks);
+                break;
             case ClientProtocol.KV_LIST:
                 final ListPage page = ListPage.decode(buffer, offset, length);
                 if (page == null)
@@ -419,18 +494,22 @@ final class ClientConductor implements Runnable
             case ProposalHandler.SESSION_EXPIRED:
                 if (request.session == sessionId && request.op != ClientProtocol.OPEN_SESSION)
                 {
-                    sessionId = 0;
-                    sessionNonce = 0;
+                    onSessionExpired(sessionId, nowNs);
                 }
-                if (request.op == ClientProtocol.KV_WRITE && request.attempts == 1)
+                if (request.op == ClientProtocol.LOCK && request.queued)
+                {
+                    complete(request, new LockAnswer(io.synod.lock.LockStatus.SESSION_EXPIRED, 0, 0));
+                }
+                else if (isSessionWrite(request.op) && request.attempts == 1)
                 {
                     // Definitely not applied (the session was gone when its only attempt was applied): send it again
                     // in the new session with a new sequence.
                     writesInFlight--;
+                    locksBySequence.remove(request.sequence);
                     request.sequence = 0;
                     request.nextAttemptNs = nowNs;
                 }
-                else if (request.op == ClientProtocol.KV_WRITE)
+                else if (isSessionWrite(request.op))
                 {
                     fail(request, new OutcomeUnknownException("session " + request.session + " expired while the write was retried"));
                 }
@@ -491,11 +570,113 @@ final class ClientConductor implements Runnable
     private void finish(final Request request)
     {
         byRequestId.remove(request.requestId);
-        if (request.op == ClientProtocol.KV_WRITE && request.sequence != 0 && !request.future.isDone())
+        if (isSessionWrite(request.op) && request.sequence != 0 && !request.future.isDone())
         {
             writesInFlight--;
+            if (locksBySequence.get(request.sequence) == request)
+            {
+                locksBySequence.remove(request.sequence);
+            }
         }
         request.inFlight = false;
+    }
+
+    // ---------------------------------------------------------------- locks
+
+    /** An acquire was queued: wait for its decision, without polling (see the class javadoc). */
+    private void onQueued(final Request request, final long nowNs)
+    {
+        if (request.early != null)
+        {
+            complete(request, request.early);
+            return;
+        }
+        request.queued = true;
+        request.inFlight = false;
+        if (request.waitNs < 0)
+        {
+            request.nextAttemptNs = nowNs + Long.MAX_VALUE / 4;
+            request.deadlineNs = nowNs + Long.MAX_VALUE / 4;
+        }
+        else
+        {
+            // Once after the wait's own timeout, in case its decision's push was lost: the answer is the decision.
+            request.nextAttemptNs = nowNs + request.waitNs + attemptTimeoutNs;
+            request.deadlineNs = nowNs + request.waitNs + requestTimeoutNs;
+        }
+    }
+
+    private void resendQueued(final long nowNs)
+    {
+        for (final Request request : pending)
+        {
+            if (request.queued && !request.inFlight && !request.future.isDone())
+            {
+                request.nextAttemptNs = nowNs;
+            }
+        }
+    }
+
+    private void onLockEvent(final int from, final LockEvent event)
+    {
+        if (event == null)
+        {
+            badFrames++;
+            return;
+        }
+        final int length = request.wrap(sendBuffer, 0).encodeHeader(ClientProtocol.EVENT_ACK, 0, 0, event.session(), event.eventId());
+        transport.send(from, ClientProtocol.SERVICE_ID, 0, sendBuffer, 0, length);
+        if (event.session() != sessionId)
+        {
+            return;
+        }
+        final long nowNs = System.nanoTime();
+        switch (event.kind())
+        {
+            case LockEvent.DECIDED:
+                final Request request = locksBySequence.get(event.sequence());
+                if (request != null && !request.future.isDone())
+                {
+                    final LockAnswer decision = new LockAnswer(event.status(), event.fence(), 0);
+                    if (request.queued)
+                    {
+                        complete(request, decision);
+                    }
+                    else
+                    {
+                        request.early = decision;
+                    }
+                }
+                break;
+            case LockEvent.LOST:
+                final SessionListener listener = sessionListener;
+                if (listener != null)
+                {
+                    listener.onLockLost(event.session(), event.name(), event.fence(), "lost (session expired or force-released)");
+                }
+                break;
+            default:
+                resendQueued(nowNs);
+                break;
+        }
+    }
+
+    private void onSessionExpired(final long session, final long nowNs)
+    {
+        sessionId = 0;
+        sessionNonce = 0;
+        for (final Request request : pending)
+        {
+            if (request.op == ClientProtocol.LOCK && request.queued && request.session == session && !request.future.isDone())
+            {
+                complete(request, new LockAnswer(io.synod.lock.LockStatus.SESSION_EXPIRED, 0, 0));
+            }
+        }
+        final SessionListener listener = sessionListener;
+        if (listener != null)
+        {
+            listener.onSessionExpired(session);
+        }
     }
 
 }

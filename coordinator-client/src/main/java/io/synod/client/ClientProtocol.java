@@ -31,8 +31,24 @@ public final class ClientProtocol
     public static final int KV_LIST = 6;
     /** The member's own status (no Raft round): answer body {@link MemberStatus}. */
     public static final int STATUS = 7;
+    /**
+     * A lock-service command in a session (acquire, release, force-release; elections are locks named
+     * {@code election/NAME}): argument = sequence, body = a {@code LockCommand}. Answer: {@link LockAnswer} (status and
+     * fence). An acquire answered QUEUED is decided later: the decision is pushed as a {@link #LOCK_EVENT}, and a retry
+     * of the same (session, sequence) is answered with it.
+     */
+    public static final int LOCK = 8;
+    /** Lock holders and waiters (a read in the header's read mode): argument = limit, body = {@link LockPage#encodeQuery}. Answer: {@link LockPage}. */
+    public static final int LOCK_QUERY = 9;
+    /**
+     * Member to client, unasked: a queued acquire was decided, a hold was lost, or the member asks the client to send
+     * its queued acquires again ({@link LockEvent}). Re-sent until the client acknowledges it with {@link #EVENT_ACK}.
+     */
+    public static final int LOCK_EVENT = 10;
+    /** Client to member: a {@link #LOCK_EVENT} arrived; session = the session, argument = the event id. Not answered. */
+    public static final int EVENT_ACK = 11;
     /** The largest op code. */
-    public static final int OP_MAX = STATUS;
+    public static final int OP_MAX = EVENT_ACK;
 
     /** Outcome: the request was applied (a write) or served (a read); the body holds the answer. */
     public static final int OK = 0;
@@ -77,6 +93,14 @@ public final class ClientProtocol
                 return "KV_LIST";
             case STATUS:
                 return "STATUS";
+            case LOCK:
+                return "LOCK";
+            case LOCK_QUERY:
+                return "LOCK_QUERY";
+            case LOCK_EVENT:
+                return "LOCK_EVENT";
+            case EVENT_ACK:
+                return "EVENT_ACK";
             default:
                 return "UNKNOWN(" + op + ")";
         }

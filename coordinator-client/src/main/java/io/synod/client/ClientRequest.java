@@ -20,11 +20,13 @@ import java.nio.ByteOrder;
  *  +---------------------------------------------------------------+
  *  |       session (i64): the session id; OPEN: the nonce          | 16
  *  +---------------------------------------------------------------+
- *  |  argument (i64): KV_WRITE: sequence; OPEN: TTL ns; LIST: limit| 24
+ *  |  argument (i64): KV_WRITE, LOCK: sequence; OPEN: TTL ns;      | 24
+ *  |  LIST, LOCK_QUERY: limit; EVENT_ACK: the event id             |
  *  +---------------------------------------------------------------+
  *  |  body ...  KV_WRITE: KvCommand; KV_GET: key;                  | 32
  *  |            KV_LIST: prefix length (u16), after length (u16),  |
  *  |                     prefix, after                             |
+ *  |            LOCK: LockCommand; LOCK_QUERY: exact (u8), name    |
  *  +---------------------------------------------------------------+
  * </pre>
  *
@@ -182,7 +184,14 @@ public final class ClientRequest
             case ClientProtocol.STATUS:
                 return body == 0;
             case ClientProtocol.KV_WRITE:
+            case ClientProtocol.LOCK:
                 return session() > 0 && argument() > 0 && body > 0;
+            case ClientProtocol.EVENT_ACK:
+                return session() > 0 && body == 0;
+            case ClientProtocol.LOCK_QUERY:
+                return body >= 1 && body <= 1 + io.synod.lock.LockCommand.MAX_NAME_LENGTH && readMode() < readModes &&
+                    argument() >= 1 && argument() <= ClientProtocol.LIST_LIMIT_MAX && buffer.getByte(offset + HEADER_LENGTH) <= 1 &&
+                    buffer.getByte(offset + HEADER_LENGTH) >= 0;
             case ClientProtocol.KV_GET:
                 return body <= MAX_KEY_LENGTH && readMode() < readModes;
             case ClientProtocol.KV_LIST:

@@ -226,6 +226,8 @@ public final class SynodClient implements AutoCloseable
     private final AeronServiceClient transport;
     private final ClientConductor conductor;
     private final Thread thread;
+    private final java.util.concurrent.ConcurrentHashMap<String, FencedLock> locks = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.CopyOnWriteArrayList<LockLostListener> lostListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private SynodClient(final Context ctx, final AeronRuntime runtime, final AeronServiceClient transport)
     {
@@ -233,6 +235,26 @@ public final class SynodClient implements AutoCloseable
         this.runtime = runtime;
         this.transport = transport;
         this.conductor = new ClientConductor(ctx, transport);
+        this.conductor.sessionListener(new ClientConductor.SessionListener()
+        {
+            @Override
+            public void onLockLost(final long session, final String name, final long fence, final String reason)
+            {
+                final FencedLock lock = locks.get(name);
+                if (lock != null)
+                {
+                    lock.lost(fence, reason);
+                }
+                lostListeners.forEach((l) -> l.onLockLost(name, fence, reason));
+            }
+
+            @Override
+            public void onSessionExpired(final long session)
+            {
+                locks.values().forEach((lock) -> lock.lost(0, "session " + session + " expired"));
+                lostListeners.forEach((l) -> l.onLockLost("*", 0, "session " + session + " expired"));
+            }
+        });
         this.thread = new Thread(conductor, "synod-client");
         this.thread.setDaemon(true);
     }
@@ -396,6 +418,85 @@ public final class SynodClient implements AutoCloseable
             throw new IllegalArgumentException("member " + memberId + " is not among this client's members " + ctx.members.keySet());
         }
         return submit(new ClientConductor.Request(ClientProtocol.STATUS, 0, 0, new byte[0], memberId)).thenApply(MemberStatus.class::cast);
+    }
+
+    // ---------------------------------------------------------------- locks and elections
+
+    /**
+     * @return the fenced mutex {@code name} of this client's session (one object per name; see {@link FencedLock}).
+     * @throws IllegalArgumentException for a name of more than 256 bytes or an empty one.
+     */
+    public FencedLock lock(final String name)
+    {
+        checkLockName(name);
+        return locks.computeIfAbsent(name, (n) -> new FencedLock(this, n));
+    }
+
+    /** @return the named election {@code name} (see {@link Election}). */
+    public Election election(final String name)
+    {
+        checkLockName(Election.PREFIX + name);
+        return new Election(this, name);
+    }
+
+    /** Adds a listener told of every hold of this client lost (name {@code "*"} when the whole session expired). */
+    public void onLockLost(final LockLostListener listener)
+    {
+        lostListeners.add(listener);
+    }
+
+    /**
+     * Locks, semaphores and read-write locks (elections are {@code election/NAME}) with their holders and waiter
+     * counts: the one named {@code name} ({@code exact}), or every one whose name starts with it, at most {@code limit}.
+     */
+    public CompletableFuture<LockPage> locks(final String name, final boolean exact, final int limit, final ReadMode mode)
+    {
+        if (limit < 1 || limit > ClientProtocol.LIST_LIMIT_MAX)
+        {
+            throw new IllegalArgumentException("limit must be 1.." + ClientProtocol.LIST_LIMIT_MAX + ": " + limit);
+        }
+        return submit(new ClientConductor.Request(ClientProtocol.LOCK_QUERY, mode.ordinal(), limit, LockPage.encodeQuery(name, exact), 0))
+            .thenApply(LockPage.class::cast);
+    }
+
+    /**
+     * An operator's release of another session's hold of the mutex {@code name} (all of it): the holder is told it lost
+     * the lock, and the next waiter is granted. Answered RELEASED with the hold's fence, or NOT_HELD.
+     */
+    public CompletableFuture<LockAnswer> forceRelease(final String name, final long holderSession, final long holderThread)
+    {
+        checkLockName(name);
+        final byte[] nameBytes = utf8(name);
+        final byte[] body = new byte[io.synod.lock.LockCommand.HEADER_LENGTH + nameBytes.length];
+        final UnsafeBuffer view = new UnsafeBuffer(body);
+        new io.synod.lock.LockCommand().wrap(view, 0).type(io.synod.lock.LockCommand.FORCE_RELEASE).thread(holderThread)
+            .targetSession(holderSession).kind(io.synod.lock.LockCommand.MUTEX).capacity(1).permits(1)
+            .nameAndValue(new UnsafeBuffer(nameBytes), 0, nameBytes.length, view, 0, 0);
+        return submit(new ClientConductor.Request(ClientProtocol.LOCK, 0, 0, body, 0)).thenApply(LockAnswer.class::cast);
+    }
+
+    /** Sends one mutex command (ACQUIRE with its wait, or RELEASE) as {@code thread} of this client's session. */
+    CompletableFuture<LockAnswer> lockCommand(final String name, final int type, final long thread, final long waitNs, final byte[] value)
+    {
+        final byte[] nameBytes = utf8(name);
+        final byte[] body = new byte[io.synod.lock.LockCommand.HEADER_LENGTH + nameBytes.length + value.length];
+        final UnsafeBuffer view = new UnsafeBuffer(body);
+        final UnsafeBuffer nameView = new UnsafeBuffer(nameBytes);
+        new io.synod.lock.LockCommand().wrap(view, 0).type(type).thread(thread).waitTimeoutNs(waitNs)
+            .kind(io.synod.lock.LockCommand.MUTEX).capacity(1).permits(1)
+            .nameAndValue(nameView, 0, nameBytes.length, new UnsafeBuffer(value), 0, value.length);
+        final ClientConductor.Request request = new ClientConductor.Request(ClientProtocol.LOCK, 0, 0, body, 0);
+        request.waitNs = type == io.synod.lock.LockCommand.ACQUIRE ? waitNs : 0;
+        return submit(request).thenApply(LockAnswer.class::cast);
+    }
+
+    private static void checkLockName(final String name)
+    {
+        final int length = utf8(name).length;
+        if (length < 1 || length > io.synod.lock.LockCommand.MAX_NAME_LENGTH)
+        {
+            throw new IllegalArgumentException("a lock name is 1.." + io.synod.lock.LockCommand.MAX_NAME_LENGTH + " bytes: '" + name + "'");
+        }
     }
 
     /** @return the members this client knows, by id. */

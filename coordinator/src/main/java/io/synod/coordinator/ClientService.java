@@ -4,10 +4,13 @@ import io.synod.client.ClientProtocol;
 import io.synod.client.ClientRequest;
 import io.synod.client.ClientResponse;
 import io.synod.client.ListPage;
+import io.synod.client.LockPage;
 import io.synod.client.MemberStatus;
 import io.synod.kv.KeyValueStateMachine;
 import io.synod.kv.KvCommand;
 import io.synod.kv.KvListVisitor;
+import io.synod.lock.LockCommand;
+import io.synod.lock.LockStateMachine;
 import io.synod.raft.EntryType;
 import io.synod.raft.ProposalHandler;
 import io.synod.raft.RaftNode;
@@ -26,9 +29,12 @@ import java.util.ArrayDeque;
  * go back to the client that asked, over the connection its hello opened.
  *
  * <ul>
- *   <li>OPEN / KEEP_ALIVE / CLOSE and KV writes are proposed as raft-core session entries
+ *   <li>OPEN / KEEP_ALIVE / CLOSE, KV writes and lock commands are proposed as raft-core session entries
  *   ({@link RaftNode#proposeSession}): exactly once per (session, sequence), a retry answered with the kept
- *   response. A member that does not lead answers NOT_LEADER with the leader it knows.</li>
+ *   response. A member that does not lead answers NOT_LEADER with the leader it knows. A command goes into the log
+ *   with its service's tag in front ({@link ServiceStateMachine}), so the KV wire protocol is unchanged.</li>
+ *   <li>Lock decisions made after the command was answered (a queued acquire granted later, a hold lost) are pushed
+ *   to the client by {@link LockPushes}; LOCK_QUERY reads the lock service's holders and waiters.</li>
  *   <li>Gets and lists are reads in the request's {@link ReadMode} ({@link RaftNode#read}), served in
  *   {@link #onReadReady} from the state machine: a list walks the store's ordered index for at most the
  *   request's limit, and stops early when the answer would outgrow {@link ClientProtocol#MAX_RESPONSE_LENGTH}.</li>
@@ -66,9 +72,15 @@ final class ClientService implements ServiceHandler, ProposalHandler
         int keyLength;
         final byte[] after = new byte[KvCommand.MAX_KEY_LENGTH];
         int afterLength;
+        boolean exact;
     }
 
     private final KeyValueStateMachine stateMachine;
+    private final LockStateMachine locks;
+    private final LockPushes pushes;
+    private final LockCommand lockCommand = new LockCommand();
+    /** A command as it goes into the log: its service's tag, then the client's command. */
+    private final UnsafeBuffer proposal = new UnsafeBuffer(new byte[1 + Math.max(KvCommand.MAX_LENGTH, LockCommand.MAX_LENGTH)]);
     private final Long2ObjectHashMap<Pending> pending = new Long2ObjectHashMap<>();
     private final ArrayDeque<Pending> free = new ArrayDeque<>(PENDING_MAX);
     private final ClientRequest request = new ClientRequest();
@@ -77,15 +89,18 @@ final class ClientService implements ServiceHandler, ProposalHandler
     private final UnsafeBuffer out = new UnsafeBuffer(new byte[ClientProtocol.MAX_RESPONSE_LENGTH]);
     private final UnsafeBuffer keyView = new UnsafeBuffer(EMPTY);
     private final ListWriter listWriter = new ListWriter();
+    private final LockQuery lockQuery = new LockQuery();
     private volatile RaftNode node;
     private volatile ServiceChannel channel;
     private long nextCorrelationId = 1;
     private long badFrames;
     private long backPressured;
 
-    ClientService(final KeyValueStateMachine stateMachine)
+    ClientService(final KeyValueStateMachine stateMachine, final LockStateMachine locks, final LockPushes pushes)
     {
         this.stateMachine = stateMachine;
+        this.locks = locks;
+        this.pushes = pushes;
         for (int i = 0; i < PENDING_MAX; i++)
         {
             free.add(new Pending());
@@ -124,6 +139,16 @@ final class ClientService implements ServiceHandler, ProposalHandler
         }
         final int op = request.op();
         final long requestId = request.requestId();
+        if (op == ClientProtocol.KEEP_ALIVE || op == ClientProtocol.CLOSE_SESSION || op == ClientProtocol.KV_WRITE ||
+            op == ClientProtocol.LOCK || op == ClientProtocol.EVENT_ACK)
+        {
+            pushes.onClientRequest(nowNs, request.session(), clientId);
+        }
+        if (op == ClientProtocol.EVENT_ACK)
+        {
+            pushes.onAck(request.session(), request.argument());
+            return;
+        }
         if (op == ClientProtocol.STATUS)
         {
             final int bodyOffset = response.wrap(out, 0).encodeHeader(op, ClientProtocol.OK, 0, requestId, node.commitIndex(), node.leaderId());
@@ -133,7 +158,9 @@ final class ClientService implements ServiceHandler, ProposalHandler
             channel.sendToClient(clientId, 0, out, 0, bodyOffset + bodyLength);
             return;
         }
-        if (op == ClientProtocol.KV_WRITE && !isWrite(buffer, request.bodyOffset(), length - ClientRequest.HEADER_LENGTH))
+        final int bodyLength = length - ClientRequest.HEADER_LENGTH;
+        if ((op == ClientProtocol.KV_WRITE && !isWrite(buffer, request.bodyOffset(), bodyLength)) ||
+            (op == ClientProtocol.LOCK && !lockCommand.wrap(buffer, request.bodyOffset()).validate(bodyLength)))
         {
             reply(clientId, op, ClientProtocol.BAD_REQUEST, 0, requestId, 0);
             return;
@@ -165,8 +192,17 @@ final class ClientService implements ServiceHandler, ProposalHandler
                 node.proposeSession(EntryType.SESSION_CLOSE, p.correlationId, session, 0, buffer, 0, 0);
                 break;
             case ClientProtocol.KV_WRITE:
-                node.proposeSession(EntryType.SESSION_COMMAND, p.correlationId, session, request.argument(), buffer,
-                    request.bodyOffset(), length - ClientRequest.HEADER_LENGTH);
+            case ClientProtocol.LOCK:
+                proposal.putByte(0, (byte)(op == ClientProtocol.LOCK ? ServiceStateMachine.LOCK : ServiceStateMachine.KV));
+                proposal.putBytes(1, buffer, request.bodyOffset(), bodyLength);
+                node.proposeSession(EntryType.SESSION_COMMAND, p.correlationId, session, request.argument(), proposal, 0, 1 + bodyLength);
+                break;
+            case ClientProtocol.LOCK_QUERY:
+                p.limit = (int)request.argument();
+                p.exact = buffer.getByte(request.bodyOffset()) == 1;
+                p.keyLength = bodyLength - 1;
+                buffer.getBytes(request.bodyOffset() + 1, p.key, 0, p.keyLength);
+                node.read(p.correlationId, READ_MODES[request.readMode()]);
                 break;
             case ClientProtocol.KV_GET:
                 p.keyLength = length - ClientRequest.HEADER_LENGTH;
@@ -232,6 +268,11 @@ final class ClientService implements ServiceHandler, ProposalHandler
             send(p, bodyOffset + bodyLength);
             return;
         }
+        if (p.op == ClientProtocol.LOCK_QUERY)
+        {
+            send(p, lockQuery.answer(p, bodyOffset));
+            return;
+        }
         final byte[] prefix = java.util.Arrays.copyOf(p.key, p.keyLength);
         final byte[] after = java.util.Arrays.copyOf(p.after, p.afterLength);
         listWriter.reset(bodyOffset + ListPage.HEADER_LENGTH);
@@ -256,6 +297,73 @@ final class ClientService implements ServiceHandler, ProposalHandler
     {
         final int length = response.wrap(out, 0).encodeHeader(op, outcome, reason, requestId, 0, leaderHint);
         channel.sendToClient(clientId, 0, out, 0, length);
+    }
+
+    /**
+     * Answers a LOCK_QUERY from the lock service's replica: every resource whose name equals (exact) or starts with
+     * the request's name, in creation order, at most the request's limit, stopping before a resource that would not
+     * fit the message. Walks the resources (at most the lock service's {@code maxResources}); allocates its lambdas.
+     */
+    private final class LockQuery
+    {
+        private Pending query;
+        private int position;
+        private int count;
+        private boolean more;
+
+        int answer(final Pending p, final int bodyOffset)
+        {
+            query = p;
+            position = bodyOffset + LockPage.HEADER_LENGTH;
+            count = 0;
+            more = false;
+            locks.forEachResource(this::onResource);
+            LockPage.encodeHeader(out, bodyOffset, count, more);
+            return position;
+        }
+
+        private void onResource(
+            final DirectBuffer name, final int nameLength, final int kind, final int capacity, final int used, final int holders,
+            final int waiters)
+        {
+            if (more || !matches(name, nameLength))
+            {
+                return;
+            }
+            if (count == query.limit)
+            {
+                more = true;
+                return;
+            }
+            final int[] size = {LockPage.RESOURCE_HEADER_LENGTH + nameLength};
+            locks.forEachHolder(name, 0, nameLength,
+                (session, thread, fence, permits, holdCount, value, valueLength) -> size[0] += LockPage.HOLDER_HEADER_LENGTH + valueLength);
+            if (size[0] > out.capacity() - position)
+            {
+                more = true;
+                return;
+            }
+            position = LockPage.encodeResource(out, position, name, nameLength, kind, capacity, used, waiters, holders);
+            locks.forEachHolder(name, 0, nameLength, (session, thread, fence, permits, holdCount, value, valueLength) ->
+                position = LockPage.encodeHolder(out, position, session, thread, fence, permits, holdCount, value, valueLength));
+            count++;
+        }
+
+        private boolean matches(final DirectBuffer name, final int nameLength)
+        {
+            if (query.exact ? nameLength != query.keyLength : nameLength < query.keyLength)
+            {
+                return false;
+            }
+            for (int i = 0; i < query.keyLength; i++)
+            {
+                if (name.getByte(i) != query.key[i])
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     /** Writes list entries into the answer until it would outgrow the buffer. */

@@ -2,6 +2,7 @@ package io.synod.coordinator;
 
 import io.synod.client.ClientProtocol;
 import io.synod.kv.KeyValueStateMachine;
+import io.synod.lock.LockStateMachine;
 import io.synod.log.chronicle.ChronicleRaftLog;
 import io.synod.log.chronicle.Durability;
 import io.synod.log.chronicle.FileHardState;
@@ -40,7 +41,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * One running {@code synod server}: a member of one Raft group over Aeron UDP ({@link AeronRaftNode}) with a
  * Chronicle Queue log, file hard state and snapshots in {@code data.dir}, hosting the replicated key-value store
- * ({@link KeyValueStateMachine} with its ordered index) and serving the client protocol
+ * ({@link KeyValueStateMachine} with its ordered index) and the lock service ({@link LockStateMachine}: fenced locks,
+ * semaphores, read-write locks, and named elections as locks {@code election/NAME}) in one group
+ * ({@link ServiceStateMachine}), so one client session covers both, and serving the client protocol
  * ({@link ClientService}) on the member's endpoint.
  *
  * <p><b>Data directory.</b> {@code synod.lock} (held with an OS file lock while the server runs: a second server on
@@ -204,7 +207,10 @@ public final class SynodServer implements AutoCloseable
         final int memberId = config.memberId();
         final Durability durability = config.syncDurability() ? Durability.SYNC : Durability.PAGE_CACHE;
         stateMachine = new KeyValueStateMachine(KeyValueStateMachine.DEFAULT_EXPECTED_KEYS, true);
-        service = new ClientService(stateMachine);
+        final LockPushes pushes = new LockPushes();
+        final LockStateMachine locks = new LockStateMachine(pushes);
+        final ServiceStateMachine services = new ServiceStateMachine(stateMachine, locks);
+        service = new ClientService(stateMachine, locks, pushes);
         final RaftConfig raftConfig = new RaftConfig()
             .electionTimeoutNs(TimeUnit.MILLISECONDS.toNanos(config.electionTimeoutMs()))
             .electionTimeoutMaxNs(TimeUnit.MILLISECONDS.toNanos(config.electionTimeoutMaxMs()))
@@ -236,7 +242,7 @@ public final class SynodServer implements AutoCloseable
                 .log(raftLog)
                 .hardState(hardState)
                 .snapshotStore(snapshots)
-                .stateMachine(stateMachine)
+                .stateMachine(services)
                 .proposalHandler(service)
                 .service(ClientProtocol.SERVICE_ID, service, ClientProtocol.MAX_RESPONSE_LENGTH)
                 .idleStrategy(idleStrategy(config.idleStrategy()))
@@ -259,6 +265,8 @@ public final class SynodServer implements AutoCloseable
             throw new ConfigException("cannot start member " + memberId + " in data.dir " + dir + ": " + ex.getMessage());
         }
         service.bind(node.raftNode(), node.agent().service(ClientProtocol.SERVICE_ID));
+        pushes.bind(node.agent().service(ClientProtocol.SERVICE_ID));
+        node.addDuty(pushes::doWork);
         final AeronRaftNode started = node;
         final KeyValueStateMachine kv = stateMachine;
         final HttpEndpoints probes = http;

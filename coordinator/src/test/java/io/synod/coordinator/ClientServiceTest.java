@@ -85,7 +85,10 @@ class ClientServiceTest
 
     private final FakeTransport transport = new FakeTransport();
     private final KeyValueStateMachine stateMachine = new KeyValueStateMachine(16, true);
-    private final ClientService service = new ClientService(stateMachine);
+    private final LockPushes pushes = new LockPushes();
+    private final io.synod.lock.LockStateMachine locks = new io.synod.lock.LockStateMachine(pushes);
+    private final ServiceStateMachine services = new ServiceStateMachine(stateMachine, locks);
+    private final ClientService service = new ClientService(stateMachine, locks, pushes);
     private long nowNs = TimeUnit.SECONDS.toNanos(1);
     private RaftAgent agent;
     private RaftNode node;
@@ -95,9 +98,12 @@ class ClientServiceTest
         final RaftConfig config = new RaftConfig().clusterId(CLUSTER_ID).memberId(1).members(members)
             .electionTimeoutNs(TimeUnit.MILLISECONDS.toNanos(100)).heartbeatIntervalNs(TimeUnit.MILLISECONDS.toNanos(10))
             .leaseReads(true).appendBytesMax(SynodServer.APPEND_BYTES_MAX).observer(RaftObserver.NONE);
-        node = new RaftNode(config, new InMemoryRaftLog(), new InMemoryHardState(), stateMachine, transport, new SplittableRandom(1), service);
+        node = new RaftNode(config, new InMemoryRaftLog(), new InMemoryHardState(), services, transport, new SplittableRandom(1), service);
         agent = new RaftAgent(() -> nowNs, transport, 1 << 16, node);
-        service.bind(node, agent.registerService(ClientProtocol.SERVICE_ID, service, ClientProtocol.MAX_RESPONSE_LENGTH));
+        final io.synod.raft.ServiceChannel channel = agent.registerService(ClientProtocol.SERVICE_ID, service, ClientProtocol.MAX_RESPONSE_LENGTH);
+        service.bind(node, channel);
+        pushes.bind(channel);
+        agent.addDuty(pushes::doWork);
     }
 
     private void startLeader()
@@ -138,11 +144,12 @@ class ClientServiceTest
     {
         transport.toClient.clear();
         deliver(request);
-        for (int i = 0; i < 200 && transport.toClient.isEmpty(); i++)
+        byte[] answer = null;
+        for (int i = 0; i < 200 && answer == null; i++)
         {
             step();
+            answer = nextAnswer();
         }
-        final byte[] answer = transport.toClient.poll();
         if (answer == null)
         {
             return null;
@@ -154,6 +161,113 @@ class ClientServiceTest
     }
 
     private int lastLength;
+    private final java.util.List<io.synod.client.LockEvent> pushed = new java.util.ArrayList<>();
+
+    /** @return the next answer sent to the client; pushes (LOCK_EVENT) on the way are decoded into {@link #pushed}. */
+    private byte[] nextAnswer()
+    {
+        byte[] frame;
+        while ((frame = transport.toClient.poll()) != null)
+        {
+            final ClientResponse response = new ClientResponse().wrap(new UnsafeBuffer(frame), 0);
+            if (response.op() != ClientProtocol.LOCK_EVENT)
+            {
+                return frame;
+            }
+            pushed.add(io.synod.client.LockEvent.decode(response.buffer(), ClientResponse.HEADER_LENGTH,
+                frame.length - ClientResponse.HEADER_LENGTH));
+        }
+        return null;
+    }
+
+    private static byte[] lockCommand(final int type, final String name, final long thread, final long waitNs)
+    {
+        final byte[] nameBytes = bytes(name);
+        final byte[] body = new byte[io.synod.lock.LockCommand.HEADER_LENGTH + nameBytes.length];
+        final UnsafeBuffer view = new UnsafeBuffer(body);
+        new io.synod.lock.LockCommand().wrap(view, 0).type(type).thread(thread).waitTimeoutNs(waitNs)
+            .kind(io.synod.lock.LockCommand.MUTEX).capacity(1).permits(1)
+            .nameAndValue(new UnsafeBuffer(nameBytes), 0, nameBytes.length, view, 0, 0);
+        return body;
+    }
+
+    private static io.synod.client.LockAnswer lockAnswer(final ClientResponse response)
+    {
+        assertEquals(ClientProtocol.OK, response.outcome(), () -> "reason " + ProposalHandler.reason(response.reason()));
+        final int status = response.buffer().getInt(ClientResponse.HEADER_LENGTH, ByteOrder.LITTLE_ENDIAN);
+        final long fence = response.buffer().getLong(ClientResponse.HEADER_LENGTH + 4, ByteOrder.LITTLE_ENDIAN);
+        return new io.synod.client.LockAnswer(status, fence, response.index());
+    }
+
+    @Test
+    void shouldGrantAQueuedAcquireByAPushThatIsResentUntilAcknowledged()
+    {
+        startLeader();
+        final long a = openSession(1);
+        final long b = openSession(2);
+        final io.synod.client.LockAnswer first = lockAnswer(call(request(ClientProtocol.LOCK, 0, 10, a, 1,
+            lockCommand(io.synod.lock.LockCommand.ACQUIRE, "orders", 1, -1))));
+        assertEquals(io.synod.lock.LockStatus.GRANTED, first.status());
+        assertTrue(first.fence() > 0);
+        final io.synod.client.LockAnswer queued = lockAnswer(call(request(ClientProtocol.LOCK, 0, 11, b, 1,
+            lockCommand(io.synod.lock.LockCommand.ACQUIRE, "orders", 1, -1))));
+        assertEquals(io.synod.lock.LockStatus.QUEUED, queued.status());
+        pushed.clear();
+        final io.synod.client.LockAnswer released = lockAnswer(call(request(ClientProtocol.LOCK, 0, 12, a, 2,
+            lockCommand(io.synod.lock.LockCommand.RELEASE, "orders", 1, 0))));
+        assertEquals(io.synod.lock.LockStatus.RELEASED, released.status());
+        assertEquals(first.fence(), released.fence());
+        for (int i = 0; i < 10; i++)
+        {
+            step();
+            nextAnswer();
+        }
+        final io.synod.client.LockEvent grant = pushed.stream().filter((e) -> e.kind() == io.synod.client.LockEvent.DECIDED)
+            .findFirst().orElseThrow(() -> new AssertionError("no DECIDED push: " + pushed));
+        assertEquals(b, grant.session());
+        assertEquals(1, grant.sequence());
+        assertEquals(io.synod.lock.LockStatus.GRANTED, grant.status());
+        assertTrue(grant.fence() > first.fence(), "fences increase: " + grant.fence() + " after " + first.fence());
+        // Not acknowledged: sent again after the resend interval; acknowledged: never again.
+        pushed.clear();
+        nowNs += LockPushes.RESEND_INTERVAL_NS;
+        step();
+        nextAnswer();
+        assertTrue(pushed.stream().anyMatch((e) -> e.eventId() == grant.eventId()), "re-sent: " + pushed);
+        deliver(request(ClientProtocol.EVENT_ACK, 0, 0, b, grant.eventId(), new byte[0]));
+        step();
+        pushed.clear();
+        for (int i = 0; i < 3; i++)
+        {
+            nowNs += LockPushes.RESEND_INTERVAL_NS;
+            step();
+            nextAnswer();
+        }
+        assertTrue(pushed.stream().noneMatch((e) -> e.eventId() == grant.eventId()), "acknowledged, not re-sent: " + pushed);
+        // A retry of the queued acquire's (session, sequence) is answered with its decision.
+        final io.synod.client.LockAnswer retried = lockAnswer(call(request(ClientProtocol.LOCK, 0, 13, b, 1,
+            lockCommand(io.synod.lock.LockCommand.ACQUIRE, "orders", 1, -1))));
+        assertEquals(io.synod.lock.LockStatus.GRANTED, retried.status());
+        assertEquals(grant.fence(), retried.fence());
+        // Queries see the holder.
+        final ClientResponse query = call(request(ClientProtocol.LOCK_QUERY, 0, 14, 0, 10, io.synod.client.LockPage.encodeQuery("ord", false)));
+        final io.synod.client.LockPage page = io.synod.client.LockPage.decode(query.buffer(), ClientResponse.HEADER_LENGTH,
+            lastLength - ClientResponse.HEADER_LENGTH);
+        assertEquals(1, page.locks().size());
+        assertEquals(b, page.locks().get(0).holders().get(0).session());
+        assertEquals(grant.fence(), page.locks().get(0).holders().get(0).fence());
+    }
+
+    @Test
+    void shouldRefuseAMalformedLockCommand()
+    {
+        startLeader();
+        final long a = openSession(1);
+        final byte[] command = lockCommand(io.synod.lock.LockCommand.ACQUIRE, "x", 1, -1);
+        command[0] = 99;
+        assertEquals(ClientProtocol.BAD_REQUEST, call(request(ClientProtocol.LOCK, 0, 10, a, 1, command)).outcome());
+        assertEquals(0, services.malformedCommands());
+    }
 
     private long openSession(final long nonce)
     {

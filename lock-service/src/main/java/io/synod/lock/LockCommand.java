@@ -12,9 +12,10 @@ import java.nio.ByteOrder;
  *
  * <pre>
  * ACQUIRE / RELEASE (little-endian):
- *   0  type            i32   {@link #ACQUIRE} or {@link #RELEASE}
- *   4  thread          i64   owner thread id inside the session (reentrancy key)
- *   12 waitTimeoutNs   i64   ACQUIRE: -1 wait forever, 0 try once, else log-time wait bound
+ *   0  type            i32   {@link #ACQUIRE}, {@link #RELEASE} or {@link #FORCE_RELEASE}
+ *   4  thread          i64   owner thread id inside the session (reentrancy key); FORCE_RELEASE: the holder's thread
+ *   12 waitTimeoutNs   i64   ACQUIRE: -1 wait forever, 0 try once, else log-time wait bound;
+ *                            FORCE_RELEASE: the holder's session ({@link #targetSession})
  *   20 kind            i32   {@link #MUTEX}, {@link #SEMAPHORE}, {@link #RW_LOCK}
  *   24 capacity        i32   permits of the resource (mutex 1, rw {@link #RW_CAPACITY})
  *   28 permits         i32   permits asked for / released (rw write = capacity, rw read = 1)
@@ -29,6 +30,12 @@ public final class LockCommand
 {
     public static final int ACQUIRE = 5;
     public static final int RELEASE = 6;
+    /**
+     * An operator's release of another session's hold (all its reentrant count or permits), named by the holder's
+     * session ({@link #targetSession}) and thread: the holder is told it lost the hold, as on expiry, and waiters are
+     * granted. Answered {@link LockStatus#RELEASED} with the hold's fence, or {@link LockStatus#NOT_HELD}.
+     */
+    public static final int FORCE_RELEASE = 7;
 
     public static final int MUTEX = 1;
     public static final int SEMAPHORE = 2;
@@ -64,7 +71,7 @@ public final class LockCommand
     /** @return true if {@code length} bytes hold a well-formed command (never throws). */
     public boolean validate(final int length)
     {
-        if (length < HEADER_LENGTH || (type() != ACQUIRE && type() != RELEASE))
+        if (length < HEADER_LENGTH || (type() != ACQUIRE && type() != RELEASE && type() != FORCE_RELEASE))
         {
             return false;
         }
@@ -107,6 +114,19 @@ public final class LockCommand
     public LockCommand waitTimeoutNs(final long waitTimeoutNs)
     {
         mutable.putLong(offset + 12, waitTimeoutNs, ORDER);
+        return this;
+    }
+
+    /** @return FORCE_RELEASE: the session whose hold is released (the same field as {@link #waitTimeoutNs()}). */
+    public long targetSession()
+    {
+        return buffer.getLong(offset + 12, ORDER);
+    }
+
+    /** Sets the session whose hold a FORCE_RELEASE releases. */
+    public LockCommand targetSession(final long sessionId)
+    {
+        mutable.putLong(offset + 12, sessionId, ORDER);
         return this;
     }
 

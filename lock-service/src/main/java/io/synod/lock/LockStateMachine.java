@@ -231,7 +231,7 @@ public final class LockStateMachine implements StateMachine
         return respond(LockStatus.ILLEGAL, 0, response);
     }
 
-    /** ACQUIRE or RELEASE of a session; the sequence is the request id. */
+    /** ACQUIRE, RELEASE or FORCE_RELEASE of a session; the sequence is the request id. */
     @Override
     public int applyInSession(
         final long index, final long term, final long sessionId, final long sequence, final DirectBuffer buffer,
@@ -248,6 +248,10 @@ public final class LockStateMachine implements StateMachine
         else if (command.type() == LockCommand.ACQUIRE)
         {
             onAcquire(index, sessionId, sequence);
+        }
+        else if (command.type() == LockCommand.FORCE_RELEASE)
+        {
+            onForceRelease(index, sessionId, sequence);
         }
         else
         {
@@ -663,6 +667,27 @@ public final class LockStateMachine implements StateMachine
             grantWaiters(index, resource);
             events.onHoldersChanged(index, resource.nameBuffer, resource.name.length);
         }
+    }
+
+    /** An operator's release of another session's whole hold: reported to the holder as lost, then waiters are granted. */
+    private void onForceRelease(final long index, final long sessionId, final long requestId)
+    {
+        final Resource resource = lookup(command.buffer(), command.nameOffset(), command.nameLength());
+        final long holder = command.targetSession();
+        final Hold hold = resource == null ? null : resource.find(holder, command.thread());
+        if (hold == null)
+        {
+            fail(index, sessionId, requestId, LockStatus.NOT_HELD);
+            return;
+        }
+        resource.holds.remove(hold);
+        resource.used -= hold.permits;
+        responseStatus = LockStatus.RELEASED;
+        responseFence = hold.fence;
+        events.onLost(index, holder, resource.nameBuffer, resource.name.length, hold.fence);
+        freeHolds.addLast(hold);
+        grantWaiters(index, resource);
+        events.onHoldersChanged(index, resource.nameBuffer, resource.name.length);
     }
 
     /**

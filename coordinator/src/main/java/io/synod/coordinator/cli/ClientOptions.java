@@ -35,6 +35,10 @@ final class ClientOptions
         description = "the members' frame MAC secret, if set; env SYNOD_MAC_SECRET")
     String macSecret;
 
+    @Option(names = "--session-ttl", paramLabel = "MS", defaultValue = "10000",
+        description = "the client session's TTL, ms (locks and elections are lost when it expires); default ${DEFAULT-VALUE}")
+    long sessionTtlMs;
+
     @Option(names = "--json", description = "print JSON instead of text")
     boolean json;
 
@@ -43,6 +47,7 @@ final class ClientOptions
         final SynodClient.Context ctx = new SynodClient.Context()
             .clusterId(clusterId)
             .requestTimeout(Duration.ofMillis(timeoutMs))
+            .sessionTtl(Duration.ofMillis(sessionTtlMs))
             .macSecret(macSecret == null || macSecret.isEmpty() ? null : macSecret)
             .openSession(openSession);
         try
@@ -74,6 +79,11 @@ final class ClientOptions
             {
                 err.println("synod: rejected: " + rejected.getMessage());
                 exit[0] = rejected.reason() == RequestRejectedException.BAD_ARGUMENT ? SynodExit.CONFIG : SynodExit.REJECTED;
+            }
+            else if (cause instanceof io.synod.client.LockFailedException)
+            {
+                err.println("synod: " + cause.getMessage());
+                exit[0] = SynodExit.NO;
             }
             else if (cause instanceof OutcomeUnknownException)
             {

@@ -16,7 +16,7 @@ import java.io.PrintWriter;
     mixinStandardHelpOptions = true,
     versionProvider = SynodCli.Version.class,
     description = "Synod coordinator: a Raft key-value daemon over Aeron UDP, its CLI and a local cluster launcher.",
-    subcommands = {ServerCommand.class, KvCli.class, StatusCommand.class, HealthCommand.class, DemoCommand.class, LocalCommand.class},
+    subcommands = {ServerCommand.class, KvCli.class, LockCli.class, ElectionCli.class, StatusCommand.class, HealthCommand.class, DemoCommand.class, LocalCommand.class},
     footer = {"", "Exit codes: 0 ok; 1 applied but no (not found, version mismatch); 2 usage or configuration error; " +
         "3 rejected or unreachable; 4 outcome unknown; 5 server failure."})
 public final class SynodCli implements Runnable
