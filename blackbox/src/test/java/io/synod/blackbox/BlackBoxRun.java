@@ -55,11 +55,12 @@ final class BlackBoxRun
      * @param checks      the checks, workload's and the run's own.
      * @param operations  client operations invoked.
      * @param outcomes    ok, fail, info counts.
+     * @param histories   independent histories checked (per key).
      * @param faults      faults injected by kind and target.
      * @param elapsedMs   wall time of the whole run.
      * @param report      human-readable report.
      */
-    record Result(Plan plan, Path dir, boolean ok, List<Workload.Check> checks, long operations, long[] outcomes,
+    record Result(Plan plan, Path dir, boolean ok, List<Workload.Check> checks, long operations, long[] outcomes, int histories,
         Map<String, Integer> faults, long elapsedMs, String report)
     {
     }
@@ -175,7 +176,8 @@ final class BlackBoxRun
                 Runs.deleteTree(dir.resolve("member-" + m));
             }
         }
-        return new Result(plan, dir, ok, checks, workload.operations(), workload.outcomes(), faults, elapsedMs, report);
+        return new Result(plan, dir, ok, checks, workload.operations(), workload.outcomes(), workload.histories(), faults,
+            elapsedMs, report);
     }
 
     /** Waits (up to 60 s) until every member reports the same applied index and digest, with the digest taken at it. */
@@ -252,6 +254,7 @@ final class BlackBoxRun
         json.put("ok", ok);
         json.put("operations", workload.operations());
         json.put("outcomes", Map.of("ok", outcomes[0], "fail", outcomes[1], "info", outcomes[2]));
+        json.put("histories", workload.histories());
         json.put("faults", faults);
         json.put("partitionMechanism", Nemesis.PARTITION_MECHANISM);
         json.put("anomalies", checks.stream().filter((c) -> !c.ok()).map(Workload.Check::name).toList());

@@ -219,6 +219,27 @@ final class DaemonCluster implements AutoCloseable
         throw new IllegalStateException("member " + m + " did not answer the cut", last);
     }
 
+    /** @return frames member m's drop filter has dropped so far ({@code GET /test/partition}), or -1 if it does not answer. */
+    long droppedFrames(final int m)
+    {
+        try
+        {
+            final HttpResponse<String> response = httpClient.send(HttpRequest.newBuilder(URI.create("http://" + http[m] + "/test/partition"))
+                .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+            final Matcher matcher = Pattern.compile("\"droppedFrames\":(\\d+)").matcher(response.body());
+            return matcher.find() ? Long.parseLong(matcher.group(1)) : -1;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return -1;
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
     /** One member's {@code /health}: its view of the cluster. */
     record Health(int member, String role, long term, int leader, long commitIndex, long appliedIndex, long keys, String digest,
         long digestAppliedIndex)

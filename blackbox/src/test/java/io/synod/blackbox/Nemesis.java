@@ -243,6 +243,12 @@ final class Nemesis
         }
         history.append(-1, History.Type.INFO, "partition", grudge.toString(), null);
         Thread.sleep(forMs);
+        final StringBuilder dropped = new StringBuilder();
+        for (int m = 1; m <= n; m++)
+        {
+            dropped.append(m == 1 ? "" : ", ").append(m).append(": ").append(cluster.droppedFrames(m));
+        }
+        log.add(shape + " partition: frames dropped by each member's filter {" + dropped + "}");
         history.append(-1, History.Type.INFO, "heal", "nil", null);
         healAll();
         history.append(-1, History.Type.INFO, "heal", "nil", null);

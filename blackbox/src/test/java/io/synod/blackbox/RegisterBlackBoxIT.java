@@ -23,7 +23,7 @@ class RegisterBlackBoxIT
     @Test
     void shouldStayLinearizableAndLoseNothingThroughKillPauseAndPartition() throws Exception
     {
-        final long seed = Runs.longProperty("synod.blackbox.seed", 17);
+        final long seed = Runs.longProperty("synod.blackbox.seed", 8);
         final int seconds = (int)Runs.longProperty("synod.blackbox.seconds", 40);
         final BlackBoxRun.Result result = BlackBoxRun.run(new BlackBoxRun.Plan(seed, seconds, 1, ReadMode.LINEARIZABLE, CLIENTS,
             RegisterWorkload::new, "mvn -B -o verify -pl blackbox -Dit.test=RegisterBlackBoxIT#shouldStayLinearizableAndLoseNothingThroughKillPauseAndPartition " +
@@ -49,7 +49,7 @@ class RegisterBlackBoxIT
     @Test
     void shouldServeLeaseReadsLinearizablyThroughLeaderPauses() throws Exception
     {
-        final long seed = Runs.longProperty("synod.blackbox.seed", 17) + 1;
+        final long seed = Runs.longProperty("synod.blackbox.seed", 8) + 1;
         final List<Nemesis.Fault> schedule = List.of(
             new Nemesis.Fault(Nemesis.Kind.PAUSE, Nemesis.Target.LEADER, 1, 3_000, 2_500),
             new Nemesis.Fault(Nemesis.Kind.PAUSE, Nemesis.Target.LEADER, 2, 3_000, 2_500));

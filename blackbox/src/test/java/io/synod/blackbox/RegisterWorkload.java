@@ -68,6 +68,7 @@ final class RegisterWorkload implements Workload
     private final List<SynodClient> clients = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean stopping;
+    private int histories;
     private RunContext context;
 
     @Override
@@ -344,6 +345,7 @@ final class RegisterWorkload implements Workload
             history.add(new Operation<>(op.id(), op.process(), op.input(), op.invokeNs(), op.output(), op.completeNs()));
         }
         final CheckResult result = LinearizabilityChecker.check(new KvModel<Integer, Long>(), history);
+        histories = result.partitions();
         checks.add(new Check("linearizable register, per key (raft-testkit KvModel, versions checked): " + result.verdict(),
             result.isOk(), result.explanation()));
 
@@ -369,6 +371,12 @@ final class RegisterWorkload implements Workload
             lost.length() == 0 ? "every key's final read is at or past its highest acknowledged write" :
                 "LOST or unread (" + missing + " unread):" + lost));
         return checks;
+    }
+
+    @Override
+    public synchronized int histories()
+    {
+        return histories;
     }
 
     @Override

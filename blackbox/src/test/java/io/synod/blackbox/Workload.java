@@ -49,6 +49,9 @@ interface Workload
     /** @return operations that ended with each of ok, fail and info, in that order. */
     long[] outcomes();
 
+    /** @return independent histories the checks decided (one per key for the register workload). */
+    int histories();
+
     /** Closes the clients. */
     void close();
 }
