@@ -21,6 +21,7 @@ final class BuildFiles
     static final Set<String> NOT_PUBLISHED = Set.of(
         "bench",        // JMH (GPL-2.0 with Classpath Exception) and comparison systems; a tool, not a library
         "coordinator",  // the daemon application and the local demo
+        "blackbox",     // black-box fault runs over the daemon's jar: tests only
         "build-check",  // these tests
         "synod-bom");   // the BOM itself (pom packaging)
 

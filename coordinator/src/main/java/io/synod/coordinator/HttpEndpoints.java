@@ -91,6 +91,12 @@ final class HttpEndpoints implements AutoCloseable
         server.start();
     }
 
+    /** Serves {@code path} (and below it) with {@code handler} instead of the probes; before {@link #start}. */
+    void route(final String path, final com.sun.net.httpserver.HttpHandler handler)
+    {
+        server.createContext(path, handler);
+    }
+
     /** @return the bound {@code host:port} (the real port when 0 was asked for). */
     String address()
     {

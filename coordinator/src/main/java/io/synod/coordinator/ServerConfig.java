@@ -66,7 +66,10 @@ public final class ServerConfig
         STREAM_ID("stream.id", "7000", "base Aeron stream id; member m listens on stream.id + m", (v) -> intInRange(v, 1, 1_000_000)),
         HTTP_LISTEN("http.listen", "127.0.0.1:7480", "host:port of the HTTP probes and metrics (/livez, /readyz, /health, /metrics); port 0 picks a free one",
             ServerConfig::hostAndPort),
-        MAC_SECRET("mac.secret", "", "shared secret for the frame MAC between members and clients (empty: off)", ServerConfig::text);
+        MAC_SECRET("mac.secret", "", "shared secret for the frame MAC between members and clients (empty: off)", ServerConfig::text),
+        TEST_FAULTS("test.faults", "false",
+            "TESTS ONLY: serve POST /test/partition on the HTTP listener, which cuts this member off from named peers (black-box fault runs)",
+            (v) -> oneOf(v, "true", "false"));
 
         final String property;
         final String defaultValue;
@@ -363,6 +366,12 @@ public final class ServerConfig
     {
         final String secret = values.get(Key.MAC_SECRET);
         return secret.isEmpty() ? null : secret;
+    }
+
+    /** @return {@code test.faults}: whether the test-only partition endpoint is served. */
+    public boolean testFaults()
+    {
+        return Boolean.parseBoolean(values.get(Key.TEST_FAULTS));
     }
 
     /** @return every key's help line, for {@code synod server --help}. */

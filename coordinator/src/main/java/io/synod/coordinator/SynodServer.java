@@ -12,6 +12,7 @@ import io.synod.raft.RaftObserver;
 import io.synod.raft.RaftRole;
 import io.synod.transport.aeron.AeronRaftNode;
 import io.synod.transport.aeron.FrameMac;
+import io.synod.transport.aeron.PartitionFilter;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
@@ -78,6 +79,7 @@ public final class SynodServer implements AutoCloseable
     private ClientService service;
     private KeyValueStateMachine stateMachine;
     private HttpEndpoints http;
+    private PartitionFilter partitionFilter;
 
     private SynodServer(final ServerConfig config, final PrintStream log)
     {
@@ -250,6 +252,10 @@ public final class SynodServer implements AutoCloseable
                 .streamId(config.streamId())
                 .mac(config.macSecret() == null ? null : FrameMac.fromSecret(config.macSecret()))
                 .randomSeed(System.nanoTime() ^ memberId);
+            if (config.testFaults())
+            {
+                builder.transportDecorator((transport) -> partitionFilter = new PartitionFilter(transport));
+            }
             for (final Map.Entry<Integer, String> member : config.members().entrySet())
             {
                 builder.endpoint(member.getKey(), member.getValue());
@@ -273,6 +279,11 @@ public final class SynodServer implements AutoCloseable
         final ClientService clients = service;
         node.addDuty((nowNs) -> probes.publish(nowNs, kv.size(), kv.digest(), started.lastApplied(),
             started.raftNode().sessionCount(), clients.badFrames(), clients.backPressured()));
+        if (partitionFilter != null)
+        {
+            http.route(TestFaultEndpoint.PATH, new TestFaultEndpoint(partitionFilter, config.members().keySet()));
+            say("member %d: TEST FAULTS ENABLED: POST %s?cut=<ids> drops frames to and from those peers", memberId, TestFaultEndpoint.PATH);
+        }
         http.start(node);
         say("member %d of cluster %d listening on udp %s (peers and clients), http on %s, data in %s, pid %d", memberId, clusterId,
             config.members().get(memberId), http.address(), dir, ProcessHandle.current().pid());
