@@ -42,7 +42,7 @@ import static java.nio.ByteOrder.LITTLE_ENDIAN;
  */
 public final class CoordinatorStateMachine implements StateMachine
 {
-    private static final long SNAPSHOT_MAGIC = 0x5359_4E4F_4443_4F31L; // "SYNODCO1"
+    private static final long SNAPSHOT_MAGIC = 0x5359_4E4F_4443_4F32L; // "SYNODCO2": records, then the saga log
 
     /** Unfinished transactions at once. */
     public static final int ACTIVE_MAX = 4096;
@@ -86,6 +86,7 @@ public final class CoordinatorStateMachine implements StateMachine
     /** Unfinished records in the order they began (the driver's work list). */
     private final LinkedHashMap<Long, Record> unfinished = new LinkedHashMap<>();
     private final SnapshotBytes snapshotBytes = new SnapshotBytes();
+    private final SagaLog sagaLog = new SagaLog();
     private ShardMap map;
     private Listener listener = new Listener()
     {
@@ -115,6 +116,10 @@ public final class CoordinatorStateMachine implements StateMachine
         final long txnId = op == 0 ? 0 : CoordinatorCodec.txnId(command, offset);
         final int body = offset + CoordinatorCodec.HEADER_LENGTH;
         final int bodyLength = length - CoordinatorCodec.HEADER_LENGTH;
+        if (op >= SagaCodec.SAGA_BEGIN && op <= SagaCodec.SAGA_OPERATOR)
+        {
+            return sagaLog.apply(op, txnId, command, body, bodyLength, response);
+        }
         switch (op)
         {
             case CoordinatorCodec.BEGIN:
@@ -357,6 +362,7 @@ public final class CoordinatorStateMachine implements StateMachine
                 putRecord(bytes, entries.getLongKey(), entries.getValue());
             }
         }
+        sagaLog.snapshot(bytes);
         return bytes;
     }
 
@@ -441,10 +447,17 @@ public final class CoordinatorStateMachine implements StateMachine
                 unfinished.put(txnId, record);
             }
         }
+        sagaLog.restore(in);
         in.end();
     }
 
     // ---- local reads: this replica's applied state ----
+
+    /** @return this replica's saga log (read it on the node's thread). */
+    public SagaLog sagas()
+    {
+        return sagaLog;
+    }
 
     /** @return the shard map in force on this replica. */
     public ShardMap shardMap()
