@@ -500,14 +500,19 @@ public final class RaftAgent implements Agent
 
     /**
      * A {@link MessageType#BATCH}: each inner frame is handled as if it had arrived alone. The walk stops at the
-     * first inner frame whose length does not fit (the rest is dropped and counted); a batch inside a batch is
-     * dropped.
+     * first inner frame whose length does not fit (the rest is dropped and counted); an empty batch and a batch
+     * inside a batch are dropped.
      */
     private void onBatch(final DirectBuffer buffer, final int offset, final int length)
     {
         if (header.clusterId() != clusterId)
         {
             framesDropped[FrameCheck.WRONG_CLUSTER]++;
+            return;
+        }
+        if (length == MessageHeader.LENGTH)
+        {
+            framesDropped[FrameCheck.BAD_LENGTH]++; // a batch of nothing
             return;
         }
         final int from = header.from();
