@@ -520,8 +520,8 @@ public final class RaftAgent implements Agent
         int inner = offset + MessageHeader.LENGTH;
         while (inner < end)
         {
-            final int bodyLength = end - inner < MessageHeader.LENGTH ? -1 : header.wrap(buffer, inner).bodyLength();
-            if (bodyLength < 0 || bodyLength > end - inner - MessageHeader.LENGTH || header.type() == MessageType.BATCH)
+            final int innerLength = FrameCheck.batchedFrameLength(header, buffer, inner, end);
+            if (innerLength < 0)
             {
                 framesDropped[FrameCheck.BAD_LENGTH]++;
                 return;
@@ -531,7 +531,6 @@ public final class RaftAgent implements Agent
                 framesDropped[FrameCheck.UNKNOWN_MEMBER]++; // a member speaks only for itself
                 return;
             }
-            final int innerLength = MessageHeader.LENGTH + bodyLength;
             onFrame(buffer, inner, innerLength);
             inner += innerLength;
         }

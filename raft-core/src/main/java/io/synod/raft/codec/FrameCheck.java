@@ -79,6 +79,24 @@ public final class FrameCheck
         return OK;
     }
 
+    /**
+     * The length of the frame at {@code offset} inside a {@link MessageType#BATCH} body that ends at {@code end}:
+     * its header and body must fit before {@code end}, and it must not be a batch itself. Leaves {@code header}
+     * wrapped at {@code offset} (the frame's own checks come after, as for any frame).
+     *
+     * @return the inner frame's length, or -1 if it does not fit or is a batch.
+     */
+    public static int batchedFrameLength(final MessageHeader header, final DirectBuffer buffer, final int offset, final int end)
+    {
+        if (end - offset < MessageHeader.LENGTH)
+        {
+            return -1;
+        }
+        final int bodyLength = header.wrap(buffer, offset).bodyLength();
+        return bodyLength < 0 || bodyLength > end - offset - MessageHeader.LENGTH || header.type() == MessageType.BATCH ? -1 :
+            MessageHeader.LENGTH + bodyLength;
+    }
+
     public static String reason(final int code)
     {
         switch (code)

@@ -572,11 +572,10 @@ public final class Simulation
         {
             batches++;
             int inner = offset + MessageHeader.LENGTH;
-            while (length - (inner - offset) >= MessageHeader.LENGTH)
+            while (inner < offset + length)
             {
-                final int innerLength = MessageHeader.LENGTH + sniffHeader.wrap(buffer, inner).bodyLength();
-                if (innerLength < MessageHeader.LENGTH || innerLength > length - (inner - offset) ||
-                    sniffHeader.type() == MessageType.BATCH)
+                final int innerLength = FrameCheck.batchedFrameLength(sniffHeader, buffer, inner, offset + length);
+                if (innerLength < 0)
                 {
                     return;
                 }
