@@ -401,6 +401,17 @@ public final class RaftAgent implements Agent
         }
         int work = transport.poll(frameHandler, fragmentLimit);
         work += proposals.read(proposalDrainer, proposalLimit);
+        final long afterIntakeNs = clock.nanoTime();
+        if (afterIntakeNs != nowNs)
+        {
+            // A lease read taken in above must be judged by a time read after it arrived: the thread may
+            // have been paused (GC, SIGSTOP) since the cycle's first reading, and the lease run out.
+            this.nowNs = afterIntakeNs;
+            for (final RaftNode group : groups)
+            {
+                group.beginCycle(afterIntakeNs);
+            }
+        }
         for (final RaftNode group : groups)
         {
             work += group.onTimers();
@@ -420,7 +431,7 @@ public final class RaftAgent implements Agent
         }
         for (final Duty duty : duties)
         {
-            work += duty.doWork(nowNs);
+            work += duty.doWork(this.nowNs);
         }
         work += transport.flush(); // what apply and the duties sent
         return work;

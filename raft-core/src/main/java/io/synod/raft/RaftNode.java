@@ -58,6 +58,7 @@ public final class RaftNode
     private final Configurations configurations = new Configurations();
     private final LeadershipTransfer transfer;
     private final Applier applier;
+    private final ProposalHandler handler;
     private final Outbox outbox;
     private final RaftCounters counters = new RaftCounters();
 
@@ -84,7 +85,6 @@ public final class RaftNode
     private boolean logDirty;
 
     private long nowNs;
-
 
     /**
      * @param config       concluded here if it was not already.
@@ -140,6 +140,7 @@ public final class RaftNode
         this.electionTimeoutNs = config.electionTimeoutNs();
 
         this.applier = new Applier(config, stateMachine, handler);
+        this.handler = handler;
         this.outbox = new Outbox(config.outboxBytes());
         this.election = new Election(config, outbox, random);
         this.transfer = new LeadershipTransfer(config, outbox, handler);
@@ -172,7 +173,10 @@ public final class RaftNode
     // Duty cycle
     // ------------------------------------------------------------------------------------------
 
-    /** Starts a duty cycle at {@code nowNs}; every handler until the next call sees this time. */
+    /**
+     * Starts a duty cycle at {@code nowNs}; every handler until the next call sees this time. {@link RaftAgent}
+     * calls it again after the intake, so that {@link #send()} judges lease reads by a time read after they came.
+     */
     public void beginCycle(final long nowNs)
     {
         this.nowNs = nowNs;
@@ -292,7 +296,11 @@ public final class RaftNode
                 onInstallSnapshot(from);
                 break;
             case MessageType.SNAPSHOT_RESPONSE:
-                onSnapshotResponse(from, buffer, body);
+                if (role == RaftRole.LEADER &&
+                    snapshotTransfer.onResponse(replicator.peer(from), buffer, body, nowNs) == SnapshotTransfer.MATCH_ADVANCED)
+                {
+                    maybeAdvanceCommit();
+                }
                 break;
             case MessageType.READ_INDEX_REQUEST:
                 if (reads.onRequest(from, readIndexMessage.wrap(buffer, body).readId(), role == RaftRole.LEADER,
@@ -329,10 +337,10 @@ public final class RaftNode
         final int reason = proposalRejection(length, config.maxCommandBytes());
         if (reason != 0)
         {
-            proposalHandler().onRejected(groupId, correlationId, reason, leaderId);
+            handler.onRejected(groupId, correlationId, reason, leaderId);
             return 0;
         }
-        return appendProposal(correlationId, EntryType.COMMAND, buffer, offset, length);
+        return appendProposal(correlationId, EntryType.COMMAND, 0, 0, buffer, offset, length);
     }
 
     /** @return why a proposal of {@code length} bytes (at most {@code maxLength}) is refused now, or 0. */
@@ -348,12 +356,13 @@ public final class RaftNode
      * Appends an accepted proposal at the end of the log and announces where; its outcome is reported
      * when it is applied. @return its index.
      */
-    private long appendProposal(final long correlationId, final int type, final DirectBuffer buffer, final int offset, final int length)
+    private long appendProposal(
+        final long correlationId, final int type, final long sessionId, final long argument,
+        final DirectBuffer buffer, final int offset, final int length)
     {
-        final long index = log.lastIndex() + 1;
-        appendToLog(index, currentTerm, type, buffer, offset, length);
+        final long index = appendEntry(type, sessionId, argument, buffer, offset, length);
         applier.track(index, currentTerm, correlationId);
-        proposalHandler().onAppended(groupId, correlationId, index, currentTerm);
+        handler.onAppended(groupId, correlationId, index, currentTerm);
         return index;
     }
 
@@ -438,15 +447,9 @@ public final class RaftNode
         {
             counters.forwardsDropped++;
         }
-        else if (type == EntryType.COMMAND)
-        {
-            appendToLog(log.lastIndex() + 1, currentTerm, EntryType.COMMAND, buffer, offset, length);
-            counters.forwardsAppended++;
-        }
         else
         {
-            final int entryLength = applier.encodeSessionEntry(type, nowNs, sessionId, argument, buffer, offset, length);
-            appendToLog(log.lastIndex() + 1, currentTerm, type, applier.sessionEntryBuffer(), 0, entryLength);
+            appendEntry(type, sessionId, argument, buffer, offset, length);
             counters.forwardsAppended++;
         }
     }
@@ -477,11 +480,10 @@ public final class RaftNode
             ProposalHandler.SESSION_LIMIT : proposalRejection(length, config.maxCommandBytes() - SessionEntry.COMMAND_HEADER_LENGTH);
         if (reason != 0)
         {
-            proposalHandler().onRejected(groupId, correlationId, reason, leaderId);
+            handler.onRejected(groupId, correlationId, reason, leaderId);
             return 0;
         }
-        final int payloadLength = applier.encodeSessionEntry(type, nowNs, sessionId, argument, command, offset, length);
-        return appendProposal(correlationId, type, applier.sessionEntryBuffer(), 0, payloadLength);
+        return appendProposal(correlationId, type, sessionId, argument, command, offset, length);
     }
 
     /** @return client sessions open in the replicated state. */
@@ -506,11 +508,11 @@ public final class RaftNode
         final int reason = membershipChangeRejection(change, member);
         if (reason != 0)
         {
-            proposalHandler().onRejected(groupId, correlationId, reason, leaderId);
+            handler.onRejected(groupId, correlationId, reason, leaderId);
             return 0;
         }
         final int length = configurations.encodeChange(change, member);
-        return appendProposal(correlationId, EntryType.CONFIGURATION, configurations.changeBuffer(), 0, length);
+        return appendProposal(correlationId, EntryType.CONFIGURATION, 0, 0, configurations.changeBuffer(), 0, length);
     }
 
     private int membershipChangeRejection(final int change, final int member)
@@ -546,7 +548,7 @@ public final class RaftNode
             target == memberId || !configurations.membership().isVoter(target) ? ProposalHandler.UNKNOWN_MEMBER_ID : 0;
         if (reason != 0)
         {
-            proposalHandler().onRejected(groupId, correlationId, reason, leaderId);
+            handler.onRejected(groupId, correlationId, reason, leaderId);
             return;
         }
         transfer.start(target, correlationId, nowNs + electionTimeoutNs);
@@ -583,8 +585,7 @@ public final class RaftNode
             if (applier.isTickDue(nowNs))
             {
                 // Log time for the sessions, so that an idle cluster still expires dead clients.
-                final int length = applier.encodeSessionEntry(EntryType.SESSION_TICK, nowNs, 0, 0, empty, 0, 0);
-                appendToLog(log.lastIndex() + 1, currentTerm, EntryType.SESSION_TICK, applier.sessionEntryBuffer(), 0, length);
+                appendEntry(EntryType.SESSION_TICK, 0, 0, empty, 0, 0);
                 applier.onTickAppended(nowNs);
                 work = 1;
             }
@@ -635,6 +636,10 @@ public final class RaftNode
         }
         if (role == RaftRole.LEADER)
         {
+            if (reads.judgeLeaseReads(commitIndex, committedInCurrentTerm(), replicator.round(), nowNs))
+            {
+                replicator.requestHeartbeat();
+            }
             maybeConfirmReads();
             replicator.maybeStartRound(nowNs);
         }
@@ -731,7 +736,7 @@ public final class RaftNode
     {
         if (mode == ReadMode.STALE)
         {
-            proposalHandler().onReadReady(groupId, correlationId, lastApplied);
+            handler.onReadReady(groupId, correlationId, lastApplied);
             return;
         }
         final boolean leading = role == RaftRole.LEADER;
@@ -811,12 +816,9 @@ public final class RaftNode
             throw new IllegalStateException("illegal role change " + previous + " -> " + next + " (" + reason + ")");
         }
         role = next;
-        if (previous == RaftRole.LEADER && next != RaftRole.LEADER && reads.hasUnconfirmed())
-        {
-            reads.rejectUnconfirmed(currentTerm);
-        }
         if (previous == RaftRole.LEADER && next != RaftRole.LEADER)
         {
+            reads.rejectUnconfirmed(currentTerm);
             transfer.onStepDown(commitIndex);
         }
         switch (next)
@@ -898,7 +900,7 @@ public final class RaftNode
         transition(RaftRole.LEADER, reason);
         // Figure 8 / §5.4.2: entries of earlier terms commit only once an entry of this term does;
         // the no-op makes that happen without waiting for a client.
-        appendToLog(log.lastIndex() + 1, currentTerm, EntryType.NOOP, empty, 0, 0);
+        appendEntry(EntryType.NOOP, 0, 0, empty, 0, 0);
     }
 
     private boolean mayCampaign()
@@ -1095,24 +1097,6 @@ public final class RaftNode
     }
 
     // ------------------------------------------------------------------------------------------
-    // Snapshots: leader side
-    // ------------------------------------------------------------------------------------------
-
-    private void onSnapshotResponse(final int from, final DirectBuffer buffer, final int body)
-    {
-        if (role != RaftRole.LEADER)
-        {
-            return;
-        }
-        final Peer peer = replicator.peer(from);
-        peer.recentActive = true;
-        if (snapshotTransfer.onResponse(peer, buffer, body, nowNs) == SnapshotTransfer.MATCH_ADVANCED)
-        {
-            maybeAdvanceCommit();
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------
     // Snapshots: follower side
     // ------------------------------------------------------------------------------------------
 
@@ -1207,6 +1191,23 @@ public final class RaftNode
     // Log and state machine
     // ------------------------------------------------------------------------------------------
 
+    /** Leader: appends an entry of its term; a session entry is first stamped with the cycle's time. @return its index. */
+    private long appendEntry(
+        final int type, final long sessionId, final long argument, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final long index = log.lastIndex() + 1;
+        if (type >= EntryType.SESSION_OPEN && type <= EntryType.SESSION_TICK)
+        {
+            final int entryLength = applier.encodeSessionEntry(type, nowNs, sessionId, argument, buffer, offset, length);
+            appendToLog(index, currentTerm, type, applier.sessionEntryBuffer(), 0, entryLength);
+        }
+        else
+        {
+            appendToLog(index, currentTerm, type, buffer, offset, length);
+        }
+        return index;
+    }
+
     private void appendToLog(final long index, final long term, final int type, final DirectBuffer buffer, final int offset, final int length)
     {
         log.append(index, term, type, buffer, offset, length);
@@ -1250,11 +1251,6 @@ public final class RaftNode
         lastApplied = index;
         applier.complete(index, term);
         return true;
-    }
-
-    private ProposalHandler proposalHandler()
-    {
-        return applier.handler();
     }
 
     // ------------------------------------------------------------------------------------------

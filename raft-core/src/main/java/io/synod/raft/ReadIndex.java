@@ -58,12 +58,6 @@ final class ReadIndex
         return reads.count(ReadTracker.REMOTE) + reads.count(ReadTracker.CONFIRM) > 0;
     }
 
-    /** @return true if reads wait for a quorum round. */
-    boolean hasUnconfirmed()
-    {
-        return reads.count(ReadTracker.CONFIRM) > 0;
-    }
-
     /**
      * A host read in {@code mode} (not STALE, which the node serves at once).
      *
@@ -84,10 +78,11 @@ final class ReadIndex
         reads.origins[slot] = 0;
         if (leading)
         {
-            if (mode == ReadMode.LEASE && config.leaseReads() && nowNs - leaseExpiryNs < 0 && committedInCurrentTerm)
+            if (mode == ReadMode.LEASE && config.leaseReads())
             {
-                reads.readIndexes[slot] = commitIndex;
-                reads.move(slot, ReadTracker.APPLY);
+                // Judged later in the cycle (judgeLeaseReads): nowNs was read before this read arrived, and a
+                // pause of the process in between (GC, SIGSTOP) could have let the lease run out.
+                reads.move(slot, ReadTracker.LEASE);
                 return false;
             }
             awaitConfirmation(slot, round, nowNs);
@@ -104,6 +99,37 @@ final class ReadIndex
         reads.move(slot, ReadTracker.REMOTE);
         queueMessage(leaderId, MessageType.READ_INDEX_REQUEST, nextRemoteReadId, 0, ReadIndexMessage.OK, term);
         return false;
+    }
+
+    /**
+     * Leader, send phase: lease reads taken in this cycle are served at the commit index if the lease holds
+     * at {@code nowNs}, a time the agent read after taking them in; the others wait for a heartbeat round.
+     *
+     * @return true if a read needs a heartbeat round sent now.
+     */
+    boolean judgeLeaseReads(final long commitIndex, final boolean committedInCurrentTerm, final long round, final long nowNs)
+    {
+        if (reads.count(ReadTracker.LEASE) == 0)
+        {
+            return false;
+        }
+        final boolean leaseHolds = nowNs - leaseExpiryNs < 0 && committedInCurrentTerm;
+        for (int slot = 0; slot < reads.capacity() && reads.count(ReadTracker.LEASE) > 0; slot++)
+        {
+            if (reads.state[slot] == ReadTracker.LEASE)
+            {
+                if (leaseHolds)
+                {
+                    reads.readIndexes[slot] = commitIndex;
+                    reads.move(slot, ReadTracker.APPLY);
+                }
+                else
+                {
+                    awaitConfirmation(slot, round, nowNs);
+                }
+            }
+        }
+        return !leaseHolds;
     }
 
     /** A read registered now needs acknowledgements of a heartbeat round sent after now. */
@@ -227,12 +253,12 @@ final class ReadIndex
         return served;
     }
 
-    /** The leader stepped down: reads it had not confirmed are refused (NOT_LEADER). */
+    /** The leader stepped down: reads it had not confirmed (or lease reads not yet judged) are refused (NOT_LEADER). */
     void rejectUnconfirmed(final long term)
     {
         for (int slot = 0; slot < reads.capacity(); slot++)
         {
-            if (reads.state[slot] == ReadTracker.CONFIRM)
+            if (reads.state[slot] == ReadTracker.CONFIRM || reads.state[slot] == ReadTracker.LEASE)
             {
                 reads.move(slot, ReadTracker.FREE);
                 final int origin = reads.origins[slot];

@@ -20,7 +20,9 @@ public enum ReadMode
      * serves at its commit index without a round trip. Correct only while clocks on the members run at
      * rates that differ by less than the margin over one election timeout, and only with CheckQuorum on
      * (followers then refuse to vote while they hear from a leader). Falls back to ReadIndex when the
-     * lease has lapsed; on a follower it is the same as {@link #LINEARIZABLE}.
+     * lease has lapsed; on a follower it is the same as {@link #LINEARIZABLE}. The lease is judged by a
+     * clock reading taken after the read arrived, so a pause of the leader's process (GC, SIGSTOP) before
+     * that cannot serve it on a lease that ran out meanwhile.
      */
     LEASE,
     /**

@@ -3,6 +3,8 @@ package io.synod.raft;
 /**
  * Reads in progress, in a fixed table of {@code pendingReadsMax} slots. A slot moves through:
  * <ul>
+ *   <li>{@link #LEASE} (leader): a lease read waiting to be judged, in the send phase, by a time read after it
+ *   arrived;</li>
  *   <li>{@link #CONFIRM} (leader): waiting until a quorum has answered heartbeat round {@code round};</li>
  *   <li>{@link #REMOTE} (follower): waiting for the leader's READ_INDEX_RESPONSE to request {@code round};</li>
  *   <li>{@link #APPLY}: waiting until the state machine has applied {@code readIndex}.</li>
@@ -15,6 +17,7 @@ final class ReadTracker
     static final int CONFIRM = 1;
     static final int REMOTE = 2;
     static final int APPLY = 3;
+    static final int LEASE = 4;
 
     final int[] state;
     final long[] correlationIds;
@@ -23,7 +26,7 @@ final class ReadTracker
     final long[] rounds;
     final long[] readIndexes;
     final long[] deadlinesNs;
-    final int[] counts = new int[4];
+    final int[] counts = new int[5];
 
     ReadTracker(final int capacity)
     {

@@ -138,6 +138,7 @@ final class SnapshotTransfer
      */
     int onResponse(final Peer peer, final DirectBuffer buffer, final int offset, final long nowNs)
     {
+        peer.recentActive = true; // any answer is contact, for CheckQuorum
         snapshotResponse.wrap(buffer, offset);
         if (!peer.snapshotting || snapshotResponse.snapshotIndex() != peer.snapshotIndex)
         {

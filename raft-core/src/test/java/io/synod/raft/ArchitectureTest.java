@@ -43,7 +43,7 @@ class ArchitectureTest
      * Keep it short; lower a ceiling when its file shrinks.
      */
     private static final Map<String, Long> LONG_FILES = Map.of(
-        "raft-core/src/main/java/io/synod/raft/RaftNode.java", 1_360L);
+        "raft-core/src/main/java/io/synod/raft/RaftNode.java", 1_351L);
 
     /*
      * Why RaftNode is allowed past the limit (issue 12 set a target of 800 lines; this is what stands in
@@ -65,6 +65,9 @@ class ArchitectureTest
      * Looked at again in session 6 (1,355 lines, unchanged): under the rules above the floor is about 1,050; 800
      * needs one class allowed to call several components (a proposal-intake mediator or a shared node state),
      * which is a change to the rules, not a split. Frame coalescing went into RaftAgent and FrameBatcher, not here.
+     * Session 7 (1,351): the leader's entries take one append path (appendEntry: session entries stamped there),
+     * the snapshot response is handled in the dispatch like the append response, and lease reads are judged in
+     * send() (ReadIndex.judgeLeaseReads); decided there: the 800 target stays unmet by choice, the rules win.
      */
     @Test
     void shouldKeepComponentsApartFromTheNodeAndEachOther() throws IOException

@@ -9,6 +9,7 @@ import org.agrona.concurrent.NanoClock;
 public final class VirtualClock implements NanoClock
 {
     private long nowNs;
+    private long pauseAfterReadingNs;
 
     public VirtualClock(final long startNs)
     {
@@ -18,7 +19,26 @@ public final class VirtualClock implements NanoClock
     @Override
     public long nanoTime()
     {
-        return nowNs;
+        final long reading = nowNs;
+        if (pauseAfterReadingNs > 0)
+        {
+            nowNs += pauseAfterReadingNs;
+            pauseAfterReadingNs = 0;
+        }
+        return reading;
+    }
+
+    /**
+     * Models a process paused right after it read the clock (a GC pause, SIGSTOP): the next reading returns
+     * the time as it is, and every reading after it is {@code pauseNs} later.
+     */
+    public void pauseAfterNextReading(final long pauseNs)
+    {
+        if (pauseNs < 0)
+        {
+            throw new IllegalArgumentException("pauseNs < 0: " + pauseNs);
+        }
+        pauseAfterReadingNs = pauseNs;
     }
 
     /** Moves time forward to {@code timeNs}; time never goes back. */

@@ -5,6 +5,7 @@ import io.synod.raft.RaftConfig;
 import io.synod.raft.RaftRole;
 import io.synod.raft.ReadMode;
 import io.synod.raft.StateMachine;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -97,6 +98,31 @@ class ReadIndexTest
         cluster.tick();
         cluster.tick();
         assertEquals(-1, cluster.readIndex(302), "lease read served after the lease lapsed");
+    }
+
+    /**
+     * A leader's thread paused after the duty cycle read the clock, and a lease read taken in after the pause:
+     * the lease is judged by a time read after the read arrived, so a lease that ran out during the pause does
+     * not serve it (it waits for a heartbeat round, which a cut-off leader never completes).
+     */
+    @Test
+    void shouldJudgeLeaseReadByClockReadAfterItArrived()
+    {
+        final LoopbackCluster cluster = cluster(false, 3, 5, config -> config.leaseReads(true));
+        cluster.recordOutcomes(true);
+        final int leader = cluster.awaitLeader(2_000 * MS);
+        cluster.runFor(100 * MS);
+        cluster.isolate(leader);
+        final long electionTimeoutNs = cluster.node(leader).config().electionTimeoutNs();
+
+        assertTrue(cluster.read(leader, 400, ReadMode.LEASE));
+        cluster.clock().pauseAfterNextReading(2 * electionTimeoutNs);
+        cluster.agent(leader).doWork();
+        assertEquals(-1, cluster.readIndex(400), "lease read served on a lease that ran out while the leader was paused");
+
+        cluster.runFor(2 * electionTimeoutNs);
+        assertEquals(-1, cluster.readIndex(400), "a cut-off leader confirmed a read");
+        assertTrue(cluster.readRejectedReason(400) > 0, "the read is refused once the leader gives up");
     }
 
     /**
