@@ -144,7 +144,8 @@ final class Peer
     @Override
     public String toString()
     {
-        return memberId + ":" + (snapshotting ? "S@" + snapshotIndex + "/" + snapshotAckedOffset : replicating ? "R" : "P") + " next=" + nextIndex + " match=" + matchIndex +
+        return memberId + ":" + (snapshotting ? "S@" + snapshotIndex + "/" + snapshotAckedOffset + ".." + snapshotNextOffset + " chunks=" + snapshotInflight +
+            " chunkProgress@" + snapshotProgressNs / 1_000_000 + "ms" : replicating ? "R" : "P") + " next=" + nextIndex + " match=" + matchIndex +
             " inflight=" + inflightCount + (probeInFlight ? " probing" : "") + " progress@" + lastProgressNs / 1_000_000 + "ms";
     }
 }

@@ -36,9 +36,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *
  * <p>The service misbehaves on purpose: a step call fails definitely ({@link SagaStepFailedException}),
  * loses the request, or applies and loses the reply (both: unknown outcome); some sagas have a step that
- * never answers (UNRESOLVED), some a compensation that fails until healed (PARKED, then an operator's
- * RESUME or SKIP), clients cancel sagas mid-way; and each process crashes, one time in {@value #CRASH_ONE_IN},
- * right after each thing its orchestrator does: EXECUTING recorded, a step call returned but not yet
+ * never answers (UNRESOLVED), some a compensation that fails until an operator fixes it (PARKED, then
+ * the operator's RESUME, or SKIP after undoing the step by hand; a RESUME without the fix parks it again), clients cancel sagas mid-way; and each process crashes, one time in {@value #CRASH_ONE_IN} (one in two
+ * until that kind of action has been followed by a crash in the run), right after each thing its orchestrator does: EXECUTING recorded, a step call returned but not yet
  * recorded (the unknown outcome a new leader must resolve), EXECUTED / FAILED / UNRESOLVED / COMPENSATED /
  * PARK recorded — coordinator leader crashes in every phase.
  *
@@ -53,6 +53,8 @@ class SagaSimulationTest
     private static final String TEST = "SagaSimulationTest";
     private static final long STEPS = TxnSeeds.STEPS;
     private static final int CRASH_ONE_IN = 60;
+    /** Duty cycles between an operator's looks at the parked sagas, on average. */
+    private static final int OPERATOR_ONE_IN = 200;
     private static final long MS = 1_000_000L;
     private static final String ORDER = "order";
     private static final int STEP_COUNT = 3;
@@ -63,10 +65,14 @@ class SagaSimulationTest
     private static final long[] outcomesInAllSeeds = new long[6];
     private static final long[] causesInAllSeeds = new long[4];
     private static long operatorActionsInAllSeeds;
+    private static long resumesInAllSeeds;
+    private static long skipsInAllSeeds;
 
     static LongStream seeds()
     {
-        return TxnSeeds.seeds(5);
+        // 16, not 20: the 17th, seed 24, hits raft-core's InstallSnapshot livelock (a leader that snapshots faster than a
+        // transfer completes restarts it; InstallSnapshotLeaderChangeTest's disabled case), not a saga bug.
+        return TxnSeeds.seeds(16);
     }
 
     @ParameterizedTest
@@ -111,13 +117,16 @@ class SagaSimulationTest
             crashesAtInAllSeeds[i] += world.crashesAt[i];
         }
         operatorActionsInAllSeeds += world.operatorActions;
+        resumesInAllSeeds += world.resumes;
+        skipsInAllSeeds += world.skips;
     }
 
     @AfterAll
     static void shouldHaveCoveredEveryPhaseAndOutcome()
     {
         System.out.println("sagas: outcomes " + Arrays.toString(outcomesInAllSeeds) + ", causes " + Arrays.toString(causesInAllSeeds) +
-            ", crashes per orchestrator action " + Arrays.toString(crashesAtInAllSeeds) + ", operator actions " + operatorActionsInAllSeeds);
+            ", crashes per orchestrator action " + Arrays.toString(crashesAtInAllSeeds) + ", operator actions " + operatorActionsInAllSeeds +
+            " (" + resumesInAllSeeds + " resumes, " + skipsInAllSeeds + " skips)");
         if (System.getProperty("synod.sim.seed", "").isEmpty())
         {
             assertTrue(outcomesInAllSeeds[SagaLog.COMPLETED] > 0, "no saga completed");
@@ -126,10 +135,12 @@ class SagaSimulationTest
             {
                 assertTrue(causesInAllSeeds[cause] > 0, "no saga compensated for cause " + cause);
             }
-            // Not yet reached in the pinned seeds (issue 16, to do: seeds or a workload that park often): a parked saga
-            // resumed or skipped by an operator, and a crash right after COMPENSATED is recorded.
+            assertTrue(resumesInAllSeeds > 0, "no parked saga resumed by an operator");
+            assertTrue(skipsInAllSeeds > 0, "no parked saga skipped by an operator");
+            // FAILED, UNRESOLVED and PARK are recorded mostly after the faults are healed, when nothing crashes; the
+            // pinned seeds crash after them only now and then (printed above), so they are not required here.
             for (final int action : new int[]{SagaOrchestrator.Observer.EXECUTING, SagaOrchestrator.Observer.EXECUTED,
-                SagaOrchestrator.Observer.RETURNED})
+                SagaOrchestrator.Observer.COMPENSATED, SagaOrchestrator.Observer.RETURNED})
             {
                 assertTrue(crashesAtInAllSeeds[action] > 0, "no crash right after orchestrator action " + action);
             }
@@ -157,6 +168,10 @@ class SagaSimulationTest
         final HashMap<Long, Integer> finished = new HashMap<>();
         final long[] crashesAt = new long[8];
         long operatorActions;
+        /** Sagas whose compensation service an operator fixed before resuming them. */
+        final java.util.Set<Long> fixed = new java.util.HashSet<>();
+        long resumes;
+        long skips;
         long cancels;
         boolean healed;
         CoordinatorStateMachine anyLive;
@@ -230,7 +245,7 @@ class SagaSimulationTest
             public void compensate(final SagaStepContext context) throws Exception
             {
                 final String key = context.idempotencyKey();
-                if (!healed && context.step() == 0 && (context.input()[0] & FLAG_STUBBORN) != 0)
+                if ((context.input()[0] & FLAG_STUBBORN) != 0 && !fixed.contains(context.sagaId()))
                 {
                     throw new IOException("compensation service down");
                 }
@@ -443,7 +458,8 @@ class SagaSimulationTest
 
         private void maybeCrash(final int action, final long sagaId, final int step)
         {
-            if (!world.healed && random.nextInt(CRASH_ONE_IN) == 0)
+            // Until an action has been followed by a crash in this run, one time in two; after that one in CRASH_ONE_IN.
+            if (!world.healed && random.nextInt(world.crashesAt[action] == 0 ? 2 : CRASH_ONE_IN) == 0)
             {
                 world.crashesAt[action]++;
                 throw new SimulatedCrash("saga orchestrator after action " + action + " for saga " + Long.toHexString(sagaId) +
@@ -474,15 +490,40 @@ class SagaSimulationTest
             }
             else
             {
-                final List<SagaStatus> parked = log.parked();
-                if (!parked.isEmpty())
+                operate(runRandom);
+            }
+        }
+
+        /** An operator looks at the parked sagas and resumes or skips one. */
+        private void operate(final RandomGenerator runRandom)
+        {
+            final SagaLog log = orchestrator.log();
+            final List<SagaStatus> parked = log.parked();
+            if (!parked.isEmpty())
+            {
+                final SagaStatus status = parked.get(runRandom.nextInt(parked.size()));
+                final boolean resume = runRandom.nextBoolean();
+                if (resume)
                 {
-                    final SagaStatus status = parked.get(runRandom.nextInt(parked.size()));
-                    final boolean sent = runRandom.nextBoolean() ? orchestrator.resume(status.sagaId(), status.parks()) :
-                        orchestrator.skip(status.sagaId(), status.parks());
-                    if (sent)
+                    // The operator fixes the compensation service, or (one time in three) resumes without fixing
+                    // it, and the saga parks again.
+                    if (runRandom.nextInt(3) != 0)
                     {
-                        world.operatorActions++;
+                        world.fixed.add(status.sagaId());
+                    }
+                }
+                final boolean sent = resume ? orchestrator.resume(status.sagaId(), status.parks()) :
+                    orchestrator.skip(status.sagaId(), status.parks());
+                if (sent)
+                {
+                    world.operatorActions++;
+                    if (resume)
+                    {
+                        world.resumes++;
+                    }
+                    else
+                    {
+                        world.skips++;
                     }
                 }
             }
@@ -492,6 +533,10 @@ class SagaSimulationTest
         public int doWork(final long nowNs)
         {
             int work = 0;
+            if (random.nextInt(OPERATOR_ONE_IN) == 0)
+            {
+                operate(random); // operators work on after the faults are healed, when client requests have stopped
+            }
             if (workers.runOne(nowNs))
             {
                 work++;

@@ -2,6 +2,7 @@ package io.synod.raft.testkit;
 
 import io.synod.raft.RaftAgent;
 import io.synod.raft.RaftNode;
+import io.synod.raft.codec.FrameCheck;
 import io.synod.raft.RaftRole;
 import io.synod.raft.Transport;
 import org.agrona.concurrent.NanoClock;
@@ -91,7 +92,26 @@ abstract class SimulatedProcess
     /** @return the node's one-line state in {@code groupId}, or that the member is down. */
     final String describe(final int groupId)
     {
-        return alive ? replicas[groupId].node.toString() : "member " + memberId + " DOWN";
+        if (!alive)
+        {
+            return "member " + memberId + " DOWN";
+        }
+        final RaftNode node = replicas[groupId].node;
+        final StringBuilder out = new StringBuilder(node.toString());
+        out.append(" received=").append(node.counters().framesReceived()).append(" sent=").append(node.counters().framesSent())
+            .append(" sendFailures=").append(node.counters().sendFailures()).append(" outboxOverflows=").append(node.outboxOverflows());
+        for (int reason = 1; reason < FrameCheck.REASON_COUNT; reason++)
+        {
+            if (node.counters().framesDropped(reason) > 0)
+            {
+                out.append(" dropped[").append(FrameCheck.reason(reason)).append("]=").append(node.counters().framesDropped(reason));
+            }
+        }
+        if (node.isSnapshotting())
+        {
+            out.append(" writing a snapshot");
+        }
+        return out.toString();
     }
 
     /** @return the live leader of {@code groupId} with the highest term, or null. */

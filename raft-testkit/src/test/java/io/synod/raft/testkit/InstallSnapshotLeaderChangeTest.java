@@ -2,6 +2,7 @@ package io.synod.raft.testkit;
 
 import io.synod.raft.RaftRole;
 import io.synod.raft.SnapshotStore;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import static io.synod.raft.testkit.RaftScenariosTest.awaitTrue;
@@ -76,5 +77,53 @@ class InstallSnapshotLeaderChangeTest
         awaitTrue(cluster, 2_000 * MS, () -> cluster.committedIndex(1000) != 0);
         awaitTrue(cluster, 2_000 * MS, () -> cluster.node(f).lastApplied() >= cluster.committedIndex(1000));
         assertTrue(((JournalStateMachine)cluster.stateMachine(f)).sameState((JournalStateMachine)cluster.stateMachine(o)));
+    }
+
+    /**
+     * A leader that takes snapshots faster than one crosses the network: every 20 entries under steady load, while
+     * its snapshot needs over a hundred round trips in 64-byte chunks with one in flight. Each new snapshot used to
+     * replace the one in transfer and restart it from byte 0, so the lagging follower never got one whole (a
+     * livelock, seen in the transactions simulations). The intended fix: the leader waits with its next snapshot while a follower
+     * is receiving the current one and acknowledging its chunks — not yet: see the reason it is disabled.
+     */
+    @Test
+    @Disabled("known livelock, not fixed yet: each new leader snapshot restarts the transfer. Deferring the leader's " +
+        "snapshot while a follower acknowledges chunks fixes this case but shifts the leader's snapshot points away from " +
+        "the other members', so a new leader can no longer resume a partly received snapshot (LongSeedSimulationTest " +
+        "seed 1299206 then livelocks): the fix must keep both")
+    void shouldFinishATransferWhileTheLeaderKeepsTakingSnapshots()
+    {
+        final LoopbackCluster cluster = new LoopbackCluster(3, 43, true, id -> new JournalStateMachine(),
+            config -> config.snapshotEntriesThreshold(20).snapshotTrailingEntries(0).snapshotChunkBytes(64).inflightAppendsMax(1));
+        cluster.recordOutcomes(true);
+        final int l = cluster.awaitLeader(2_000 * MS);
+        final int f = l % 3 + 1;
+        cluster.isolate(f);
+        for (int i = 1; i <= 200; i++)
+        {
+            final long correlationId = i;
+            assertTrue(cluster.propose(l, correlationId, JournalStateMachine.command(i, 27)));
+            awaitTrue(cluster, 2_000 * MS, () -> cluster.committedIndex(correlationId) != 0);
+        }
+        cluster.runFor(100 * MS);
+        final long firstSnapshot = cluster.snapshotStore(l).index();
+        assertTrue(cluster.snapshotStore(l).length() > 90 * 64, "the snapshot takes about a hundred chunks");
+
+        // F comes back while the leader keeps committing a command a tick, a new snapshot due every 20 of them.
+        cluster.heal();
+        long correlationId = 1_000;
+        final long deadline = cluster.clock().nanoTime() + 5_000 * MS;
+        while (cluster.node(f).lastSnapshotIndex() < firstSnapshot)
+        {
+            assertTrue(cluster.clock().nanoTime() < deadline,
+                "F did not install a snapshot within 5 s under load" + cluster.describe());
+            cluster.propose(l, ++correlationId, JournalStateMachine.command((int)correlationId, 27));
+            cluster.tick();
+        }
+        final long last = correlationId;
+        awaitTrue(cluster, 2_000 * MS, () -> cluster.committedIndex(last) != 0);
+        awaitTrue(cluster, 3_000 * MS, () -> cluster.node(f).lastApplied() >= cluster.committedIndex(last));
+        assertTrue(cluster.snapshotStore(l).index() > firstSnapshot, "the leader went on taking snapshots after the transfer");
+        assertTrue(((JournalStateMachine)cluster.stateMachine(f)).sameState((JournalStateMachine)cluster.stateMachine(l)));
     }
 }
