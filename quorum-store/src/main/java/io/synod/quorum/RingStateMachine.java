@@ -75,6 +75,12 @@ public final class RingStateMachine implements StateMachine
         this.membersMin = membersMin;
     }
 
+    /** @return the fewest members the ring keeps (BOOTSTRAP and REMOVE are refused below it). */
+    public int membersMin()
+    {
+        return membersMin;
+    }
+
     /** @return the ring as of the last applied command (the empty state before BOOTSTRAP). */
     public RingState state()
     {
