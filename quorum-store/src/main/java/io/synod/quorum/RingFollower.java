@@ -8,7 +8,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * A {@link QuorumNode}'s side of a ring that changes: it adopts each ring version its member's
  * {@link RingStateMachine} applies, and moves a change along by proposing ACK to the ring group once this
  * member has finished the phase ({@link RingState}): WRITE_BOTH once every request it began under the older
- * version is over (one request timeout after adopting), STREAMING once {@link RangeStreamer} is done, READ_NEW at
+ * version is over (one request timeout after adopting; at once for a node that could not coordinate before, such
+ * as one just restarted), STREAMING once {@link RangeStreamer} is done, READ_NEW at
  * once. ACKs are forwarded to the group's leader and repeated every {@code hintIntervalNs} until the state shows
  * them counted (a lost one only delays the change).
  *
@@ -39,7 +40,8 @@ final class RingFollower
     private final UnsafeBuffer command = new UnsafeBuffer(new byte[RingCodec.ACK_LENGTH]);
     /** Invariant: the node acts on no version below this (recorded before it was used, in this or an earlier run). */
     private long usedVersion;
-    private long adoptedAtNs;
+    /** When every request this node began under an older version is over (it could coordinate then), or 0. */
+    private long drainedAtNs;
     private long nextAckNs;
     private long acksSent;
 
@@ -89,8 +91,9 @@ final class RingFollower
                 store.flush();
                 usedVersion = applied.version();
             }
+            // Requests begun under the older version end by their deadline; a node that could not coordinate has none.
+            drainedAtNs = usable() ? nowNs + config.requestTimeoutNs() : nowNs;
             placement.adopt(applied);
-            adoptedAtNs = nowNs;
             nextAckNs = nowNs;
             adopted = true;
             if (applied.phase() == RingState.STREAMING)
@@ -105,7 +108,7 @@ final class RingFollower
         }
         final boolean finished = switch (state.phase())
         {
-            case RingState.WRITE_BOTH -> nowNs - adoptedAtNs >= config.requestTimeoutNs();
+            case RingState.WRITE_BOTH -> nowNs - drainedAtNs >= 0;
             case RingState.STREAMING ->
             {
                 streamer.doWork(nowNs);
