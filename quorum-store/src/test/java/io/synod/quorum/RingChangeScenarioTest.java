@@ -4,7 +4,11 @@ import io.synod.raft.RaftAgent;
 import io.synod.raft.testkit.LoopbackCluster;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+import io.synod.log.chronicle.Durability;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -43,11 +47,16 @@ class RingChangeScenarioTest implements QuorumListener
 
     private void start()
     {
+        start(new ReplicaStore[MEMBERS + 1]);
+    }
+
+    private void start(final ReplicaStore[] stores)
+    {
         cluster = new LoopbackCluster(MEMBERS, 7, false, member -> machines[member] = new RingStateMachine(3), c -> { });
         for (int member = 1; member <= MEMBERS; member++)
         {
             nodes[member] = new QuorumNode(config(), cluster.agent(member), member, machines[member], LoopbackCluster.GROUP_ID,
-                new InMemoryReplicaStore(), this);
+                stores[member] == null ? new InMemoryReplicaStore() : stores[member], this);
             cluster.agent(member).addDuty(nodes[member]);
         }
         cluster.awaitLeader(2_000_000_000L);
@@ -160,6 +169,36 @@ class RingChangeScenarioTest implements QuorumListener
         assertEquals("ring v9 STABLE [2, 3, 4]", machines[4].state().toString());
         assertEquals(QuorumStatus.NO_RING, nodes[1].get(cluster.clock().nanoTime(), nextId++, key, 0, 4, Consistency.ONE, 0),
             "member 1 has left");
+    }
+
+    /**
+     * A member records the ring version it uses in its store (here a real Chronicle store, reopened): started again
+     * on a ring group that has applied only an older version, it refuses to coordinate until it catches up.
+     */
+    @Test
+    void shouldRefuseToCoordinateOnARingOlderThanTheOneItUsedBefore(@TempDir final Path dir)
+    {
+        final ReplicaStore[] stores = new ReplicaStore[MEMBERS + 1];
+        stores[4] = ChronicleReplicaStore.open(dir, Durability.PAGE_CACHE, 4096);
+        start(stores);
+        proposeRing(RingCodec.encodeBootstrap(command, 0, new int[]{1, 2, 3},
+            new long[][]{HashRing.tokens(1, 32), HashRing.tokens(2, 32), HashRing.tokens(3, 32)}), 1);
+        proposeRing(RingCodec.encodeAdd(command, 0, 4, HashRing.tokens(4, 32)), 5);
+        assertTrue(nodes[4].follower.usable());
+        stores[4].close();
+
+        // A new run of all four whose ring group is only at version 1 (as if member 4's group log were behind).
+        stores[4] = ChronicleReplicaStore.open(dir, Durability.PAGE_CACHE, 4096);
+        start(stores);
+        proposeRing(RingCodec.encodeBootstrap(command, 0, new int[]{1, 2, 3, 4},
+            new long[][]{HashRing.tokens(1, 32), HashRing.tokens(2, 32), HashRing.tokens(3, 32), HashRing.tokens(4, 32)}), 1);
+        key.putInt(0, 1);
+        assertEquals(QuorumStatus.NO_RING, nodes[4].get(cluster.clock().nanoTime(), nextId++, key, 0, 4, Consistency.ONE, 0),
+            "member 4 used version 5 before: version 1 is behind it");
+        final long id = get(3, 1);
+        await(() -> statuses.containsKey(id), 1000);
+        assertTrue(statuses.get(id) == QuorumStatus.OK || statuses.get(id) == QuorumStatus.NOT_FOUND, "member 3 serves");
+        stores[4].close();
     }
 
     @Test
