@@ -67,7 +67,7 @@ final class AntiEntropy
         this.store = store;
         this.channel = channel;
         final int[] members = ring.members();
-        this.peers = new int[members.length - 1];
+        this.peers = new int[members.length - (ring.contains(memberId) ? 1 : 0)];
         int i = 0;
         for (final int member : members)
         {
@@ -257,9 +257,19 @@ final class AntiEntropy
         keysPushed++;
     }
 
+    /** @return the ring the trees are kept for (a ring change makes the node build new trees). */
+    HashRing ring()
+    {
+        return ring;
+    }
+
     /** @return the root of the tree this member keeps with {@code peer} (equal on both sides when their shared keys agree). */
     long root(final int peer)
     {
+        if (Arrays.binarySearch(peers, peer) < 0)
+        {
+            return 0; // not a peer on this member's ring
+        }
         final int base = peerIndex(peer) * SEGMENTS;
         long root = 0;
         for (int s = 0; s < SEGMENTS; s++)

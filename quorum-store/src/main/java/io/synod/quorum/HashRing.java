@@ -10,9 +10,10 @@ import java.util.Arrays;
  * walking clockwise from the key's hash. Adding or removing one member moves only the ranges next to
  * its own tokens.
  *
- * <p>The ring is immutable; a ring change builds a new one. Members' tokens are a pure function of the
- * member id and the vnode number, so every member that knows the same member set computes the same
- * ring without talking.
+ * <p>The ring is immutable; a ring change builds a new one. By default members' tokens are a pure function
+ * of the member id and the vnode number, so every member that knows the same member set computes the same
+ * ring without talking; a ring whose membership changes at run time is agreed through a Raft group instead
+ * ({@link RingStateMachine}), with the tokens carried in its commands.
  *
  * <p><b>Threading.</b> Immutable after construction: any thread. <b>Allocation.</b> The constructor
  * allocates; {@link #hash} and {@link #preferenceList} do not.
@@ -31,46 +32,97 @@ public final class HashRing
     private final int vnodes;
 
     /**
+     * A ring whose tokens derive from the member ids ({@link #token}): every member that knows the member set
+     * computes the same ring.
+     *
      * @param members distinct positive member ids, at most {@link #MEMBERS_MAX}.
      * @param vnodes  tokens per member, at least 1.
      */
     public HashRing(final int[] members, final int vnodes)
     {
-        if (members.length == 0 || members.length > MEMBERS_MAX || vnodes < 1)
+        this(members, derivedTokens(members, vnodes));
+    }
+
+    /**
+     * A ring with explicit tokens (as the {@link RingStateMachine} holds them): member {@code members[i]} owns
+     * {@code tokens[i]}.
+     *
+     * @throws IllegalArgumentException for no or too many members, a non-positive or repeated id, a member
+     *                                  without tokens, or a token owned twice.
+     */
+    public HashRing(final int[] members, final long[][] memberTokens)
+    {
+        if (members.length == 0 || members.length > MEMBERS_MAX || memberTokens.length != members.length)
         {
-            throw new IllegalArgumentException("a ring needs 1.." + MEMBERS_MAX + " members and vnodes >= 1: " +
-                members.length + " members, vnodes " + vnodes);
+            throw new IllegalArgumentException("a ring needs 1.." + MEMBERS_MAX + " members, each with its tokens: " +
+                members.length + " members, " + memberTokens.length + " token lists");
         }
         final int[] sorted = members.clone();
         Arrays.sort(sorted);
+        int count = 0;
+        int most = 0;
         for (int i = 0; i < sorted.length; i++)
         {
             if (sorted[i] <= 0 || (i > 0 && sorted[i] == sorted[i - 1]))
             {
                 throw new IllegalArgumentException("member ids must be positive and distinct: " + Arrays.toString(members));
             }
+            if (memberTokens[i].length == 0)
+            {
+                throw new IllegalArgumentException("member " + members[i] + " has no tokens");
+            }
+            count += memberTokens[i].length;
+            most = Math.max(most, memberTokens[i].length);
         }
         this.members = sorted;
-        this.vnodes = vnodes;
-        final int count = sorted.length * vnodes;
+        this.vnodes = most;
         final long[][] pairs = new long[count][];
-        int i = 0;
-        for (final int member : sorted)
+        int at = 0;
+        for (int m = 0; m < members.length; m++)
         {
-            for (int v = 0; v < vnodes; v++)
+            for (final long token : memberTokens[m])
             {
-                pairs[i++] = new long[]{token(member, v), member};
+                pairs[at++] = new long[]{token, members[m]};
             }
         }
-        // Ties (astronomically rare) are broken by member id so that every member sorts the same way.
-        Arrays.sort(pairs, (a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
+        Arrays.sort(pairs, (a, b) -> Long.compare(a[0], b[0]));
         this.tokens = new long[count];
         this.owners = new int[count];
-        for (i = 0; i < count; i++)
+        for (int i = 0; i < count; i++)
         {
+            if (i > 0 && pairs[i][0] == pairs[i - 1][0])
+            {
+                throw new IllegalArgumentException("token " + pairs[i][0] + " is owned twice (members " + pairs[i - 1][1] +
+                    " and " + pairs[i][1] + ")");
+            }
             tokens[i] = pairs[i][0];
             owners[i] = (int)pairs[i][1];
         }
+    }
+
+    private static long[][] derivedTokens(final int[] members, final int vnodes)
+    {
+        if (vnodes < 1)
+        {
+            throw new IllegalArgumentException("vnodes must be at least 1: " + vnodes);
+        }
+        final long[][] tokens = new long[members.length][];
+        for (int m = 0; m < members.length; m++)
+        {
+            tokens[m] = tokens(members[m], vnodes);
+        }
+        return tokens;
+    }
+
+    /** @return {@code vnodes} tokens of {@code member}: {@link #token}{@code (member, 0..vnodes-1)}. */
+    public static long[] tokens(final int member, final int vnodes)
+    {
+        final long[] tokens = new long[vnodes];
+        for (int v = 0; v < vnodes; v++)
+        {
+            tokens[v] = token(member, v);
+        }
+        return tokens;
     }
 
     /** @return the token of {@code member}'s virtual node {@code vnode}. */

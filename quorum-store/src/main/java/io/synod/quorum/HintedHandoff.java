@@ -32,7 +32,7 @@ final class HintedHandoff
     private static final int STORED_AT_LENGTH = 8;
 
     private final QuorumConfig config;
-    private final HashRing ring;
+    private final Placement placement;
     /** The key's preference list and the members after it on the ring: the fallbacks. */
     private final int[] extended;
     private final int hintKeyspace;
@@ -54,10 +54,10 @@ final class HintedHandoff
     private long expired;
     private long handoffsSent;
 
-    HintedHandoff(final QuorumConfig config, final HashRing ring, final ReplicaStore store, final ServiceChannel channel)
+    HintedHandoff(final QuorumConfig config, final Placement placement, final ReplicaStore store, final ServiceChannel channel)
     {
         this.config = config;
-        this.ring = ring;
+        this.placement = placement;
         this.extended = new int[2 * config.n()];
         this.hintKeyspace = config.keyspaceId() | HINT_KEYSPACE_BIT;
         this.store = store;
@@ -80,7 +80,7 @@ final class HintedHandoff
     int sendHints(final RequestTable requests, final int slot, final DirectBuffer key, final int keyOffset, final int keyLength,
         final DvvSet set)
     {
-        final int count = ring.preferenceList(HashRing.hash(key, keyOffset, keyLength), extended.length, extended);
+        final int count = placement.readRing().preferenceList(HashRing.hash(key, keyOffset, keyLength), extended.length, extended);
         int fallback = config.n();
         QuorumCodec.encodeHeader(out, QuorumCodec.HINT, 0, 0, config.keyspaceId(), requests.requestIds[slot]);
         out.putShort(QuorumCodec.HINT_KEY_LENGTH_OFFSET, (short)keyLength);

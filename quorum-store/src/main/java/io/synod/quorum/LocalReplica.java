@@ -1,5 +1,6 @@
 package io.synod.quorum;
 
+import io.synod.raft.ServiceChannel;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -19,22 +20,37 @@ final class LocalReplica
     private final int memberId;
     private final int keyspaceId;
     private final ReplicaStore store;
-    private final AntiEntropy antiEntropy;
+    private AntiEntropy antiEntropy;
     private final UnsafeBuffer record;
     private final DvvSet local;
     private final DvvSet merged;
     private long collected;
 
-    LocalReplica(final QuorumConfig config, final int memberId, final ReplicaStore store, final AntiEntropy antiEntropy)
+    LocalReplica(final QuorumConfig config, final int memberId, final ReplicaStore store)
     {
         this.config = config;
         this.memberId = memberId;
         this.keyspaceId = config.keyspaceId();
         this.store = store;
-        this.antiEntropy = antiEntropy;
         this.record = new UnsafeBuffer(new byte[config.recordLengthMax()]);
         this.local = new DvvSet(config.entriesMax(), config.siblingsMax(), config.valueLengthMax());
         this.merged = new DvvSet(config.entriesMax(), config.siblingsMax(), config.valueLengthMax());
+    }
+
+    /**
+     * The anti-entropy trees for {@code readRing}: the ones kept if they are that ring's, else new ones built from
+     * the store (at start, and when a ring change moves the read ring).
+     *
+     * @return them, or null with anti-entropy off or no ring yet.
+     */
+    AntiEntropy antiEntropyFor(final HashRing readRing, final ServiceChannel channel)
+    {
+        if (config.antiEntropy() && readRing != null && (antiEntropy == null || antiEntropy.ring() != readRing))
+        {
+            antiEntropy = new AntiEntropy(config, memberId, readRing, store, channel);
+            antiEntropy.rebuild();
+        }
+        return antiEntropy;
     }
 
     /** Decodes the key's record into {@code into} (empty if it has none). */
@@ -73,7 +89,7 @@ final class LocalReplica
     /** The key's record went from {@code before} (empty: absent) to {@code after}: keep the Merkle trees in step. */
     void written(final DirectBuffer key, final int keyOffset, final int keyLength, final DvvSet before, final DvvSet after)
     {
-        if (config.antiEntropy())
+        if (config.antiEntropy() && antiEntropy != null)
         {
             antiEntropy.onWrite(key, keyOffset, keyLength, before.entryCount() > 0, before.summary(), true, after.summary());
         }
@@ -93,7 +109,7 @@ final class LocalReplica
         }
         store.delete(keyspaceId, key, keyOffset, keyLength);
         store.flush();
-        if (config.antiEntropy())
+        if (config.antiEntropy() && antiEntropy != null)
         {
             antiEntropy.onWrite(key, keyOffset, keyLength, true, summary, false, 0);
         }

@@ -262,6 +262,28 @@ public final class QuorumCodec
         return REPLY_LENGTH;
     }
 
+    /** Writes a FORWARD_PUT (or a CLIENT_PUT's body) into {@code out} from 0. @return its length. */
+    public static int encodeForwardPut(
+        final MutableDirectBuffer out, final int keyspaceId, final long requestId, final int w, final int r, final byte flags,
+        final DirectBuffer key, final int keyOffset, final int keyLength, final DirectBuffer context, final int contextOffset,
+        final int contextLength, final DirectBuffer value, final int valueOffset, final int valueLength)
+    {
+        encodeHeader(out, FORWARD_PUT, w, flags, keyspaceId, requestId);
+        out.putByte(FORWARD_R_OFFSET, (byte)r);
+        out.putByte(FORWARD_R_OFFSET + 1, (byte)0);
+        out.putShort(FORWARD_KEY_LENGTH_OFFSET, (short)keyLength);
+        out.putShort(FORWARD_CONTEXT_LENGTH_OFFSET, (short)contextLength);
+        out.putShort(FORWARD_CONTEXT_LENGTH_OFFSET + 2, (short)0);
+        out.putInt(FORWARD_VALUE_LENGTH_OFFSET, valueLength);
+        int at = FORWARD_KEY_OFFSET;
+        out.putBytes(at, key, keyOffset, keyLength);
+        at += keyLength;
+        out.putBytes(at, context, contextOffset, contextLength);
+        at += contextLength;
+        out.putBytes(at, value, valueOffset, valueLength);
+        return at + valueLength;
+    }
+
     /** Writes the key of a PUT_REQUEST, GET_REQUEST or QUERY after its header. @return the offset after the key. */
     public static int encodeKey(final MutableDirectBuffer buffer, final DirectBuffer key, final int keyOffset, final int keyLength)
     {

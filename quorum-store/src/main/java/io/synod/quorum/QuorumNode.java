@@ -46,7 +46,10 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
     private final QuorumConfig config;
     private final int memberId;
     private final int keyspaceId;
-    private final HashRing ring;
+    /** Where keys go, by the ring version this member uses. */
+    final Placement placement; // package-private: the ring simulation checks it
+    /** Null for a fixed ring; else adopts the ring group's versions and moves ring changes along. */
+    final RingFollower follower;
     private final ReplicaStore store;
     private final QuorumListener listener;
     private final ServiceChannel channel;
@@ -72,7 +75,7 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
     private final boolean[] hinted;
     private final boolean[] sloppy;
     private final HintedHandoff handoff;
-    private final AntiEntropy antiEntropy;
+    private AntiEntropy antiEntropy;
     private final LocalReplica replica;
     private final TombstoneCollector tombstones;
     /** The highest counter of this member's own events in this run (a collected key's next event starts above it). */
@@ -95,8 +98,8 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
     private long hintsSent;
 
     /**
-     * Builds the node and registers its service on {@code agent}; add it as a duty of the agent as well
-     * (or use {@link #attach}). Allocates all its memory here.
+     * Builds the node on a fixed ring and registers its service on {@code agent}; add it as a duty of the agent
+     * as well (or use {@link #attach}). Allocates all its memory here.
      *
      * @param ring the keyspace's ring; it must hold at least {@code n} members and this one.
      * @throws IllegalArgumentException for a bad configuration or ring.
@@ -105,23 +108,42 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         final QuorumConfig config, final RaftAgent agent, final int memberId, final HashRing ring, final ReplicaStore store,
         final QuorumListener listener)
     {
+        this(config, agent, memberId, Placement.fixed(config, memberId, ring), null, 0, store, listener);
+    }
+
+    /**
+     * Builds the node on the ring agreed by a Raft group ({@link RingStateMachine}, run as group
+     * {@code ringGroupId} on the same {@code agent}): it places keys by the ring version its member applied, and
+     * takes part in ring changes (streaming the moved ranges, acknowledging each phase). Until the group has
+     * applied BOOTSTRAP, and while this member is on neither the old nor the new ring, requests are refused with
+     * {@link QuorumStatus#NO_RING}; as a replica it serves from the start.
+     *
+     * @throws IllegalArgumentException for a bad configuration, an unknown group, or a ring group whose
+     *                                  {@code membersMin} is below {@code n}.
+     */
+    public QuorumNode(
+        final QuorumConfig config, final RaftAgent agent, final int memberId, final RingStateMachine ring, final int ringGroupId,
+        final ReplicaStore store, final QuorumListener listener)
+    {
+        this(config, agent, memberId, ring.state(), RingFollower.checked(config, agent, ring, ringGroupId), ringGroupId, store, listener);
+    }
+
+    private QuorumNode(
+        final QuorumConfig config, final RaftAgent agent, final int memberId, final RingState ring, final RingStateMachine ringGroup,
+        final int ringGroupId, final ReplicaStore store, final QuorumListener listener)
+    {
         this.config = config.conclude();
-        if (ring.size() < config.n() || !ring.contains(memberId))
-        {
-            throw new IllegalArgumentException("ring of " + ring.size() + " members for n = " + config.n() +
-                (ring.contains(memberId) ? "" : ", without member " + memberId));
-        }
         this.memberId = memberId;
         this.keyspaceId = config.keyspaceId();
-        this.ring = ring;
+        this.placement = new Placement(config.n(), ring);
         this.store = store;
         this.listener = listener;
         this.epoch = store.startEpoch();
-        this.requests = new RequestTable(config.requestsMax(), config.n(), epoch);
+        this.requests = new RequestTable(config.requestsMax(), config.n() + 1, epoch);
         this.out = new UnsafeBuffer(new byte[config.messageLengthMax()]);
         this.keys = new UnsafeBuffer(new byte[config.requestsMax() * config.keyLengthMax()]);
         this.keyLengths = new int[config.requestsMax()];
-        this.preference = new int[config.n()];
+        this.preference = new int[config.n() + 1];
         this.results = new DvvSet[config.requestsMax()];
         for (int i = 0; i < results.length; i++)
         {
@@ -138,16 +160,14 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         this.hinted = new boolean[config.requestsMax()];
         this.sloppy = new boolean[config.requestsMax()];
         this.channel = agent.registerService(config.serviceId(), this, config.messageLengthMax());
-        this.handoff = new HintedHandoff(config, ring, store, channel);
-        this.antiEntropy = new AntiEntropy(config, memberId, ring, store, channel);
-        this.replica = new LocalReplica(config, memberId, store, antiEntropy);
-        this.tombstones = new TombstoneCollector(config, memberId, ring, store, replica, channel);
+        this.handoff = new HintedHandoff(config, placement, store, channel);
+        this.replica = new LocalReplica(config, memberId, store);
+        this.antiEntropy = replica.antiEntropyFor(ring.readRing(), channel);
+        this.tombstones = new TombstoneCollector(config, memberId, placement, store, replica, channel);
+        this.follower = ringGroup == null ? null : new RingFollower(config, agent, ringGroupId, memberId, ringGroup, placement, store,
+            new RangeStreamer(config, memberId, store, channel));
         this.clients = new ClientRequests(config, channel);
         this.clientIds = new long[config.requestsMax()];
-        if (config.antiEntropy())
-        {
-            antiEntropy.rebuild();
-        }
     }
 
     /** Builds the node, registers its service and adds it as a duty of {@code agent}. */
@@ -209,8 +229,13 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         {
             return QuorumStatus.BAD_CONSISTENCY;
         }
-        final int count = ring.preferenceList(HashRing.hash(key, keyOffset, keyLength), config.n(), preference);
-        final boolean local = contains(preference, count, memberId);
+        if (follower != null && !follower.usable())
+        {
+            return QuorumStatus.NO_RING;
+        }
+        final int count = placement.writeList(HashRing.hash(key, keyOffset, keyLength), preference);
+        final int extra = placement.extra(); // new owners during a ring change: one more acknowledgement each
+        final boolean local = Placement.contains(preference, count, memberId);
         final int slot = requests.allocate(local ? KIND_PUT : KIND_FORWARDING, correlationId, nowNs + config.requestTimeoutNs());
         if (slot < 0)
         {
@@ -223,7 +248,7 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         requests.replicas(slot, preference, count);
         if (local)
         {
-            coordinatePut(slot, key, keyOffset, keyLength, value, valueOffset, valueLength, flags, wCount);
+            coordinatePut(slot, key, keyOffset, keyLength, value, valueOffset, valueLength, flags, wCount + extra);
         }
         else
         {
@@ -278,13 +303,17 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         {
             return QuorumStatus.BAD_CONSISTENCY;
         }
+        if (follower != null && !follower.usable())
+        {
+            return QuorumStatus.NO_RING;
+        }
         final int slot = requests.allocate(KIND_GET, correlationId, nowNs + config.requestTimeoutNs());
         if (slot < 0)
         {
             return QuorumStatus.BACK_PRESSURE;
         }
         clientIds[slot] = startingFor;
-        final int count = ring.preferenceList(HashRing.hash(key, keyOffset, keyLength), config.n(), preference);
+        final int count = placement.readList(HashRing.hash(key, keyOffset, keyLength), preference);
         requests.replicas(slot, preference, count);
         requests.overlaps[slot] = Consistency.overlaps(wCount, rCount, config.n());
         requests.needed[slot] = rCount;
@@ -300,7 +329,7 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
                 channel.sendToMember(preference[i], 0, out, 0, length);
             }
         }
-        if (contains(preference, count, memberId))
+        if (Placement.contains(preference, count, memberId))
         {
             replica.read(key, keyOffset, keyLength, scratchIn);
             onReadAnswer(slot, memberId, scratchIn);
@@ -356,21 +385,9 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         final DirectBuffer context, final int contextOffset, final int contextLength,
         final DirectBuffer value, final int valueOffset, final int valueLength, final byte flags, final int wCount, final int rCount)
     {
-        QuorumCodec.encodeHeader(out, QuorumCodec.FORWARD_PUT, wCount, flags, keyspaceId, requests.requestIds[slot]);
-        out.putByte(QuorumCodec.FORWARD_R_OFFSET, (byte)rCount);
-        out.putByte(QuorumCodec.FORWARD_R_OFFSET + 1, (byte)0);
-        out.putShort(QuorumCodec.FORWARD_KEY_LENGTH_OFFSET, (short)keyLength);
-        out.putShort(QuorumCodec.FORWARD_CONTEXT_LENGTH_OFFSET, (short)contextLength);
-        out.putShort(QuorumCodec.FORWARD_CONTEXT_LENGTH_OFFSET + 2, (short)0);
-        out.putInt(QuorumCodec.FORWARD_VALUE_LENGTH_OFFSET, valueLength);
-        int at = QuorumCodec.FORWARD_KEY_OFFSET;
-        out.putBytes(at, key, keyOffset, keyLength);
-        at += keyLength;
-        out.putBytes(at, context, contextOffset, contextLength);
-        at += contextLength;
-        out.putBytes(at, value, valueOffset, valueLength);
-        at += valueLength;
-        channel.sendToMember(requests.replica(slot, 0), 0, out, 0, at);
+        final int length = QuorumCodec.encodeForwardPut(out, keyspaceId, requests.requestIds[slot], wCount, rCount, flags, key, keyOffset,
+            keyLength, context, contextOffset, contextLength, value, valueOffset, valueLength);
+        channel.sendToMember(requests.replica(slot, 0), 0, out, 0, length);
     }
 
     private void onReadAnswer(final int slot, final int from, final DvvSet answer)
@@ -540,8 +557,12 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
     @Override
     public int doWork(final long nowNs)
     {
-        int work = config.hintedHandoff() ? handoff.doWork(nowNs) : 0;
-        work += config.antiEntropy() ? antiEntropy.doWork(nowNs) : 0;
+        if (follower != null && follower.doWork(nowNs))
+        {
+            antiEntropy = replica.antiEntropyFor(placement.readRing(), channel); // a new ring version: its trees
+        }
+        int work = config.hintedHandoff() && placement.readRing() != null ? handoff.doWork(nowNs) : 0;
+        work += config.antiEntropy() && antiEntropy != null ? antiEntropy.doWork(nowNs) : 0;
         work += config.tombstoneCollection() ? tombstones.doWork(nowNs) : 0;
         if (requests.active() == 0)
         {
@@ -571,9 +592,8 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
     private int sendHints(final int slot)
     {
         hinted[slot] = true;
-        final int keyOffset = slot * config.keyLengthMax();
-        replica.read(keys, keyOffset, keyLengths[slot], scratchLocal);
-        final int sent = handoff.sendHints(requests, slot, keys, keyOffset, keyLengths[slot], scratchLocal);
+        replica.read(keys, slot * config.keyLengthMax(), keyLengths[slot], scratchLocal);
+        final int sent = handoff.sendHints(requests, slot, keys, slot * config.keyLengthMax(), keyLengths[slot], scratchLocal);
         hintsSent += sent;
         return sent;
     }
@@ -696,7 +716,7 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
                 break;
             }
             case QuorumCodec.AE_BRANCHES:
-                if (config.antiEntropy())
+                if (config.antiEntropy() && antiEntropy != null)
                 {
                     antiEntropy.onBranches(from, buffer, offset, QuorumCodec.flags(buffer, offset));
                 }
@@ -712,6 +732,10 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
             case QuorumCodec.HANDOFF_ACK:
                 handoff.onHandoffAck(from, requestId, QuorumCodec.status(buffer, offset), buffer,
                     offset + QuorumCodec.HANDOFF_ACK_KEY_OFFSET, length - QuorumCodec.HANDOFF_ACK_KEY_OFFSET);
+                if (follower != null) // a streamed range's key, perhaps
+                {
+                    follower.onHandoffAck(from, requestId, QuorumCodec.status(buffer, offset), buffer, offset, length);
+                }
                 break;
             default:
                 dropped[QuorumCodec.BAD_TYPE]++; // the atomic mode's types, sent to this keyspace's service
@@ -790,8 +814,13 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         {
             status = QuorumStatus.BAD_CONSISTENCY;
         }
-        final int count = ring.preferenceList(HashRing.hash(buffer, keyOffset, keyLength), config.n(), preference);
-        if (status == QuorumStatus.OK && !contains(preference, count, memberId))
+        if (status == QuorumStatus.OK && follower != null && !follower.usable())
+        {
+            status = QuorumStatus.NO_RING;
+        }
+        final int count = status == QuorumStatus.OK ? placement.writeList(HashRing.hash(buffer, keyOffset, keyLength), preference) : 0;
+        final int extra = placement.extra();
+        if (status == QuorumStatus.OK && !Placement.contains(preference, count, memberId))
         {
             status = QuorumStatus.BAD_REQUEST; // the rings disagree
         }
@@ -810,25 +839,14 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
         clientIds[slot] = 0;
         requests.origins[slot] = from;
         requests.replicas(slot, preference, count);
-        coordinatePut(slot, buffer, keyOffset, keyLength, buffer, valueOffset, valueLength, QuorumCodec.flags(buffer, offset), wCount);
+        coordinatePut(slot, buffer, keyOffset, keyLength, buffer, valueOffset, valueLength, QuorumCodec.flags(buffer, offset),
+            wCount + extra);
     }
 
     private void keepKey(final int slot, final DirectBuffer key, final int keyOffset, final int keyLength)
     {
         keys.putBytes(slot * config.keyLengthMax(), key, keyOffset, keyLength);
         keyLengths[slot] = keyLength;
-    }
-
-    private static boolean contains(final int[] list, final int count, final int member)
-    {
-        for (int i = 0; i < count; i++)
-        {
-            if (list[i] == member)
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     // ---- observability ----
@@ -922,13 +940,13 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
     /** @return anti-entropy exchanges this member started. */
     public long antiEntropyExchanges()
     {
-        return antiEntropy.exchanges();
+        return antiEntropy == null ? 0 : antiEntropy.exchanges();
     }
 
     /** @return keys this member pushed to peers whose trees differed. */
     public long antiEntropyKeysPushed()
     {
-        return antiEntropy.keysPushed();
+        return antiEntropy == null ? 0 : antiEntropy.keysPushed();
     }
 
     /** @return tombstones this member removed from its store after their grace. */
@@ -946,7 +964,7 @@ public final class QuorumNode implements ServiceHandler, RaftAgent.Duty
     /** @return the root of this member's Merkle tree with {@code peer} (anti-entropy on). */
     public long merkleRoot(final int peer)
     {
-        return antiEntropy.root(peer);
+        return antiEntropy == null ? 0 : antiEntropy.root(peer);
     }
 
     /** @return requests in flight. */

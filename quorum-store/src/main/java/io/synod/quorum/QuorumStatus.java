@@ -30,6 +30,12 @@ public final class QuorumStatus
      * {@code maxClockOffsetNs}, or the coordinator is still sleeping out the offset after a restart.
      */
     public static final int CLOCK_SKEW = 9;
+    /**
+     * This member has no ring it may coordinate with: the ring group has not applied BOOTSTRAP yet, the member is
+     * not on the ring (old or new), or it restarted and has not yet applied the ring version it used before
+     * ({@link RingStateMachine}). Nothing was sent; retry at another member or later.
+     */
+    public static final int NO_RING = 10;
 
     private QuorumStatus()
     {
@@ -60,6 +66,8 @@ public final class QuorumStatus
                 return "BAD_CONSISTENCY";
             case CLOCK_SKEW:
                 return "CLOCK_SKEW";
+            case NO_RING:
+                return "NO_RING";
             default:
                 return "UNKNOWN(" + status + ")";
         }

@@ -51,7 +51,7 @@ final class TombstoneCollector implements ReplicaStore.RecordVisitor
 
     private final QuorumConfig config;
     private final int memberId;
-    private final HashRing ring;
+    private final Placement placement;
     private final ReplicaStore store;
     private final LocalReplica replica;
     private final ServiceChannel channel;
@@ -67,12 +67,12 @@ final class TombstoneCollector implements ReplicaStore.RecordVisitor
     private long probesSent;
 
     TombstoneCollector(
-        final QuorumConfig config, final int memberId, final HashRing ring, final ReplicaStore store, final LocalReplica replica,
+        final QuorumConfig config, final int memberId, final Placement placement, final ReplicaStore store, final LocalReplica replica,
         final ServiceChannel channel)
     {
         this.config = config;
         this.memberId = memberId;
-        this.ring = ring;
+        this.placement = placement;
         this.store = store;
         this.replica = replica;
         this.channel = channel;
@@ -84,9 +84,9 @@ final class TombstoneCollector implements ReplicaStore.RecordVisitor
     /** Sweeps once per {@link QuorumConfig#tombstoneSweepNs}. @return messages sent and records removed. */
     int doWork(final long nowNs)
     {
-        if (nowNs - nextSweepNs < 0)
+        if (nowNs - nextSweepNs < 0 || placement.readRing() == null || placement.changing())
         {
-            return 0;
+            return 0; // no ring yet, or a ring change in progress: keys are moving, collect nothing until it is over
         }
         nextSweepNs = nowNs + config.tombstoneSweepNs();
         this.nowNs = nowNs;
@@ -102,7 +102,7 @@ final class TombstoneCollector implements ReplicaStore.RecordVisitor
         {
             final Pending entry = pending.remove(key);
             final UnsafeBuffer view = new UnsafeBuffer(key.array());
-            final int count = ring.preferenceList(HashRing.hash(view, 0, view.capacity()), config.n(), preference);
+            final int count = placement.readRing().preferenceList(HashRing.hash(view, 0, view.capacity()), config.n(), preference);
             final int length = encode(QuorumCodec.TOMBSTONE_COLLECT, entry.summary, view, 0, view.capacity());
             for (int i = 1; i < count; i++)
             {
@@ -122,7 +122,7 @@ final class TombstoneCollector implements ReplicaStore.RecordVisitor
         {
             return;
         }
-        final int count = ring.preferenceList(HashRing.hash(key, keyOffset, keyLength), config.n(), preference);
+        final int count = placement.readRing().preferenceList(HashRing.hash(key, keyOffset, keyLength), config.n(), preference);
         if (preference[0] != memberId || !scratch.decode(record, recordOffset, recordLength) || scratch.valueCount() == 0 ||
             scratch.liveValueCount() != 0)
         {
@@ -164,10 +164,14 @@ final class TombstoneCollector implements ReplicaStore.RecordVisitor
     /** A TOMBSTONE_PROBE, TOMBSTONE_ACK or TOMBSTONE_COLLECT that passed {@link QuorumCodec#check}. */
     void onMessage(final long nowNs, final int from, final DirectBuffer buffer, final int offset, final int length)
     {
+        if (placement.readRing() == null)
+        {
+            return;
+        }
         final int keyOffset = offset + QuorumCodec.KEY_OFFSET;
         final int keyLength = length - QuorumCodec.KEY_OFFSET;
         final long summary = QuorumCodec.requestId(buffer, offset);
-        final int count = ring.preferenceList(HashRing.hash(buffer, keyOffset, keyLength), config.n(), preference);
+        final int count = placement.readRing().preferenceList(HashRing.hash(buffer, keyOffset, keyLength), config.n(), preference);
         switch (QuorumCodec.type(buffer, offset))
         {
             case QuorumCodec.TOMBSTONE_PROBE:
