@@ -24,7 +24,7 @@ class AnomalyBlackBoxIT
     {
         final long seed = Runs.longProperty("synod.blackbox.seed", 8) + 2;
         final List<Nemesis.Fault> schedule = List.of(new Nemesis.Fault(Nemesis.Kind.PARTITION, Nemesis.Target.RANDOM, 3, 2_000, 6_000));
-        final BlackBoxRun.Result result = BlackBoxRun.run(new BlackBoxRun.Plan(seed, 12, 0, ReadMode.STALE, RegisterBlackBoxIT.CLIENTS,
+        final BlackBoxRun.Result result = BlackBoxRun.run(new BlackBoxRun.Plan(seed, 10, 0, ReadMode.STALE, RegisterBlackBoxIT.CLIENTS,
             () -> new RegisterWorkload(3), "mvn -B -o verify -pl blackbox -Dit.test=AnomalyBlackBoxIT -Dsynod.blackbox.seed=" + (seed - 2),
             schedule), Runs.runsDir(), Runs.jar());
         System.out.print(result.report());

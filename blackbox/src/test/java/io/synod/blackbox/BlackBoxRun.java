@@ -229,7 +229,7 @@ final class BlackBoxRun
         for (final Workload.Check check : checks)
         {
             out.append("  ").append(check.ok() ? "ok   " : "FAIL ").append(check.name()).append('\n');
-            if (!check.ok() || check.detail().length() < 800)
+            if (!check.ok() || check.detail().length() < 1_500)
             {
                 out.append("       ").append(check.detail().replace("\n", "\n       ")).append('\n');
             }

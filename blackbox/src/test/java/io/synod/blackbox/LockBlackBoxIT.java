@@ -20,15 +20,16 @@ class LockBlackBoxIT
     static final int CLIENTS = 4;
 
     /**
-     * {@code synod.blackbox.lock.seconds} (30 by default) of the lock workload through one nemesis round: every
-     * {@link LockChecker} property holds, every lock is granted again after the heal, and the paused client process's
-     * late write with its old fence is refused by the fenced resource (and recorded so in the history).
+     * {@code synod.blackbox.lock.seconds} (20 by default; the run lasts at least as long as the nemesis round) of the
+     * lock workload through one nemesis round: every {@link LockChecker} property holds, every lock is granted again
+     * after the heal, and the paused client process's late write with its old fence is refused by the fenced resource
+     * (and recorded so in the history).
      */
     @Test
     void shouldKeepFencedMutualExclusionThroughKillPausePartitionAndAPausedClientProcess() throws Exception
     {
         final long seed = Runs.longProperty("synod.blackbox.seed", 8);
-        final int seconds = (int)Runs.longProperty("synod.blackbox.lock.seconds", 30);
+        final int seconds = (int)Runs.longProperty("synod.blackbox.lock.seconds", 20);
         final LockWorkload workload = new LockWorkload(true);
         final BlackBoxRun.Result result = BlackBoxRun.run(new BlackBoxRun.Plan(seed, seconds, 1, ReadMode.LINEARIZABLE, CLIENTS,
             () -> workload, replay(seed, seconds), null), Runs.runsDir(), Runs.jar());
