@@ -257,14 +257,15 @@ final class LockWorkload implements Workload
     @Override
     public void stop() throws InterruptedException
     {
+        // The paused holder first: its current cycle needs the threads that contend for its lock.
+        if (holder != null)
+        {
+            holder.stop();
+        }
         stopping = true;
         for (final Thread thread : threads)
         {
             thread.join(ACQUIRE_WAIT.toMillis() + REQUEST_TIMEOUT.toMillis() * 2 + 30_000);
-        }
-        if (holder != null)
-        {
-            holder.stop();
         }
     }
 

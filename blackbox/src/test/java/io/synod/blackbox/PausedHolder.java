@@ -191,7 +191,9 @@ final class PausedHolder
         final long pausedNs = System.nanoTime();
         history.append(-1, History.Type.INFO, "pause-client", "[" + process + " " + this.process.pid() + "]", null);
         final FencedResource resource = workload.resource();
-        while (!stopping && (elapsedMs(pausedNs) < PAUSE_MIN_MS || resource.highestFence(name) <= fence) && elapsedMs(pausedNs) < PAUSE_MAX_MS)
+        // A stop cuts the pause short only once a cycle has reached the hazard (the workload's threads run until then).
+        while (!(stopping && hazards.stream().anyMatch(Hazard::reached)) &&
+            (elapsedMs(pausedNs) < PAUSE_MIN_MS || resource.highestFence(name) <= fence) && elapsedMs(pausedNs) < PAUSE_MAX_MS)
         {
             sleep(50);
         }
@@ -256,7 +258,7 @@ final class PausedHolder
         }
     }
 
-    /** Ends the cycles (the current one finishes, its pause cut short). */
+    /** Ends the cycles: the current one finishes (its pause cut short if an earlier cycle reached the hazard). */
     void stop() throws InterruptedException
     {
         stopping = true;
