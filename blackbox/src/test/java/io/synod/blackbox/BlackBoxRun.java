@@ -78,14 +78,16 @@ final class BlackBoxRun
     static Result run(final Plan plan, final Path runsDir, final Path jar) throws Exception
     {
         final long startNs = System.nanoTime();
-        final Path dir = runsDir.resolve(String.format(Locale.ROOT, "seed-%d-%s", plan.seed(), plan.readMode().name().toLowerCase(Locale.ROOT)));
+        final Workload workload = plan.workload().get();
+        // seed-S-MODE for the register workload, seed-S-NAME-MODE for the others.
+        final Path dir = runsDir.resolve(String.format(Locale.ROOT, "seed-%d-%s%s", plan.seed(),
+            "register".equals(workload.name()) ? "" : workload.name() + "-", plan.readMode().name().toLowerCase(Locale.ROOT)));
         Runs.deleteTree(dir);
         Files.createDirectories(dir);
         final History history = new History(startNs);
         final List<Nemesis.Fault> schedule = plan.schedule() != null ? plan.schedule() :
             Nemesis.schedule(plan.seed(), 3, plan.rounds(), ELECTION_TIMEOUT_MAX_MS);
         final List<Workload.Check> checks = new ArrayList<>();
-        final Workload workload = plan.workload().get();
         final int clusterId = 100 + (int)Math.floorMod(plan.seed(), 10_000L);
         Nemesis nemesis = null;
         String failure = null;
@@ -107,7 +109,7 @@ final class BlackBoxRun
                     throw new IllegalStateException("no leader within 120 s of start; member logs in " + dir);
                 }
                 final RunContext context = new RunContext(clusterId, cluster.members(), clientDriver.aeronDirectoryName(), history, plan.seed(),
-                    plan.readMode(), plan.concurrency());
+                    plan.readMode(), plan.concurrency(), dir);
                 nemesis = new Nemesis(cluster, history);
                 workload.start(context);
                 final long workloadEndNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(plan.workloadSeconds());
@@ -164,7 +166,8 @@ final class BlackBoxRun
         final boolean ok = checks.stream().allMatch(Workload.Check::ok);
         history.writeEdn(dir.resolve("history.edn"));
         history.writeLog(dir.resolve("history.log"));
-        final Map<String, Integer> faults = nemesis == null ? Map.of() : nemesis.injected();
+        final Map<String, Integer> faults = new java.util.TreeMap<>(nemesis == null ? Map.of() : nemesis.injected());
+        workload.faults().forEach((kind, count) -> faults.merge(kind, count, Integer::sum));
         final String report = report(plan, dir, ok, checks, workload, faults, schedule, nemesis == null ? List.of() : nemesis.log(),
             finalHealth, elapsedMs);
         Files.writeString(dir.resolve("summary.json"), summaryJson(plan, ok, checks, workload, faults, elapsedMs));
@@ -226,7 +229,7 @@ final class BlackBoxRun
         for (final Workload.Check check : checks)
         {
             out.append("  ").append(check.ok() ? "ok   " : "FAIL ").append(check.name()).append('\n');
-            if (!check.ok() || check.detail().length() < 300)
+            if (!check.ok() || check.detail().length() < 1_500)
             {
                 out.append("       ").append(check.detail().replace("\n", "\n       ")).append('\n');
             }

@@ -17,14 +17,14 @@ class RegisterBlackBoxIT
     static final int CLIENTS = 5;
 
     /**
-     * One run of {@code synod.blackbox.seconds} (40 by default) with one kill, one pause and one partition in a
+     * One run of {@code synod.blackbox.seconds} (32 by default) with one kill, one pause and one partition in a
      * seed-drawn order and shape; linearizable reads. At least 1,000 operations, every check passing.
      */
     @Test
     void shouldStayLinearizableAndLoseNothingThroughKillPauseAndPartition() throws Exception
     {
         final long seed = Runs.longProperty("synod.blackbox.seed", 8);
-        final int seconds = (int)Runs.longProperty("synod.blackbox.seconds", 40);
+        final int seconds = (int)Runs.longProperty("synod.blackbox.seconds", 32);
         final BlackBoxRun.Result result = BlackBoxRun.run(new BlackBoxRun.Plan(seed, seconds, 1, ReadMode.LINEARIZABLE, CLIENTS,
             RegisterWorkload::new, "mvn -B -o verify -pl blackbox -Dit.test=RegisterBlackBoxIT#shouldStayLinearizableAndLoseNothingThroughKillPauseAndPartition " +
             "-Dsynod.blackbox.seed=" + seed + " -Dsynod.blackbox.seconds=" + seconds, null), Runs.runsDir(), Runs.jar());
@@ -53,7 +53,7 @@ class RegisterBlackBoxIT
         final List<Nemesis.Fault> schedule = List.of(
             new Nemesis.Fault(Nemesis.Kind.PAUSE, Nemesis.Target.LEADER, 1, 3_000, 2_500),
             new Nemesis.Fault(Nemesis.Kind.PAUSE, Nemesis.Target.LEADER, 2, 3_000, 2_500));
-        final BlackBoxRun.Result result = BlackBoxRun.run(new BlackBoxRun.Plan(seed, 20, 0, ReadMode.LEASE, CLIENTS, RegisterWorkload::new,
+        final BlackBoxRun.Result result = BlackBoxRun.run(new BlackBoxRun.Plan(seed, 16, 0, ReadMode.LEASE, CLIENTS, RegisterWorkload::new,
             "mvn -B -o verify -pl blackbox -Dit.test=RegisterBlackBoxIT#shouldServeLeaseReadsLinearizablyThroughLeaderPauses " +
             "-Dsynod.blackbox.seed=" + (seed - 1), schedule), Runs.runsDir(), Runs.jar());
         System.out.print(result.report());

@@ -58,7 +58,7 @@ final class RegisterWorkload implements Workload
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(3);
 
     /** One operation for the checker. */
-    private record Op(long id, int process, KvInput<Integer, Long> input, long invokeNs, KvOutput<Long> output, long completeNs)
+    record Op(long id, int process, KvInput<Integer, Long> input, long invokeNs, KvOutput<Long> output, long completeNs)
     {
     }
 
@@ -70,10 +70,33 @@ final class RegisterWorkload implements Workload
     private final Map<Integer, long[]> acknowledged = new TreeMap<>();
     private final Map<Integer, KvResult> finalReads = new TreeMap<>();
     private final List<SynodClient> clients = new ArrayList<>();
+    /** 0, or the one member every read is sent to (see {@link #RegisterWorkload(int)}). */
+    private final int readMember;
+    private SynodClient readClient;
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean stopping;
     private int histories;
     private RunContext context;
+
+    /** Reads go wherever the client sends them (the leader it knows). */
+    RegisterWorkload()
+    {
+        this(0);
+    }
+
+    /**
+     * Every worker's reads go to member {@code readMember} only, through one client that knows no other member (writes
+     * still go to the leader). With {@link ReadMode#LINEARIZABLE} the member asks the leader for a read index and the
+     * history stays linearizable; with {@link ReadMode#STALE} it answers from whatever it has applied, and a run that
+     * cuts it off from its peers meanwhile records stale reads, which the checker must report
+     * ({@code AnomalyBlackBoxIT}). The final reads are linearizable either way.
+     *
+     * @param readMember the member's id, or 0 for the default.
+     */
+    RegisterWorkload(final int readMember)
+    {
+        this.readMember = readMember;
+    }
 
     @Override
     public String name()
@@ -88,6 +111,14 @@ final class RegisterWorkload implements Workload
         for (int t = 0; t < context.concurrency(); t++)
         {
             clients.add(connect(context, Duration.ofMillis(Math.min(REQUEST_TIMEOUT.toMillis(), 1_000 + 500L * t))));
+        }
+        if (readMember != 0)
+        {
+            final String only = java.util.Arrays.stream(context.members().split(",")).filter((m) -> m.startsWith(readMember + "@")).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no member " + readMember + " in " + context.members()));
+            readClient = SynodClient.connect(new SynodClient.Context().clusterId(context.clusterId()).members(only)
+                .aeronDirectory(context.aeronDir()).requestTimeout(REQUEST_TIMEOUT).attemptTimeout(Duration.ofMillis(400)).openSession(false));
+            clients.add(0, readClient);
         }
         for (int t = 0; t < context.concurrency(); t++)
         {
@@ -107,7 +138,7 @@ final class RegisterWorkload implements Workload
 
     private void work(final int worker)
     {
-        final SynodClient client = clients.get(worker);
+        final SynodClient client = clients.get(readClient == null ? worker : worker + 1);
         final History history = context.history();
         final SplittableRandom random = new SplittableRandom(context.seed() * 1_000_003L + worker);
         // What this thread last learned of each key: {version, value} (value -1: not known).
@@ -130,7 +161,7 @@ final class RegisterWorkload implements Workload
             }
             else
             {
-                outcome = read(client, history, process, id, key, context.readMode(), seen);
+                outcome = read(readClient == null ? client : readClient, history, process, id, key, context.readMode(), seen);
             }
             synchronized (this)
             {
@@ -342,6 +373,25 @@ final class RegisterWorkload implements Workload
     @Override
     public synchronized List<Check> check()
     {
+        final Checked checked = check(ops, acknowledged, finalReads);
+        histories = checked.histories();
+        return checked.checks();
+    }
+
+    /** What {@link #check(List, Map, Map)} found, and in how many independent (per key) histories. */
+    record Checked(List<Check> checks, int histories)
+    {
+    }
+
+    /**
+     * The register workload's checks over a recorded history (the run's, or one a test plants an anomaly in).
+     *
+     * @param ops          every operation: completed ones with their output, unknown writes with none.
+     * @param acknowledged per key, the highest version a client was told it wrote and the value written at it.
+     * @param finalReads   per key, the final linearizable read after the heal.
+     */
+    static Checked check(final List<Op> ops, final Map<Integer, long[]> acknowledged, final Map<Integer, KvResult> finalReads)
+    {
         final List<Check> checks = new ArrayList<>();
         final List<Operation<KvInput<Integer, Long>, KvOutput<Long>>> history = new ArrayList<>(ops.size());
         for (final Op op : ops)
@@ -349,7 +399,6 @@ final class RegisterWorkload implements Workload
             history.add(new Operation<>(op.id(), op.process(), op.input(), op.invokeNs(), op.output(), op.completeNs()));
         }
         final CheckResult result = LinearizabilityChecker.check(new KvModel<Integer, Long>(), history);
-        histories = result.partitions();
         checks.add(new Check("linearizable register, per key (raft-testkit KvModel, versions checked): " + result.verdict(),
             result.isOk(), result.explanation()));
 
@@ -374,7 +423,7 @@ final class RegisterWorkload implements Workload
         checks.add(new Check("nothing acknowledged lost (" + acknowledged.size() + " keys, final read of each)", lost.length() == 0,
             lost.length() == 0 ? "every key's final read is at or past its highest acknowledged write" :
                 "LOST or unread (" + missing + " unread):" + lost));
-        return checks;
+        return new Checked(checks, result.partitions());
     }
 
     @Override

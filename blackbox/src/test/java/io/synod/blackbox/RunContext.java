@@ -2,6 +2,8 @@ package io.synod.blackbox;
 
 import io.synod.raft.ReadMode;
 
+import java.nio.file.Path;
+
 /**
  * What a {@link Workload} needs from its run: where the members are, the shared client media driver, the history
  * to record into, the seed its randomness derives from and how it reads.
@@ -13,7 +15,9 @@ import io.synod.raft.ReadMode;
  * @param seed          the run's seed (each worker derives its own generator from it).
  * @param readMode      how register reads are made (LINEARIZABLE by default; LEASE in the lease scenario).
  * @param concurrency   client threads (Jepsen processes 0 .. concurrency-1 at first).
+ * @param dir           the run directory (a workload may write its own files there, e.g. a client process's log).
  */
-record RunContext(int clusterId, String members, String aeronDir, History history, long seed, ReadMode readMode, int concurrency)
+record RunContext(int clusterId, String members, String aeronDir, History history, long seed, ReadMode readMode, int concurrency,
+    Path dir)
 {
 }

@@ -1,19 +1,18 @@
 package io.synod.blackbox;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the clients of a black-box run do, and how their history is judged. A run ({@link BlackBoxRun}) starts the
  * workload against the live cluster, lets the {@link Nemesis} inject faults meanwhile, stops it, heals everything,
  * and then asks for the final reads and the checks.
  *
- * <p><b>Extension point.</b> {@link RegisterWorkload} is the one workload so far. The lock workload (acquire/release
- * with fences from several clients, a fenced resource that rejects stale fences, mutual exclusion by fence order,
- * SIGSTOP of a client longer than its session TTL) joins when the daemon serves remote locks: it implements this
- * interface, records its operations in the same {@link History} (functions {@code :acquire}, {@code :release},
- * {@code :fenced-write}) and returns its own {@link Check}s; {@link BlackBoxRun.Plan#workload} picks it. The bank
- * (total conserved) and set (every acknowledged add read back from every member) workloads join the same way once
- * the transactions and quorum-store issues have landed.
+ * <p><b>Extension point.</b> {@link RegisterWorkload} (read/write/cas, linearizability per key) and {@link LockWorkload}
+ * (acquire/release with fences, a {@link FencedResource}, {@link LockChecker}; a client process paused past its
+ * session TTL by {@link PausedHolder}) implement it; {@link BlackBoxRun.Plan#workload} picks one. The bank (total
+ * conserved) and set (every acknowledged add read back from every member) workloads join the same way once the
+ * transactions and quorum-store issues have landed.
  */
 interface Workload
 {
@@ -51,6 +50,12 @@ interface Workload
 
     /** @return independent histories the checks decided (one per key for the register workload). */
     int histories();
+
+    /** @return faults the workload injected itself (e.g. pauses of its client processes), by kind; none by default. */
+    default Map<String, Integer> faults()
+    {
+        return Map.of();
+    }
 
     /** Closes the clients. */
     void close();
