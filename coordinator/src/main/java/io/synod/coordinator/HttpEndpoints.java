@@ -9,7 +9,11 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +29,11 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code GET /health}: this member's view of the cluster as JSON (role, term, leader, commit and applied index,
  *   keys, the KV state's digest for checks across members); 200 when a leader is known, else 503.</li>
  *   <li>{@code GET /metrics}: Prometheus text format ({@link SynodMetrics}).</li>
+ *   <li>{@code POST /v1/...}: the JSON gateway ({@link JsonGateway}).</li>
  * </ul>
+ *
+ * <p>An unknown path or a wrong method is answered 404 / 405 with {@code {"error":...,"message":...}} and counted, like
+ * every request the gateway refuses for its input ({@link #rejected()}, {@code synod_http_rejected_total}).
  *
  * <p><b>Threading.</b> Handlers run on the server's pool and read only what is safe from any thread: the node's status
  * accessors and the values the agent publishes every {@link #PUBLISH_INTERVAL_NS} through {@link #publish}.
@@ -35,7 +43,11 @@ final class HttpEndpoints implements AutoCloseable
     /** How often the agent thread publishes the state machine's figures for the probes. */
     static final long PUBLISH_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(50);
 
+    /** The paths this listener serves besides the gateway's. */
+    static final List<String> PATHS = List.of("/livez", "/readyz", "/health", "/metrics");
+
     private final HttpServer server;
+    private final ConcurrentHashMap<String, LongAdder> rejected = new ConcurrentHashMap<>();
     private final ThreadPoolExecutor executor;
     private volatile AeronRaftNode node;
     private volatile long keys;
@@ -45,6 +57,7 @@ final class HttpEndpoints implements AutoCloseable
     private volatile long badFrames;
     private volatile long backPressured;
     private volatile SynodMetrics metrics;
+    private volatile JsonGateway gateway;
     private long lastPublishNs;
 
     private HttpEndpoints(final HttpServer server, final ThreadPoolExecutor executor)
@@ -71,7 +84,7 @@ final class HttpEndpoints implements AutoCloseable
         {
             throw new ConfigException("http.listen: tcp " + listen + " is in use or not local (" + ex.getMessage() + ")");
         }
-        final ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 2, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(64), (r) ->
+        final ThreadPoolExecutor executor = new ThreadPoolExecutor(2, 4, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(256), (r) ->
         {
             final Thread thread = new Thread(r, "synod-http");
             thread.setDaemon(true);
@@ -89,6 +102,19 @@ final class HttpEndpoints implements AutoCloseable
         this.node = node;
         this.metrics = new SynodMetrics(node, this);
         server.start();
+    }
+
+    /** Serves the JSON gateway under {@link JsonGateway#PREFIX}; closed with this listener. */
+    void gateway(final JsonGateway gateway)
+    {
+        this.gateway = gateway;
+        server.createContext(JsonGateway.PREFIX, gateway);
+    }
+
+    /** @return the JSON gateway, or null if none. Any thread. */
+    JsonGateway gateway()
+    {
+        return gateway;
     }
 
     /** Serves {@code path} (and below it) with {@code handler} instead of the probes; before {@link #start}. */
@@ -150,13 +176,21 @@ final class HttpEndpoints implements AutoCloseable
     {
         try (exchange)
         {
+            final String path = exchange.getRequestURI().getPath();
+            if (!PATHS.contains(path))
+            {
+                reject(exchange, 404, "unknown_path", "no endpoint " + path + "; this listener serves " + PATHS + " and the JSON gateway under " +
+                    JsonGateway.PREFIX);
+                return;
+            }
             if (!"GET".equals(exchange.getRequestMethod()))
             {
-                respond(exchange, 405, "{\"error\":\"only GET\"}");
+                exchange.getResponseHeaders().set("Allow", "GET");
+                reject(exchange, 405, "method_not_allowed", exchange.getRequestMethod() + " " + path + ": the probes take GET");
                 return;
             }
             final boolean alive = node.failure() == null;
-            switch (exchange.getRequestURI().getPath())
+            switch (path)
             {
                 case "/livez" -> respond(exchange, alive ? 200 : 503, "{\"live\":" + alive + "}");
                 case "/readyz" -> respond(exchange, alive ? 200 : 503, "{\"ready\":" + alive + "}");
@@ -181,26 +215,58 @@ final class HttpEndpoints implements AutoCloseable
                         text.writeTo(out);
                     }
                 }
-                default -> respond(exchange, 404, "{\"error\":\"not found\",\"paths\":[\"/livez\",\"/readyz\",\"/health\",\"/metrics\"]}");
+                default -> reject(exchange, 404, "unknown_path", "no endpoint " + path);
             }
         }
     }
 
-    private static void respond(final HttpExchange exchange, final int status, final String json) throws IOException
+    private static void respond(final HttpExchange exchange, final int status, final String json)
     {
-        final byte[] body = (json + "\n").getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, body.length);
-        try (OutputStream out = exchange.getResponseBody())
+        respond(exchange, status, (json + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Answers {@code status} with a JSON {@code body} and closes the exchange; a caller gone away is ignored. Any thread. */
+    static void respond(final HttpExchange exchange, final int status, final byte[] body)
+    {
+        try (exchange)
         {
-            out.write(body);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, body.length);
+            try (OutputStream out = exchange.getResponseBody())
+            {
+                out.write(body);
+            }
         }
+        catch (final IOException ignore)
+        {
+            // the caller closed the connection
+        }
+    }
+
+    /** Answers a request refused for its input, {@code {"error":code,"message":message}}, and counts it by code. Any thread. */
+    void reject(final HttpExchange exchange, final int status, final String code, final String message)
+    {
+        countRejected(code);
+        respond(exchange, status, GatewayJson.error(code, message));
+    }
+
+    /** Counts a request refused for its input, by its error code. Any thread. */
+    void countRejected(final String code)
+    {
+        rejected.computeIfAbsent(code, (c) -> new LongAdder()).increment();
+    }
+
+    /** @return requests refused for their input so far, by error code. Any thread. */
+    Map<String, LongAdder> rejected()
+    {
+        return rejected;
     }
 
     @Override
     public void close()
     {
         server.stop(0);
+        org.agrona.CloseHelper.quietClose(gateway);
         executor.shutdownNow();
     }
 }

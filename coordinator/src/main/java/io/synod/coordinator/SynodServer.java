@@ -284,6 +284,7 @@ public final class SynodServer implements AutoCloseable
             http.route(TestFaultEndpoint.PATH, new TestFaultEndpoint(partitionFilter, config.members().keySet()));
             say("member %d: TEST FAULTS ENABLED: POST %s?cut=<ids> drops frames to and from those peers", memberId, TestFaultEndpoint.PATH);
         }
+        http.gateway(JsonGateway.start(config, node.runtime().aeronDirectoryName(), http));
         http.start(node);
         say("member %d of cluster %d listening on udp %s (peers and clients), http on %s, data in %s, pid %d", memberId, clusterId,
             config.members().get(memberId), http.address(), dir, ProcessHandle.current().pid());
