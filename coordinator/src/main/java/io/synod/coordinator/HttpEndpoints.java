@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.synod.transport.aeron.AeronRaftNode;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -45,6 +46,9 @@ final class HttpEndpoints implements AutoCloseable
 
     /** The paths this listener serves besides the gateway's. */
     static final List<String> PATHS = List.of("/livez", "/readyz", "/health", "/metrics");
+
+    /** The most of an unread request body that is read and dropped before answering. */
+    static final long DRAIN_MAX = 8L * GatewayJson.BODY_MAX;
 
     private final HttpServer server;
     private final ConcurrentHashMap<String, LongAdder> rejected = new ConcurrentHashMap<>();
@@ -230,6 +234,7 @@ final class HttpEndpoints implements AutoCloseable
     {
         try (exchange)
         {
+            drain(exchange);
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             exchange.sendResponseHeaders(status, body.length);
             try (OutputStream out = exchange.getResponseBody())
@@ -240,6 +245,29 @@ final class HttpEndpoints implements AutoCloseable
         catch (final IOException ignore)
         {
             // the caller closed the connection
+        }
+    }
+
+    /**
+     * Reads and drops what is left of the request body (up to {@link #DRAIN_MAX} bytes): answering before the body is
+     * read and then closing would reset the connection, and the caller would see the reset instead of the answer.
+     */
+    private static void drain(final HttpExchange exchange)
+    {
+        final InputStream in = exchange.getRequestBody();
+        final byte[] scratch = new byte[8192];
+        long total = 0;
+        int read;
+        try
+        {
+            while (total < DRAIN_MAX && (read = in.read(scratch)) >= 0)
+            {
+                total += read;
+            }
+        }
+        catch (final IOException ignore)
+        {
+            // read to its end and closed already, or the caller went away: nothing left to drop
         }
     }
 

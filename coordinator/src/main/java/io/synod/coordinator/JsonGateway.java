@@ -289,7 +289,8 @@ final class JsonGateway implements HttpHandler, AutoCloseable
         byte[] scratch = null;
         int length = 0;
         long total = 0;
-        try (InputStream in = exchange.getRequestBody())
+        final InputStream in = exchange.getRequestBody();
+        try
         {
             while (total <= 8L * GatewayJson.BODY_MAX)
             {
@@ -446,7 +447,7 @@ final class JsonGateway implements HttpHandler, AutoCloseable
 
     private static Answer storeRefused()
     {
-        return new Answer(400, GatewayJson.error("rejected", "the store refused the command as malformed; nothing changed"));
+        throw new BadRequest(400, "rejected", "the store refused the command as malformed; nothing changed");
     }
 
     // ---------------------------------------------------------------- locks and elections
