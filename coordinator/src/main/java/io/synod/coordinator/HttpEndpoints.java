@@ -33,6 +33,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code POST /v1/...}: the JSON gateway ({@link JsonGateway}).</li>
  * </ul>
  *
+ * <p><b>Access.</b> With {@code access.token} set, every request but {@code /livez} and {@code /readyz} must carry
+ * {@code Authorization: Bearer TOKEN}; others are answered 401 {@code {"error":"unauthorized",...}} and counted. The
+ * daemon refuses to start without a token when this listener or its UDP endpoint is not loopback
+ * ({@link SynodServer}).
  * <p>An unknown path or a wrong method is answered 404 / 405 with {@code {"error":...,"message":...}} and counted, like
  * every request the gateway refuses for its input ({@link #rejected()}, {@code synod_http_rejected_total}).
  *
@@ -51,6 +55,8 @@ final class HttpEndpoints implements AutoCloseable
     static final long DRAIN_MAX = 8L * GatewayJson.BODY_MAX;
 
     private final HttpServer server;
+    /** {@code "Bearer " + access.token} in UTF-8, or null: open. */
+    private final byte[] authorization;
     private final ConcurrentHashMap<String, LongAdder> rejected = new ConcurrentHashMap<>();
     private final ThreadPoolExecutor executor;
     private volatile AeronRaftNode node;
@@ -64,10 +70,52 @@ final class HttpEndpoints implements AutoCloseable
     private volatile JsonGateway gateway;
     private long lastPublishNs;
 
-    private HttpEndpoints(final HttpServer server, final ThreadPoolExecutor executor)
+    private HttpEndpoints(final HttpServer server, final ThreadPoolExecutor executor, final byte[] authorization)
     {
         this.server = server;
         this.executor = executor;
+        this.authorization = authorization;
+    }
+
+    /** Serves {@code path} and below with {@code handler}, behind the access token when one is set. */
+    private void context(final String path, final com.sun.net.httpserver.HttpHandler handler)
+    {
+        final com.sun.net.httpserver.HttpContext context = server.createContext(path, handler);
+        if (authorization != null)
+        {
+            context.getFilters().add(new com.sun.net.httpserver.Filter()
+            {
+                @Override
+                public void doFilter(final HttpExchange exchange, final Chain chain) throws IOException
+                {
+                    if (authorized(exchange))
+                    {
+                        chain.doFilter(exchange);
+                        return;
+                    }
+                    exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"synod\"");
+                    reject(exchange, 401, "unauthorized", "send the daemon's access token: Authorization: Bearer TOKEN");
+                }
+
+                @Override
+                public String description()
+                {
+                    return "access token";
+                }
+            });
+        }
+    }
+
+    /** @return true for the open probes, or a request whose Authorization header is the token (compared in constant time). */
+    private boolean authorized(final HttpExchange exchange)
+    {
+        final String path = exchange.getRequestURI().getPath();
+        if ("/livez".equals(path) || "/readyz".equals(path))
+        {
+            return true;
+        }
+        final String header = exchange.getRequestHeaders().getFirst("Authorization");
+        return header != null && java.security.MessageDigest.isEqual(authorization, header.getBytes(StandardCharsets.UTF_8));
     }
 
     /**
@@ -75,7 +123,7 @@ final class HttpEndpoints implements AutoCloseable
      *
      * @throws ConfigException naming {@code http.listen} when the port is in use or the address is not local.
      */
-    static HttpEndpoints bind(final String listen)
+    static HttpEndpoints bind(final String listen, final String accessToken)
     {
         final int colon = listen.lastIndexOf(':');
         final HttpServer server;
@@ -94,9 +142,10 @@ final class HttpEndpoints implements AutoCloseable
             thread.setDaemon(true);
             return thread;
         });
-        final HttpEndpoints endpoints = new HttpEndpoints(server, executor);
+        final HttpEndpoints endpoints = new HttpEndpoints(server, executor,
+            accessToken == null ? null : ("Bearer " + accessToken).getBytes(StandardCharsets.UTF_8));
         server.setExecutor(executor);
-        server.createContext("/", endpoints::handle);
+        endpoints.context("/", endpoints::handle);
         return endpoints;
     }
 
@@ -112,7 +161,7 @@ final class HttpEndpoints implements AutoCloseable
     void gateway(final JsonGateway gateway)
     {
         this.gateway = gateway;
-        server.createContext(JsonGateway.PREFIX, gateway);
+        context(JsonGateway.PREFIX, gateway);
     }
 
     /** @return the JSON gateway, or null if none. Any thread. */
@@ -124,7 +173,7 @@ final class HttpEndpoints implements AutoCloseable
     /** Serves {@code path} (and below it) with {@code handler} instead of the probes; before {@link #start}. */
     void route(final String path, final com.sun.net.httpserver.HttpHandler handler)
     {
-        server.createContext(path, handler);
+        context(path, handler);
     }
 
     /** @return the bound {@code host:port} (the real port when 0 was asked for). */

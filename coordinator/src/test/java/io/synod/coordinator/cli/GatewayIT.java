@@ -43,7 +43,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * strategy, 500 ms election timeout), driven with {@link HttpClient} against each member's HTTP port: KV round trips in
  * every read mode with a compare-and-set conflict, HTTP lock holders contending through different daemons (fences
  * increase; a waiting acquire is granted on release and on a lease that ran out), election observe, refused input,
- * and a seeded fuzz of malformed requests after which every member still serves.
+ * 401 without the access token the members are started with, and a seeded fuzz of malformed requests after which
+ * every member still serves.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GatewayIT
@@ -53,6 +54,8 @@ class GatewayIT
     private static final long FUZZ_SEED = Long.getLong("synod.gateway.fuzz.seed", 20261205L);
     private static final int FUZZ_CASES = Integer.getInteger("synod.gateway.fuzz.cases", 600);
     private static final JsonFactory JSON = new JsonFactory();
+    /** The members' access token: every request but /livez and /readyz carries it. */
+    private static final String TOKEN = "gateway-it-token";
     private static final Pattern REJECTED = Pattern.compile("(?m)^synod_http_rejected_total\\{reason=\"[a-z_]+\"} ([0-9.E]+)$");
 
     private static Path root;
@@ -65,7 +68,8 @@ class GatewayIT
     {
         root = Files.createTempDirectory("synod-gateway-it-");
         cluster = new LocalCluster(root, CLUSTER_ID, LocalCluster.freePorts(3),
-            List.of("--election-timeout-ms", "500", "--election-timeout-max-ms", "1000"), LocalCluster.jarLauncher(KvClusterIT.jar()));
+            List.of("--election-timeout-ms", "500", "--election-timeout-max-ms", "1000", "--access-token", TOKEN),
+            LocalCluster.jarLauncher(KvClusterIT.jar()));
         for (int m = 1; m <= 3; m++)
         {
             cluster.start(m);
@@ -114,10 +118,19 @@ class GatewayIT
 
     private static HttpRequest request(final int member, final String method, final String path, final byte[] body)
     {
-        return HttpRequest.newBuilder(URI.create("http://" + cluster.httpEndpoint(member) + path))
+        return request(member, method, path, body, "Bearer " + TOKEN);
+    }
+
+    private static HttpRequest request(final int member, final String method, final String path, final byte[] body, final String authorization)
+    {
+        final HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://" + cluster.httpEndpoint(member) + path))
             .timeout(Duration.ofSeconds(90))
-            .method(method, HttpRequest.BodyPublishers.ofByteArray(body))
-            .build();
+            .method(method, HttpRequest.BodyPublishers.ofByteArray(body));
+        if (authorization != null)
+        {
+            builder.header("Authorization", authorization);
+        }
+        return builder.build();
     }
 
     private static Reply post(final int member, final String path, final String json) throws Exception
@@ -371,6 +384,28 @@ class GatewayIT
 
     @Test
     @Order(5)
+    void shouldAnswer401WithoutTheAccessToken() throws Exception
+    {
+        final byte[] body = "{\"key\":\"gw/secret\",\"value\":\"v\"}".getBytes(StandardCharsets.UTF_8);
+        for (final String authorization : java.util.Arrays.asList(null, "Bearer wrong-token", "Bearer " + TOKEN + "x", TOKEN, "Basic Zm9vOmJhcg=="))
+        {
+            final Reply put = reply(http.send(request(1, "POST", "/v1/kv/put", body, authorization), HttpResponse.BodyHandlers.ofString()));
+            assertError(put, 401, "unauthorized");
+            assertError(reply(http.send(request(2, "GET", "/metrics", new byte[0], authorization), HttpResponse.BodyHandlers.ofString())),
+                401, "unauthorized");
+            assertError(reply(http.send(request(3, "GET", "/health", new byte[0], authorization), HttpResponse.BodyHandlers.ofString())),
+                401, "unauthorized");
+        }
+        assertEquals(Boolean.FALSE, post(1, "/v1/kv/get", "{\"key\":\"gw/secret\"}").get("found"), "no refused put was applied");
+        for (final String probe : List.of("/livez", "/readyz"))
+        {
+            assertEquals(200, http.send(request(1, "GET", probe, new byte[0], null), HttpResponse.BodyHandlers.ofString()).statusCode(),
+                probe + " stays open for orchestrators' probes");
+        }
+    }
+
+    @Test
+    @Order(6)
     void shouldAnswerEveryFuzzedRequestWith4xxOr2xxAndKeepServing() throws Exception
     {
         final int member = 1 + (int)Math.floorMod(FUZZ_SEED, 3L);
