@@ -104,19 +104,20 @@ final class JsonGateway implements HttpHandler, AutoCloseable
     {
     }
 
-    private final SynodClient client;
-    private final GatewayLocks locks;
+    private final SynodClient.Context clientContext;
+    private SynodClient client;
+    private volatile GatewayLocks locks;
+    private boolean closed;
     private final HttpEndpoints http;
     private final Map<String, Route> routes;
     private final ThreadPoolExecutor replies;
     private final ScheduledExecutorService sweeper;
     private final AtomicInteger inFlight = new AtomicInteger();
 
-    private JsonGateway(final SynodClient client, final HttpEndpoints http)
+    private JsonGateway(final SynodClient.Context clientContext, final HttpEndpoints http)
     {
-        this.client = client;
+        this.clientContext = clientContext;
         this.http = http;
-        this.locks = new GatewayLocks(client, System::nanoTime);
         this.replies = new ThreadPoolExecutor(1, 4, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(IN_FLIGHT_MAX),
             daemon("synod-gateway"), new ThreadPoolExecutor.CallerRunsPolicy());
         this.sweeper = Executors.newSingleThreadScheduledExecutor(daemon("synod-gateway-leases"));
@@ -136,8 +137,9 @@ final class JsonGateway implements HttpHandler, AutoCloseable
     }
 
     /**
-     * Starts the gateway's client of the cluster: the daemon's own members, cluster id, stream id and MAC secret, on
-     * the daemon's media driver ({@code aeronDirectory}). Its session opens in the background.
+     * Makes the gateway. Its client of the cluster (the daemon's own members, cluster id, stream id and MAC secret, on
+     * the daemon's media driver, {@code aeronDirectory}) starts at the first request, so a daemon whose gateway is not
+     * used runs no client threads and holds no session; requests made while its session opens wait for it.
      */
     static JsonGateway start(final ServerConfig config, final String aeronDirectory, final HttpEndpoints http)
     {
@@ -149,7 +151,7 @@ final class JsonGateway implements HttpHandler, AutoCloseable
             .sessionTtl(Duration.ofSeconds(10))
             .requestTimeout(Duration.ofSeconds(5));
         config.members().forEach(ctx::member);
-        return new JsonGateway(SynodClient.connect(ctx), http);
+        return new JsonGateway(ctx.conclude(), http);
     }
 
     private static java.util.concurrent.ThreadFactory daemon(final String name)
@@ -165,13 +167,15 @@ final class JsonGateway implements HttpHandler, AutoCloseable
     /** @return the gateway's HTTP lock holds now granted. */
     int locksHeld()
     {
-        return locks.held();
+        final GatewayLocks locks = this.locks;
+        return locks == null ? 0 : locks.held();
     }
 
     /** @return lock leases that ran out without a renewal (and were released). */
     long leasesExpired()
     {
-        return locks.expired();
+        final GatewayLocks locks = this.locks;
+        return locks == null ? 0 : locks.expired();
     }
 
     @Override
@@ -259,6 +263,10 @@ final class JsonGateway implements HttpHandler, AutoCloseable
             }
             return new Answer(503, GatewayJson.error("unavailable", rejected.getMessage()));
         }
+        if (cause instanceof IllegalStateException)
+        {
+            return new Answer(503, GatewayJson.error("unavailable", cause.getMessage()));
+        }
         if (cause instanceof OutcomeUnknownException)
         {
             return new Answer(504, GatewayJson.error("outcome_unknown", cause.getMessage() + "; the write may or may not have been applied"));
@@ -333,7 +341,7 @@ final class JsonGateway implements HttpHandler, AutoCloseable
     private CompletableFuture<Answer> get(final Fields f)
     {
         final byte[] key = key(f.string("key", ""), "key");
-        return client.get(key, mode(f)).thenApply((result) -> ok((out) ->
+        return client().get(key, mode(f)).thenApply((result) -> ok((out) ->
         {
             out.writeStartObject();
             GatewayJson.writeBytes(out, "key", key);
@@ -352,7 +360,7 @@ final class JsonGateway implements HttpHandler, AutoCloseable
     {
         final byte[] key = key(f.string("key", ""), "key");
         final byte[] value = value(f.string("value", ""));
-        return client.put(key, value).thenApply(JsonGateway::written);
+        return client().put(key, value).thenApply(JsonGateway::written);
     }
 
     private CompletableFuture<Answer> cas(final Fields f)
@@ -364,7 +372,7 @@ final class JsonGateway implements HttpHandler, AutoCloseable
         {
             throw new BadRequest(400, "bad_value", "expectedVersion is 0 (the key is absent) or a version: " + expected);
         }
-        return client.compareAndSet(key, expected, value).thenApply((result) ->
+        return client().compareAndSet(key, expected, value).thenApply((result) ->
         {
             if (result.status() == KvResult.Status.VERSION_MISMATCH)
             {
@@ -384,7 +392,7 @@ final class JsonGateway implements HttpHandler, AutoCloseable
     private CompletableFuture<Answer> delete(final Fields f)
     {
         final byte[] key = key(f.string("key", ""), "key");
-        return client.delete(key).thenApply((result) -> result.status() == KvResult.Status.BAD_REQUEST ? storeRefused() : ok((out) ->
+        return client().delete(key).thenApply((result) -> result.status() == KvResult.Status.BAD_REQUEST ? storeRefused() : ok((out) ->
         {
             out.writeStartObject();
             out.writeBooleanField("deleted", result.status() == KvResult.Status.OK);
@@ -403,7 +411,7 @@ final class JsonGateway implements HttpHandler, AutoCloseable
         {
             throw new BadRequest(400, "bad_value", "limit is 1.." + ClientProtocol.LIST_LIMIT_MAX + ": " + limit);
         }
-        return client.list(prefix, after, (int)limit, mode(f)).thenApply((page) -> ok((out) ->
+        return client().list(prefix, after, (int)limit, mode(f)).thenApply((page) -> ok((out) ->
         {
             out.writeStartObject();
             out.writeArrayFieldStart("entries");
@@ -466,7 +474,7 @@ final class JsonGateway implements HttpHandler, AutoCloseable
         {
             throw new BadRequest(400, "bad_value", "waitMs is 0.." + WAIT_MS_MAX + ": " + waitMs);
         }
-        return locks.acquire(name, holder, TimeUnit.MILLISECONDS.toNanos(ttlMs), TimeUnit.MILLISECONDS.toNanos(waitMs))
+        return locks().acquire(name, holder, TimeUnit.MILLISECONDS.toNanos(ttlMs), TimeUnit.MILLISECONDS.toNanos(waitMs))
             .thenApply((outcome) -> holdAnswer(outcome, name, holder));
     }
 
@@ -474,14 +482,14 @@ final class JsonGateway implements HttpHandler, AutoCloseable
     {
         final String name = lockName(f.string("name", ""));
         final String holder = holder(f.string("holder", ""));
-        return CompletableFuture.completedFuture(holdAnswer(locks.renew(name, holder), name, holder));
+        return CompletableFuture.completedFuture(holdAnswer(locks().renew(name, holder), name, holder));
     }
 
     private CompletableFuture<Answer> release(final Fields f)
     {
         final String name = lockName(f.string("name", ""));
         final String holder = holder(f.string("holder", ""));
-        return locks.release(name, holder).thenApply((outcome) ->
+        return locks().release(name, holder).thenApply((outcome) ->
         {
             if (outcome.status() != LockStatus.RELEASED)
             {
@@ -562,7 +570,7 @@ final class JsonGateway implements HttpHandler, AutoCloseable
         {
             throw new BadRequest(400, "bad_value", "an election's name is not empty");
         }
-        return client.election(name).leader(mode(f)).thenApply((leader) -> ok((out) -> writeLeader(out, name, leader)));
+        return client().election(name).leader(mode(f)).thenApply((leader) -> ok((out) -> writeLeader(out, name, leader)));
     }
 
     private static void writeLeader(final JsonGenerator out, final String name, final Optional<ElectionLeader> leader) throws IOException
@@ -650,7 +658,11 @@ final class JsonGateway implements HttpHandler, AutoCloseable
     {
         try
         {
-            locks.sweep();
+            final GatewayLocks locks = this.locks;
+            if (locks != null)
+            {
+                locks.sweep();
+            }
         }
         catch (final RuntimeException ex)
         {
@@ -659,11 +671,48 @@ final class JsonGateway implements HttpHandler, AutoCloseable
     }
 
     /** Stops the lease sweeper and the reply pool, and closes the client (its session ends: every HTTP hold is released). */
+    /**
+     * @return the gateway's client, started on first use.
+     * @throws IllegalStateException (answered 503) once closed, or if the client cannot start.
+     */
+    private synchronized SynodClient client()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("the daemon is stopping");
+        }
+        if (client == null)
+        {
+            try
+            {
+                client = SynodClient.connect(clientContext);
+            }
+            catch (final RuntimeException ex)
+            {
+                throw new IllegalStateException("cannot start the gateway's client: " + ex.getMessage(), ex);
+            }
+            locks = new GatewayLocks(client, System::nanoTime);
+        }
+        return client;
+    }
+
+    private GatewayLocks locks()
+    {
+        client();
+        return locks;
+    }
+
     @Override
     public void close()
     {
         sweeper.shutdownNow();
-        CloseHelper.quietClose(client);
+        final SynodClient started;
+        synchronized (this)
+        {
+            closed = true;
+            started = client;
+        }
+        CloseHelper.quietClose(started);
         replies.shutdownNow();
     }
 }
