@@ -61,7 +61,7 @@ import java.util.function.Function;
  * </table>
  *
  * <p><b>One client path.</b> The gateway is a {@link SynodClient} of the cluster inside the daemon (on the daemon's own
- * media driver): requests go where a Java client's go (to the leader, retried with the same session and sequence),
+ * media driver, started at the first request): requests go where a Java client's go (to the leader, retried with the same session and sequence),
  * so there is no second state machine and no second protocol. Reads take {@code mode} LINEARIZABLE (default), LEASE or
  * STALE. Keys and values are UTF-8 text; an answer carries {@code keyBase64} / {@code valueBase64} instead for bytes
  * that are not UTF-8 (written by a Java client). Lock holders are mapped as {@link GatewayLocks} describes.
