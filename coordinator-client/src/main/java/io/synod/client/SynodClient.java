@@ -475,6 +475,43 @@ public final class SynodClient implements AutoCloseable
         return submit(new ClientConductor.Request(ClientProtocol.LOCK, 0, 0, body, 0)).thenApply(LockAnswer.class::cast);
     }
 
+    /**
+     * Acquires the mutex {@code name} for {@code holder}, an id this caller chooses within this client's session, for a
+     * process that holds locks on behalf of others (the daemon's HTTP gateway gives each HTTP lock holder its own id).
+     * {@link FencedLock} is the API for a JVM's own threads; both share the session, its TTL and its loss.
+     *
+     * @param holder a positive id; the same holder acquiring again is reentrant (same fence, one more hold).
+     * @param waitNs ns to wait in the queue (log time): -1 for ever, 0 not at all.
+     * @return the lock service's answer: GRANTED with the fence, or WOULD_BLOCK / TIMED_OUT / SESSION_EXPIRED / ...
+     * @throws IllegalArgumentException for a name of more than 256 bytes or an empty one, or a holder below 1.
+     */
+    public CompletableFuture<LockAnswer> acquireAs(final String name, final long holder, final long waitNs)
+    {
+        checkLockName(name);
+        checkHolder(holder);
+        return lockCommand(name, io.synod.lock.LockCommand.ACQUIRE, holder, waitNs, new byte[0]);
+    }
+
+    /**
+     * Releases one hold of the mutex {@code name} by {@code holder} (see {@link #acquireAs}).
+     *
+     * @return the lock service's answer: RELEASED with the hold's fence, or NOT_HELD.
+     */
+    public CompletableFuture<LockAnswer> releaseAs(final String name, final long holder)
+    {
+        checkLockName(name);
+        checkHolder(holder);
+        return lockCommand(name, io.synod.lock.LockCommand.RELEASE, holder, 0, new byte[0]);
+    }
+
+    private static void checkHolder(final long holder)
+    {
+        if (holder < 1)
+        {
+            throw new IllegalArgumentException("a holder id is positive: " + holder);
+        }
+    }
+
     /** Sends one mutex command (ACQUIRE with its wait, or RELEASE) as {@code thread} of this client's session. */
     CompletableFuture<LockAnswer> lockCommand(final String name, final int type, final long thread, final long waitNs, final byte[] value)
     {

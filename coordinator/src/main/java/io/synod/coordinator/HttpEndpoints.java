@@ -5,11 +5,16 @@ import com.sun.net.httpserver.HttpServer;
 import io.synod.transport.aeron.AeronRaftNode;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +30,15 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code GET /health}: this member's view of the cluster as JSON (role, term, leader, commit and applied index,
  *   keys, the KV state's digest for checks across members); 200 when a leader is known, else 503.</li>
  *   <li>{@code GET /metrics}: Prometheus text format ({@link SynodMetrics}).</li>
+ *   <li>{@code POST /v1/...}: the JSON gateway ({@link JsonGateway}).</li>
  * </ul>
+ *
+ * <p><b>Access.</b> With {@code access.token} set, every request but {@code /livez} and {@code /readyz} must carry
+ * {@code Authorization: Bearer TOKEN}; others are answered 401 {@code {"error":"unauthorized",...}} and counted. The
+ * daemon refuses to start without a token when this listener or its UDP endpoint is not loopback
+ * ({@link SynodServer}).
+ * <p>An unknown path or a wrong method is answered 404 / 405 with {@code {"error":...,"message":...}} and counted, like
+ * every request the gateway refuses for its input ({@link #rejected()}, {@code synod_http_rejected_total}).
  *
  * <p><b>Threading.</b> Handlers run on the server's pool and read only what is safe from any thread: the node's status
  * accessors and the values the agent publishes every {@link #PUBLISH_INTERVAL_NS} through {@link #publish}.
@@ -35,7 +48,16 @@ final class HttpEndpoints implements AutoCloseable
     /** How often the agent thread publishes the state machine's figures for the probes. */
     static final long PUBLISH_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(50);
 
+    /** The paths this listener serves besides the gateway's. */
+    static final List<String> PATHS = List.of("/livez", "/readyz", "/health", "/metrics");
+
+    /** The most of an unread request body that is read and dropped before answering. */
+    static final long DRAIN_MAX = 8L * GatewayJson.BODY_MAX;
+
     private final HttpServer server;
+    /** {@code "Bearer " + access.token} in UTF-8, or null: open. */
+    private final byte[] authorization;
+    private final ConcurrentHashMap<String, LongAdder> rejected = new ConcurrentHashMap<>();
     private final ThreadPoolExecutor executor;
     private volatile AeronRaftNode node;
     private volatile long keys;
@@ -45,12 +67,55 @@ final class HttpEndpoints implements AutoCloseable
     private volatile long badFrames;
     private volatile long backPressured;
     private volatile SynodMetrics metrics;
+    private volatile JsonGateway gateway;
     private long lastPublishNs;
 
-    private HttpEndpoints(final HttpServer server, final ThreadPoolExecutor executor)
+    private HttpEndpoints(final HttpServer server, final ThreadPoolExecutor executor, final byte[] authorization)
     {
         this.server = server;
         this.executor = executor;
+        this.authorization = authorization;
+    }
+
+    /** Serves {@code path} and below with {@code handler}, behind the access token when one is set. */
+    private void context(final String path, final com.sun.net.httpserver.HttpHandler handler)
+    {
+        final com.sun.net.httpserver.HttpContext context = server.createContext(path, handler);
+        if (authorization != null)
+        {
+            context.getFilters().add(new com.sun.net.httpserver.Filter()
+            {
+                @Override
+                public void doFilter(final HttpExchange exchange, final Chain chain) throws IOException
+                {
+                    if (authorized(exchange))
+                    {
+                        chain.doFilter(exchange);
+                        return;
+                    }
+                    exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"synod\"");
+                    reject(exchange, 401, "unauthorized", "send the daemon's access token: Authorization: Bearer TOKEN");
+                }
+
+                @Override
+                public String description()
+                {
+                    return "access token";
+                }
+            });
+        }
+    }
+
+    /** @return true for the open probes, or a request whose Authorization header is the token (compared in constant time). */
+    private boolean authorized(final HttpExchange exchange)
+    {
+        final String path = exchange.getRequestURI().getPath();
+        if ("/livez".equals(path) || "/readyz".equals(path))
+        {
+            return true;
+        }
+        final String header = exchange.getRequestHeaders().getFirst("Authorization");
+        return header != null && java.security.MessageDigest.isEqual(authorization, header.getBytes(StandardCharsets.UTF_8));
     }
 
     /**
@@ -58,7 +123,7 @@ final class HttpEndpoints implements AutoCloseable
      *
      * @throws ConfigException naming {@code http.listen} when the port is in use or the address is not local.
      */
-    static HttpEndpoints bind(final String listen)
+    static HttpEndpoints bind(final String listen, final String accessToken)
     {
         final int colon = listen.lastIndexOf(':');
         final HttpServer server;
@@ -71,15 +136,16 @@ final class HttpEndpoints implements AutoCloseable
         {
             throw new ConfigException("http.listen: tcp " + listen + " is in use or not local (" + ex.getMessage() + ")");
         }
-        final ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 2, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(64), (r) ->
+        final ThreadPoolExecutor executor = new ThreadPoolExecutor(2, 4, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(256), (r) ->
         {
             final Thread thread = new Thread(r, "synod-http");
             thread.setDaemon(true);
             return thread;
         });
-        final HttpEndpoints endpoints = new HttpEndpoints(server, executor);
+        final HttpEndpoints endpoints = new HttpEndpoints(server, executor,
+            accessToken == null ? null : ("Bearer " + accessToken).getBytes(StandardCharsets.UTF_8));
         server.setExecutor(executor);
-        server.createContext("/", endpoints::handle);
+        endpoints.context("/", endpoints::handle);
         return endpoints;
     }
 
@@ -91,10 +157,23 @@ final class HttpEndpoints implements AutoCloseable
         server.start();
     }
 
+    /** Serves the JSON gateway under {@link JsonGateway#PREFIX}; closed with this listener. */
+    void gateway(final JsonGateway gateway)
+    {
+        this.gateway = gateway;
+        context(JsonGateway.PREFIX, gateway);
+    }
+
+    /** @return the JSON gateway, or null if none. Any thread. */
+    JsonGateway gateway()
+    {
+        return gateway;
+    }
+
     /** Serves {@code path} (and below it) with {@code handler} instead of the probes; before {@link #start}. */
     void route(final String path, final com.sun.net.httpserver.HttpHandler handler)
     {
-        server.createContext(path, handler);
+        context(path, handler);
     }
 
     /** @return the bound {@code host:port} (the real port when 0 was asked for). */
@@ -150,13 +229,21 @@ final class HttpEndpoints implements AutoCloseable
     {
         try (exchange)
         {
+            final String path = exchange.getRequestURI().getPath();
+            if (!PATHS.contains(path))
+            {
+                reject(exchange, 404, "unknown_path", "no endpoint " + path + "; this listener serves " + PATHS + " and the JSON gateway under " +
+                    JsonGateway.PREFIX);
+                return;
+            }
             if (!"GET".equals(exchange.getRequestMethod()))
             {
-                respond(exchange, 405, "{\"error\":\"only GET\"}");
+                exchange.getResponseHeaders().set("Allow", "GET");
+                reject(exchange, 405, "method_not_allowed", exchange.getRequestMethod() + " " + path + ": the probes take GET");
                 return;
             }
             final boolean alive = node.failure() == null;
-            switch (exchange.getRequestURI().getPath())
+            switch (path)
             {
                 case "/livez" -> respond(exchange, alive ? 200 : 503, "{\"live\":" + alive + "}");
                 case "/readyz" -> respond(exchange, alive ? 200 : 503, "{\"ready\":" + alive + "}");
@@ -181,26 +268,82 @@ final class HttpEndpoints implements AutoCloseable
                         text.writeTo(out);
                     }
                 }
-                default -> respond(exchange, 404, "{\"error\":\"not found\",\"paths\":[\"/livez\",\"/readyz\",\"/health\",\"/metrics\"]}");
+                default -> reject(exchange, 404, "unknown_path", "no endpoint " + path);
             }
         }
     }
 
-    private static void respond(final HttpExchange exchange, final int status, final String json) throws IOException
+    private static void respond(final HttpExchange exchange, final int status, final String json)
     {
-        final byte[] body = (json + "\n").getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, body.length);
-        try (OutputStream out = exchange.getResponseBody())
+        respond(exchange, status, (json + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Answers {@code status} with a JSON {@code body} and closes the exchange; a caller gone away is ignored. Any thread. */
+    static void respond(final HttpExchange exchange, final int status, final byte[] body)
+    {
+        try (exchange)
         {
-            out.write(body);
+            drain(exchange);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, body.length);
+            try (OutputStream out = exchange.getResponseBody())
+            {
+                out.write(body);
+            }
         }
+        catch (final IOException ignore)
+        {
+            // the caller closed the connection
+        }
+    }
+
+    /**
+     * Reads and drops what is left of the request body (up to {@link #DRAIN_MAX} bytes): answering before the body is
+     * read and then closing would reset the connection, and the caller would see the reset instead of the answer.
+     */
+    private static void drain(final HttpExchange exchange)
+    {
+        final InputStream in = exchange.getRequestBody();
+        final byte[] scratch = new byte[8192];
+        long total = 0;
+        int read;
+        try
+        {
+            while (total < DRAIN_MAX && (read = in.read(scratch)) >= 0)
+            {
+                total += read;
+            }
+        }
+        catch (final IOException ignore)
+        {
+            // read to its end and closed already, or the caller went away: nothing left to drop
+        }
+    }
+
+    /** Answers a request refused for its input, {@code {"error":code,"message":message}}, and counts it by code. Any thread. */
+    void reject(final HttpExchange exchange, final int status, final String code, final String message)
+    {
+        countRejected(code);
+        respond(exchange, status, GatewayJson.error(code, message));
+    }
+
+    /** Counts a request refused for its input, by its error code. Any thread. */
+    void countRejected(final String code)
+    {
+        rejected.computeIfAbsent(code, (c) -> new LongAdder()).increment();
+    }
+
+    /** @return requests refused for their input so far, by error code. Any thread. */
+    Map<String, LongAdder> rejected()
+    {
+        return rejected;
     }
 
     @Override
     public void close()
     {
         server.stop(0);
+        org.agrona.CloseHelper.quietClose(gateway);
         executor.shutdownNow();
     }
 }

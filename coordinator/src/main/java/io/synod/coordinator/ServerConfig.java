@@ -67,6 +67,9 @@ public final class ServerConfig
         HTTP_LISTEN("http.listen", "127.0.0.1:7480", "host:port of the HTTP probes and metrics (/livez, /readyz, /health, /metrics); port 0 picks a free one",
             ServerConfig::hostAndPort),
         MAC_SECRET("mac.secret", "", "shared secret for the frame MAC between members and clients (empty: off)", ServerConfig::text),
+        ACCESS_TOKEN("access.token", "",
+            "token HTTP callers must send (Authorization: Bearer TOKEN) for everything but /livez and /readyz; required when " +
+            "http.listen or the member's endpoint is not loopback (empty: open, loopback only)", ServerConfig::text),
         TEST_FAULTS("test.faults", "false",
             "TESTS ONLY: serve POST /test/partition on the HTTP listener, which cuts this member off from named peers (black-box fault runs)",
             (v) -> oneOf(v, "true", "false"));
@@ -116,7 +119,7 @@ public final class ServerConfig
 
         boolean secret()
         {
-            return this == MAC_SECRET;
+            return this == MAC_SECRET || this == ACCESS_TOKEN;
         }
     }
 
@@ -359,6 +362,13 @@ public final class ServerConfig
     public String httpListen()
     {
         return values.get(Key.HTTP_LISTEN);
+    }
+
+    /** @return the HTTP access token, or null when none is set. */
+    public String accessToken()
+    {
+        final String token = values.get(Key.ACCESS_TOKEN);
+        return token.isEmpty() ? null : token;
     }
 
     /** @return the MAC secret, or null when off. */

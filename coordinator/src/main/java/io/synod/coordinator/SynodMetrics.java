@@ -44,6 +44,21 @@ final class SynodMetrics
         gauge("synod_up", "1 while the member's agent runs, 0 once it stopped on a failure", () -> node.failure() == null ? 1 : 0);
         counter("synod_client_bad_frames", "client frames dropped as malformed", () -> published.badFrames());
         counter("synod_client_back_pressured", "client requests answered BACK_PRESSURE", () -> published.backPressured());
+        CounterWithCallback.builder().name("synod_http_rejected")
+            .help("HTTP requests refused for their input (bad JSON, unknown field or path, wrong method, oversize), by error code")
+            .labelNames("reason")
+            .callback((cb) -> published.rejected().forEach((code, count) -> cb.call(count.sum(), code)))
+            .register(registry);
+        gauge("synod_gateway_locks_held", "locks the JSON gateway holds for HTTP lock holders", () ->
+        {
+            final JsonGateway gateway = published.gateway();
+            return gateway == null ? 0 : gateway.locksHeld();
+        });
+        counter("synod_gateway_leases_expired", "HTTP lock leases that ran out without a renewal (released by the gateway)", () ->
+        {
+            final JsonGateway gateway = published.gateway();
+            return gateway == null ? 0 : gateway.leasesExpired();
+        });
         CounterWithCallback.builder().name("synod_frames_dropped").help("frames dropped by the transport and agent, by reason")
             .labelNames("reason")
             .callback((cb) ->

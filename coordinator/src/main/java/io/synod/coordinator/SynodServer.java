@@ -98,10 +98,11 @@ public final class SynodServer implements AutoCloseable
         final SynodServer server = new SynodServer(config, log);
         try
         {
+            server.checkAccess();
             server.lockDataDir();
             server.checkIdentity();
             server.checkPort();
-            server.http = HttpEndpoints.bind(config.httpListen());
+            server.http = HttpEndpoints.bind(config.httpListen(), config.accessToken());
             server.startNode();
             return server;
         }
@@ -181,6 +182,37 @@ public final class SynodServer implements AutoCloseable
         catch (final IOException ex)
         {
             throw new ConfigException("data.dir: cannot write " + idFile + ": " + ex.getMessage());
+        }
+    }
+
+    /**
+     * Refuses to serve beyond this machine without an access token: when {@code http.listen} or the member's own
+     * endpoint is not a loopback address (a wildcard address is not), {@code access.token} must be set.
+     */
+    private void checkAccess()
+    {
+        if (config.accessToken() != null)
+        {
+            return;
+        }
+        final String endpoint = config.members().get(config.memberId());
+        for (final String[] listen : new String[][]{{"http.listen", config.httpListen()}, {"members (this member's endpoint)", endpoint}})
+        {
+            final String host = listen[1].substring(0, listen[1].lastIndexOf(':'));
+            boolean loopback;
+            try
+            {
+                loopback = InetAddress.getByName(host).isLoopbackAddress();
+            }
+            catch (final IOException ex)
+            {
+                loopback = false;
+            }
+            if (!loopback)
+            {
+                throw new ConfigException("access.token: required because " + listen[0] + " " + listen[1] + " is not a loopback address; " +
+                    "set access.token (or SYNOD_ACCESS_TOKEN), or listen on 127.0.0.1");
+            }
         }
     }
 
@@ -284,6 +316,7 @@ public final class SynodServer implements AutoCloseable
             http.route(TestFaultEndpoint.PATH, new TestFaultEndpoint(partitionFilter, config.members().keySet()));
             say("member %d: TEST FAULTS ENABLED: POST %s?cut=<ids> drops frames to and from those peers", memberId, TestFaultEndpoint.PATH);
         }
+        http.gateway(JsonGateway.start(config, node.runtime().aeronDirectoryName(), http));
         http.start(node);
         say("member %d of cluster %d listening on udp %s (peers and clients), http on %s, data in %s, pid %d", memberId, clusterId,
             config.members().get(memberId), http.address(), dir, ProcessHandle.current().pid());

@@ -79,6 +79,7 @@ public final class LocalCommand implements Callable<Integer>
             System.out.println("  ./synod kv cas greeting 1 bonjour" + endpointFlag);
             System.out.println("  ./synod kv list gr --limit 10" + endpointFlag);
             System.out.println("  curl -s http://" + cluster.httpEndpoint(1) + "/health    # also /livez, /readyz");
+            System.out.println("  curl -s -XPOST http://" + cluster.httpEndpoint(2) + "/v1/kv/get -d '{\"key\":\"greeting\"}'    # the JSON gateway");
             System.out.println("Ctrl-C stops the cluster.");
             System.out.flush();
         }

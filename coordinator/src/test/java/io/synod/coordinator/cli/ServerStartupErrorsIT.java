@@ -150,6 +150,14 @@ class ServerStartupErrorsIT
     }
 
     @Test
+    void shouldRefuseToListenBeyondLoopbackWithoutAnAccessToken() throws Exception
+    {
+        final int[] ports = LocalCluster.freePorts(2);
+        assertRefused(run(server(1, ports[0], dir.resolve("open"), "--http-listen", "0.0.0.0:0"), Map.of()),
+            "access.token", "http.listen 0.0.0.0:0", "not a loopback address");
+    }
+
+    @Test
     void shouldResolveFlagOverEnvOverFileOverDefaultAndMaskSecrets() throws Exception
     {
         final Path file = dir.resolve("precedence.properties");
