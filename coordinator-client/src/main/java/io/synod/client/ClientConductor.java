@@ -174,6 +174,12 @@ final class ClientConductor implements Runnable
         this.sessionListener = listener;
     }
 
+    private static boolean isRelease(final Request request)
+    {
+        return request.body.length >= io.synod.lock.LockCommand.HEADER_LENGTH &&
+            new io.synod.lock.LockCommand().wrap(new UnsafeBuffer(request.body), 0).type() == io.synod.lock.LockCommand.RELEASE;
+    }
+
     private static boolean isSessionWrite(final int op)
     {
         return op == ClientProtocol.KV_WRITE || op == ClientProtocol.LOCK;
@@ -496,8 +502,10 @@ final class ClientConductor implements Runnable
                 {
                     onSessionExpired(sessionId, nowNs);
                 }
-                if (request.op == ClientProtocol.LOCK && request.queued)
+                if (request.op == ClientProtocol.LOCK && (request.queued || isRelease(request)))
                 {
+                    // A wait ends with its session; so does every hold, so a release retried into an expired session
+                    // has a known outcome: nothing is held any more.
                     complete(request, new LockAnswer(io.synod.lock.LockStatus.SESSION_EXPIRED, 0, 0));
                 }
                 else if (isSessionWrite(request.op) && request.attempts == 1)

@@ -124,7 +124,8 @@ public final class FencedLock
     /**
      * Releases one hold of the calling thread.
      *
-     * @throws LockFailedException ({@code NOT_HELD}) if this thread does not hold it (for example, it was lost).
+     * @throws LockFailedException ({@code NOT_HELD}) if this thread does not hold it (for example, it was lost), or
+     *                             ({@code SESSION_EXPIRED}) if the client's session expired, which ended every hold.
      */
     public void unlock()
     {
