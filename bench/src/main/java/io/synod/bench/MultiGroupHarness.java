@@ -67,6 +67,12 @@ public final class MultiGroupHarness
     {
     }
 
+    /**
+     * Runs every group count, coalescing off then on, and prints one line per run and the tables.
+     *
+     * @param args {@code --groups 1,10,100,1000 --warmup <s> --duration <s> --windows <n> --idle <strategy>}.
+     * @throws Exception if a run fails (a member stops, a group elects no leader in 120 s).
+     */
     public static void main(final String[] args) throws Exception
     {
         System.setProperty("aeron.driver.timeout", String.valueOf(TimeUnit.SECONDS.toMillis(60)));
