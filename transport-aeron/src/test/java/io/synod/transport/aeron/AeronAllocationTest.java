@@ -51,7 +51,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * up to {@value #MAX_WINDOWS} windows of {@value #MEASURED} commands and passes on the first that reads exactly
  * 0 bytes on every agent thread; an allocation on the path itself shows in every window and fails it. A window
  * that crosses a Chronicle roll (the log rolls hourly, on the UTC hour) does not count. Every window is printed,
- * and all of them are in the failure message.
+ * and all of them are in the failure message. A window in which leadership moved (an agent starved past the
+ * election timeout on a loaded machine) does not count either; the test goes on with the new leader, at most
+ * {@value #MAX_LEADER_CHANGES} times.
  *
  * <p>The proposing (test) thread is measured too (below 1 B/command in the window that passes). The other
  * threads of the process (media drivers, Aeron client conductors) are printed for the record, not asserted:
@@ -70,6 +72,7 @@ class AeronAllocationTest
     static final int LARGE_COMMAND_BYTES = 4096;
     static final int ENTRY_CAPACITY = WARM_UP_ROUNDS * (WARM_UP_ROUND + 1) + MAX_WINDOWS * MEASURED + 4096;
     static final long ROLL_MS = TimeUnit.HOURS.toMillis(1);
+    static final int MAX_LEADER_CHANGES = 3;
 
     /** Counts outcomes; written by the leader's agent thread only (single writer), read by the test thread. */
     static final class Outcomes implements ProposalHandler
@@ -121,16 +124,23 @@ class AeronAllocationTest
         try
         {
             startCluster(dir, chronicle, outcomes, nodes);
-            final AeronRaftNode leader = awaitLeader(nodes);
+            AeronRaftNode leader = awaitLeader(nodes);
+            int leaderChanges = 0;
 
             final UnsafeBuffer command = new UnsafeBuffer(new byte[COMMAND_BYTES]);
             final UnsafeBuffer large = new UnsafeBuffer(new byte[LARGE_COMMAND_BYTES]);
             final long[] correlationId = {1};
             for (int round = 0; round < WARM_UP_ROUNDS; round++)
             {
-                drive(leader, outcomes, command, correlationId, COMMAND_BYTES, WARM_UP_ROUND);
+                while (!drive(leader, outcomes, command, correlationId, COMMAND_BYTES, WARM_UP_ROUND))
+                {
+                    leader = newLeader(nodes, ++leaderChanges);
+                }
                 // Above the MTU: each follower reassembles a fragmented frame from the leader's session.
-                drive(leader, outcomes, large, correlationId, LARGE_COMMAND_BYTES, 1);
+                while (!drive(leader, outcomes, large, correlationId, LARGE_COMMAND_BYTES, 1))
+                {
+                    leader = newLeader(nodes, ++leaderChanges);
+                }
             }
 
             final com.sun.management.ThreadMXBean threads =
@@ -155,7 +165,13 @@ class AeronAllocationTest
                 final long testBefore = threads.getThreadAllocatedBytes(testThreadId);
                 final long rollBefore = System.currentTimeMillis() / ROLL_MS;
                 final long startNs = System.nanoTime();
-                drive(leader, outcomes, command, correlationId, COMMAND_BYTES, MEASURED);
+                if (!drive(leader, outcomes, command, correlationId, COMMAND_BYTES, MEASURED))
+                {
+                    report.append(String.format("aeron allocation (%s) window %d of at most %d: leadership moved (a starved " +
+                        "agent missed its election timeout): not counted%n", label, window, MAX_WINDOWS));
+                    leader = newLeader(nodes, ++leaderChanges);
+                    continue;
+                }
                 final long elapsedNs = System.nanoTime() - startNs;
                 final boolean crossedRoll = System.currentTimeMillis() / ROLL_MS != rollBefore;
                 final long testAllocated = threads.getThreadAllocatedBytes(testThreadId) - testBefore;
@@ -186,7 +202,6 @@ class AeronAllocationTest
             }
             System.out.print(report);
 
-            assertEquals(0, outcomes.rejected, () -> "rejected: " + ProposalHandler.reason(outcomes.lastRejectReason));
             for (int m = 1; m <= MEMBERS; m++)
             {
                 assertEquals(null, nodes[m].failure());
@@ -202,12 +217,27 @@ class AeronAllocationTest
         }
     }
 
-    /** Proposes {@code count} commands to the leader with at most {@link #WINDOW} in flight; allocation-free. */
-    static void drive(
+    /**
+     * The cluster elected another leader (or re-elected this one in a new term): rare, on a machine loaded enough to
+     * starve an agent past the election timeout. The test goes on with the new leader, a bounded number of times.
+     */
+    static AeronRaftNode newLeader(final AeronRaftNode[] nodes, final int leaderChanges)
+    {
+        assertTrue(leaderChanges <= MAX_LEADER_CHANGES, "leadership moved " + leaderChanges + " times: the machine is too loaded");
+        return awaitLeader(nodes);
+    }
+
+    /**
+     * Proposes {@code count} commands to the leader with at most {@link #WINDOW} in flight; allocation-free.
+     *
+     * @return false if a proposal was rejected (the leader lost leadership), true once all committed.
+     */
+    static boolean drive(
         final AeronRaftNode leader, final Outcomes outcomes, final UnsafeBuffer command, final long[] correlationId,
         final int length, final int count)
     {
         final long target = outcomes.committed + count;
+        final long rejectedBefore = outcomes.rejected;
         final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         long proposed = outcomes.committed;
         while (outcomes.committed < target)
@@ -224,10 +254,14 @@ class AeronAllocationTest
                 proposed++;
                 progressed = true;
             }
-            if (outcomes.rejected != 0 || leader.failure() != null)
+            if (leader.failure() != null)
             {
-                throw new AssertionError("rejected or failed: " + ProposalHandler.reason(outcomes.lastRejectReason) +
-                    " failure=" + leader.failure());
+                throw new AssertionError("leader failed", leader.failure());
+            }
+            if (outcomes.rejected != rejectedBefore)
+            {
+                System.out.println("rejected: " + ProposalHandler.reason(outcomes.lastRejectReason));
+                return false;
             }
             if (System.nanoTime() - deadlineNs > 0)
             {
@@ -238,6 +272,7 @@ class AeronAllocationTest
                 Thread.yield();
             }
         }
+        return true;
     }
 
     static RaftConfig raftConfig()
