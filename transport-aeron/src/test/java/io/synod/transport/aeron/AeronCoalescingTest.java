@@ -37,7 +37,7 @@ class AeronCoalescingTest
             final Thread proposer = new Thread(() -> client.run(client.total(), System.nanoTime() + TIMEOUT.toNanos() * 2),
                 "proposer");
             proposer.start();
-            await(TIMEOUT, cluster::describe, () -> client.acked() >= 5_000);
+            await(TIMEOUT, cluster::describe, () -> live(cluster) && client.acked() >= 5_000);
             for (int m = 1; m <= 3; m++)
             {
                 final int member = m;
@@ -52,6 +52,7 @@ class AeronCoalescingTest
             assertTrue(second.term() > oldTerm);
 
             proposer.join(TIMEOUT.toMillis() * 2);
+            cluster.assertNoFailures(); // a member whose Aeron client died (a starved machine) says so, not a count
             assertEquals(client.total(), client.acked(), cluster::describe);
             cluster.awaitConverged();
             cluster.assertNoFailures();
@@ -92,8 +93,15 @@ class AeronCoalescingTest
         {
             final int group = g;
             await(TIMEOUT, () -> "group " + group + " led by a live member: " + cluster.describe(),
-                () -> leaderOf(cluster, group, down) != null);
+                () -> live(cluster) && leaderOf(cluster, group, down) != null);
         }
+    }
+
+    /** @return true; throws naming the member and its cause if a live member's agent stopped. */
+    private static boolean live(final TestCluster cluster)
+    {
+        cluster.assertNoFailures();
+        return true;
     }
 
     private static AeronRaftGroup leaderOf(final TestCluster cluster, final int group, final int down)
