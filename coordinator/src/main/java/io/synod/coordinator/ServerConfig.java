@@ -63,6 +63,9 @@ public final class ServerConfig
             (v) -> oneOf(v, "backoff", "yielding", "sleeping", "busy-spin")),
         READS_LEASE("reads.lease", "true", "serve LEASE reads from the leader's lease (needs clocks whose rates differ little)",
             (v) -> oneOf(v, "true", "false")),
+        COALESCE_FRAMES("coalesce.frames", "false",
+            "send the small frames of a duty cycle to each member as one frame (all members must run a version that unpacks them)",
+            (v) -> oneOf(v, "true", "false")),
         STREAM_ID("stream.id", "7000", "base Aeron stream id; member m listens on stream.id + m", (v) -> intInRange(v, 1, 1_000_000)),
         HTTP_LISTEN("http.listen", "127.0.0.1:7480", "host:port of the HTTP probes and metrics (/livez, /readyz, /health, /metrics); port 0 picks a free one",
             ServerConfig::hostAndPort),
@@ -350,6 +353,12 @@ public final class ServerConfig
     public boolean leaseReads()
     {
         return Boolean.parseBoolean(values.get(Key.READS_LEASE));
+    }
+
+    /** @return {@code coalesce.frames}: whether the node sends through a frame batcher. */
+    public boolean coalesceFrames()
+    {
+        return Boolean.parseBoolean(values.get(Key.COALESCE_FRAMES));
     }
 
     /** @return {@code stream.id}. */

@@ -280,6 +280,7 @@ public final class SynodServer implements AutoCloseable
                 .proposalHandler(service)
                 .service(ClientProtocol.SERVICE_ID, service, ClientProtocol.MAX_RESPONSE_LENGTH)
                 .idleStrategy(idleStrategy(config.idleStrategy()))
+                .coalesceFrames(config.coalesceFrames())
                 .driverParentDir(dir.resolve("aeron"))
                 .streamId(config.streamId())
                 .mac(config.macSecret() == null ? null : FrameMac.fromSecret(config.macSecret()))

@@ -43,6 +43,22 @@ class ServerConfigTest
     }
 
     @Test
+    void shouldTurnFrameCoalescingOnFromAnySourceAndRefuseOtherValues() throws Exception
+    {
+        assertFalse(ServerConfig.resolve(REQUIRED, Map.of(), null).coalesceFrames());
+        final Path file = dir.resolve("synod.properties");
+        Files.writeString(file, "coalesce.frames=true\n");
+        assertTrue(ServerConfig.resolve(REQUIRED, Map.of(), file).coalesceFrames());
+        assertTrue(ServerConfig.resolve(REQUIRED, Map.of("SYNOD_COALESCE_FRAMES", "true"), null).coalesceFrames());
+        final Map<ServerConfig.Key, String> flags = new java.util.EnumMap<>(REQUIRED);
+        flags.put(ServerConfig.Key.COALESCE_FRAMES, "false");
+        assertFalse(ServerConfig.resolve(flags, Map.of("SYNOD_COALESCE_FRAMES", "true"), file).coalesceFrames());
+        flags.put(ServerConfig.Key.COALESCE_FRAMES, "yes");
+        final ConfigException bad = assertThrows(ConfigException.class, () -> ServerConfig.resolve(flags, Map.of(), null));
+        assertEquals("coalesce.frames: bad value 'yes' from flag --coalesce-frames: expected one of true, false", bad.getMessage());
+    }
+
+    @Test
     void shouldMaskTheSecret()
     {
         final Map<ServerConfig.Key, String> flags = new java.util.EnumMap<>(REQUIRED);

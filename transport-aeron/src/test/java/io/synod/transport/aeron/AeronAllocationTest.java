@@ -33,29 +33,46 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The steady state over Aeron allocates nothing on the three member agent threads: three
- * {@link AeronRaftNode}s on loopback UDP, each with its own embedded media driver, a warm-up of
- * {@value #WARM_UP} commands, then {@value #MEASURED} commands proposed with the zero-allocation API
- * (a pre-registered {@link ProposalHandler}, correlation ids, one pre-allocated command buffer) with
- * {@value #WINDOW} in flight. The warm-up ends with one command above the MTU, so that each follower has
- * reassembled a fragmented frame from the leader once (the reassembly buffer is created per peer session). Each agent thread's allocated-bytes counter is read before and after;
- * the proposing (test) thread is measured too. Once with the in-memory log and once with a Chronicle
- * log under {@link Durability#PAGE_CACHE}, both sized at start for every entry of the run (growing
- * the in-memory index is an amortised allocation, not steady state).
+ * The steady state over Aeron allocates nothing on the three member agent threads: <b>0 bytes</b>, not a small
+ * number per command. Three {@link AeronRaftNode}s on loopback UDP, each with its own embedded media driver;
+ * commands of {@value #COMMAND_BYTES} bytes proposed with the zero-allocation API (a pre-registered
+ * {@link ProposalHandler}, correlation ids, one pre-allocated command buffer) with {@value #WINDOW} in flight.
+ * Once with the in-memory log and once with a Chronicle log under {@link Durability#PAGE_CACHE}, both sized at
+ * start for every entry of the run (growing the in-memory index is an amortised allocation, not steady state).
  *
- * <p>The other threads of the process (media drivers, Aeron client conductors) are printed for the
- * record, not asserted: they belong to Aeron.
+ * <p><b>Warm-up.</b> {@value #WARM_UP_ROUNDS} rounds of {@value #WARM_UP_ROUND} commands, each round ended by one
+ * command above the MTU, so that every follower reassembles fragmented AppendEntries from the leader many times
+ * (the reassembly buffer is created per peer session, and that path must be compiled before measuring too).
+ *
+ * <p><b>Why several windows.</b> Measured at 64 in flight and 64 B, a window of the steady state reads 0 B on
+ * every agent thread in most runs, and a few hundred bytes to a few kilobytes (0 to 0.09 B/command) in the
+ * others: all of it the JIT (a late deoptimisation and recompilation, a class loaded late), never the
+ * steady-state path (with C1 only, {@code -XX:TieredStopAtLevel=1}, every window reads 0). So the test measures
+ * up to {@value #MAX_WINDOWS} windows of {@value #MEASURED} commands and passes on the first that reads exactly
+ * 0 bytes on every agent thread; an allocation on the path itself shows in every window and fails it. A window
+ * that crosses a Chronicle roll (the log rolls hourly, on the UTC hour) does not count. Every window is printed,
+ * and all of them are in the failure message. A window in which leadership moved (an agent starved past the
+ * election timeout on a loaded machine) does not count either; the test goes on with the new leader, at most
+ * {@value #MAX_LEADER_CHANGES} times.
+ *
+ * <p>The proposing (test) thread is measured too (below 1 B/command in the window that passes). The other
+ * threads of the process (media drivers, Aeron client conductors) are printed for the record, not asserted:
+ * they belong to Aeron.
  */
 class AeronAllocationTest
 {
     static final int CLUSTER_ID = 7;
     static final int MEMBERS = 3;
-    static final int WARM_UP = 50_000;
-    static final int MEASURED = 100_000;
-    static final int WINDOW = 16;
-    static final int COMMAND_BYTES = 32;
+    static final int WARM_UP_ROUNDS = 10;
+    static final int WARM_UP_ROUND = 10_000;
+    static final int MEASURED = 50_000;
+    static final int MAX_WINDOWS = 5;
+    static final int WINDOW = 64;
+    static final int COMMAND_BYTES = 64;
     static final int LARGE_COMMAND_BYTES = 4096;
-    static final int ENTRY_CAPACITY = WARM_UP + MEASURED + 4096;
+    static final int ENTRY_CAPACITY = WARM_UP_ROUNDS * (WARM_UP_ROUND + 1) + MAX_WINDOWS * MEASURED + 4096;
+    static final long ROLL_MS = TimeUnit.HOURS.toMillis(1);
+    static final int MAX_LEADER_CHANGES = 3;
 
     /** Counts outcomes; written by the leader's agent thread only (single writer), read by the test thread. */
     static final class Outcomes implements ProposalHandler
@@ -107,64 +124,89 @@ class AeronAllocationTest
         try
         {
             startCluster(dir, chronicle, outcomes, nodes);
-            final AeronRaftNode leader = awaitLeader(nodes);
+            AeronRaftNode leader = awaitLeader(nodes);
+            int leaderChanges = 0;
 
             final UnsafeBuffer command = new UnsafeBuffer(new byte[COMMAND_BYTES]);
+            final UnsafeBuffer large = new UnsafeBuffer(new byte[LARGE_COMMAND_BYTES]);
             final long[] correlationId = {1};
-            drive(leader, outcomes, command, correlationId, COMMAND_BYTES, WARM_UP);
-            // One command above the MTU: each follower reassembles a fragmented frame from the leader's
-            // session once, which creates that session's reassembly buffer (a one-off per peer session).
-            drive(leader, outcomes, new UnsafeBuffer(new byte[LARGE_COMMAND_BYTES]), correlationId, LARGE_COMMAND_BYTES, 1);
+            for (int round = 0; round < WARM_UP_ROUNDS; round++)
+            {
+                while (!drive(leader, outcomes, command, correlationId, COMMAND_BYTES, WARM_UP_ROUND))
+                {
+                    leader = newLeader(nodes, ++leaderChanges);
+                }
+                // Above the MTU: each follower reassembles a fragmented frame from the leader's session.
+                while (!drive(leader, outcomes, large, correlationId, LARGE_COMMAND_BYTES, 1))
+                {
+                    leader = newLeader(nodes, ++leaderChanges);
+                }
+            }
 
             final com.sun.management.ThreadMXBean threads =
                 (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
-            final Map<String, long[]> others = otherThreadsBefore(threads, nodes);
             final long[] agentIds = new long[MEMBERS + 1];
-            final long[] agentBefore = new long[MEMBERS + 1];
             for (int m = 1; m <= MEMBERS; m++)
             {
                 agentIds[m] = nodes[m].agentThread().getId();
             }
             final long testThreadId = Thread.currentThread().getId();
-            final long committedBefore = outcomes.committed;
-
-            for (int m = 1; m <= MEMBERS; m++)
-            {
-                agentBefore[m] = threads.getThreadAllocatedBytes(agentIds[m]);
-            }
-            final long testBefore = threads.getThreadAllocatedBytes(testThreadId);
-            final long startNs = System.nanoTime();
-            drive(leader, outcomes, command, correlationId, COMMAND_BYTES, MEASURED);
-            final long elapsedNs = System.nanoTime() - startNs;
-            final long testAllocated = threads.getThreadAllocatedBytes(testThreadId) - testBefore;
-            final long[] agentAllocated = new long[MEMBERS + 1];
-            for (int m = 1; m <= MEMBERS; m++)
-            {
-                agentAllocated[m] = threads.getThreadAllocatedBytes(agentIds[m]) - agentBefore[m];
-            }
-            final long committed = outcomes.committed - committedBefore;
-
             final StringBuilder report = new StringBuilder();
-            report.append(String.format("aeron allocation (%s): %,d commands of %d bytes, %d in flight, %,.0f commands/s%n",
-                label, MEASURED, COMMAND_BYTES, WINDOW, MEASURED / (elapsedNs / 1e9)));
-            for (int m = 1; m <= MEMBERS; m++)
+            boolean zero = false;
+            for (int window = 1; window <= MAX_WINDOWS && !zero; window++)
             {
-                report.append(String.format("  member %d agent%s: %,d bytes, %.4f B/op%n",
-                    m, nodes[m] == leader ? " (leader)" : "", agentAllocated[m], (double)agentAllocated[m] / MEASURED));
+                final Map<String, long[]> others = otherThreadsBefore(threads, nodes);
+                final long committedBefore = outcomes.committed;
+                final long[] agentBefore = new long[MEMBERS + 1];
+                for (int m = 1; m <= MEMBERS; m++)
+                {
+                    agentBefore[m] = threads.getThreadAllocatedBytes(agentIds[m]);
+                }
+                final long testBefore = threads.getThreadAllocatedBytes(testThreadId);
+                final long rollBefore = System.currentTimeMillis() / ROLL_MS;
+                final long startNs = System.nanoTime();
+                if (!drive(leader, outcomes, command, correlationId, COMMAND_BYTES, MEASURED))
+                {
+                    report.append(String.format("aeron allocation (%s) window %d of at most %d: leadership moved (a starved " +
+                        "agent missed its election timeout): not counted%n", label, window, MAX_WINDOWS));
+                    leader = newLeader(nodes, ++leaderChanges);
+                    continue;
+                }
+                final long elapsedNs = System.nanoTime() - startNs;
+                final boolean crossedRoll = System.currentTimeMillis() / ROLL_MS != rollBefore;
+                final long testAllocated = threads.getThreadAllocatedBytes(testThreadId) - testBefore;
+                final long[] agentAllocated = new long[MEMBERS + 1];
+                boolean windowZero = !crossedRoll;
+                for (int m = 1; m <= MEMBERS; m++)
+                {
+                    agentAllocated[m] = threads.getThreadAllocatedBytes(agentIds[m]) - agentBefore[m];
+                    windowZero &= agentAllocated[m] == 0;
+                }
+                assertEquals(MEASURED, outcomes.committed - committedBefore, "every proposal commits");
+
+                report.append(String.format("aeron allocation (%s) window %d of at most %d%s: %,d commands of %d bytes, " +
+                    "%d in flight, %,.0f commands/s%n", label, window, MAX_WINDOWS, crossedRoll ? " (crossed a log roll: not counted)" : "",
+                    MEASURED, COMMAND_BYTES, WINDOW, MEASURED / (elapsedNs / 1e9)));
+                for (int m = 1; m <= MEMBERS; m++)
+                {
+                    report.append(String.format("  member %d agent%s: %,d bytes, %.4f B/op%n",
+                        m, nodes[m] == leader ? " (leader)" : "", agentAllocated[m], (double)agentAllocated[m] / MEASURED));
+                }
+                report.append(String.format("  proposing thread: %,d bytes, %.4f B/op%n", testAllocated, (double)testAllocated / MEASURED));
+                otherThreadsAfter(threads, others, report);
+                if (windowZero)
+                {
+                    assertTrue((double)testAllocated / MEASURED < 1.0, "proposing thread allocated\n" + report);
+                    zero = true;
+                }
             }
-            report.append(String.format("  proposing thread: %,d bytes, %.4f B/op%n", testAllocated, (double)testAllocated / MEASURED));
-            otherThreadsAfter(threads, others, report);
             System.out.print(report);
 
-            assertEquals(MEASURED, committed, "every proposal commits");
-            assertEquals(0, outcomes.rejected, () -> "rejected: " + ProposalHandler.reason(outcomes.lastRejectReason));
             for (int m = 1; m <= MEMBERS; m++)
             {
                 assertEquals(null, nodes[m].failure());
-                final double bytesPerOp = (double)agentAllocated[m] / MEASURED;
-                assertTrue(bytesPerOp < 1.0, "member " + m + " agent allocated " + bytesPerOp + " B/op\n" + report);
             }
-            assertTrue((double)testAllocated / MEASURED < 1.0, "proposing thread allocated\n" + report);
+            assertTrue(zero, "no window of " + MEASURED + " commands read 0 bytes on every agent thread:\n" + report);
         }
         finally
         {
@@ -175,12 +217,27 @@ class AeronAllocationTest
         }
     }
 
-    /** Proposes {@code count} commands to the leader with at most {@link #WINDOW} in flight; allocation-free. */
-    static void drive(
+    /**
+     * The cluster elected another leader (or re-elected this one in a new term): rare, on a machine loaded enough to
+     * starve an agent past the election timeout. The test goes on with the new leader, a bounded number of times.
+     */
+    static AeronRaftNode newLeader(final AeronRaftNode[] nodes, final int leaderChanges)
+    {
+        assertTrue(leaderChanges <= MAX_LEADER_CHANGES, "leadership moved " + leaderChanges + " times: the machine is too loaded");
+        return awaitLeader(nodes);
+    }
+
+    /**
+     * Proposes {@code count} commands to the leader with at most {@link #WINDOW} in flight; allocation-free.
+     *
+     * @return false if a proposal was rejected (the leader lost leadership), true once all committed.
+     */
+    static boolean drive(
         final AeronRaftNode leader, final Outcomes outcomes, final UnsafeBuffer command, final long[] correlationId,
         final int length, final int count)
     {
         final long target = outcomes.committed + count;
+        final long rejectedBefore = outcomes.rejected;
         final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         long proposed = outcomes.committed;
         while (outcomes.committed < target)
@@ -197,10 +254,14 @@ class AeronAllocationTest
                 proposed++;
                 progressed = true;
             }
-            if (outcomes.rejected != 0 || leader.failure() != null)
+            if (leader.failure() != null)
             {
-                throw new AssertionError("rejected or failed: " + ProposalHandler.reason(outcomes.lastRejectReason) +
-                    " failure=" + leader.failure());
+                throw new AssertionError("leader failed", leader.failure());
+            }
+            if (outcomes.rejected != rejectedBefore)
+            {
+                System.out.println("rejected: " + ProposalHandler.reason(outcomes.lastRejectReason));
+                return false;
             }
             if (System.nanoTime() - deadlineNs > 0)
             {
@@ -211,6 +272,7 @@ class AeronAllocationTest
                 Thread.yield();
             }
         }
+        return true;
     }
 
     static RaftConfig raftConfig()
@@ -256,7 +318,7 @@ class AeronAllocationTest
             }
             else
             {
-                log = new InMemoryRaftLog(ENTRY_CAPACITY, ENTRY_CAPACITY * (COMMAND_BYTES + 16));
+                log = new InMemoryRaftLog(ENTRY_CAPACITY, ENTRY_CAPACITY * (COMMAND_BYTES + 16) + WARM_UP_ROUNDS * LARGE_COMMAND_BYTES);
                 hardState = new InMemoryHardState();
             }
             final AeronRaftNode.Builder builder = AeronRaftNode.builder()

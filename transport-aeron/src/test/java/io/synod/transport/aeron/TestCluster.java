@@ -31,11 +31,14 @@ final class TestCluster implements AutoCloseable
     final HardState[] hardStates;
     final ChecksumStateMachine[] stateMachines;
     final CuttableTransport[] cuttable;
+    final BatchCountingTransport[] counting;
     final ClusterClient client;
     final long[] recoveredLastIndex;
     private final FrameMac mac;
     private final boolean record;
     private java.nio.file.Path logRoot;
+    private boolean coalesce;
+    private int extraGroups;
 
     TestCluster(final int size, final ClusterClient client, final FrameMac mac, final boolean record)
     {
@@ -48,6 +51,7 @@ final class TestCluster implements AutoCloseable
         hardStates = new HardState[size + 1];
         stateMachines = new ChecksumStateMachine[size + 1];
         cuttable = new CuttableTransport[size + 1];
+        counting = new BatchCountingTransport[size + 1];
         recoveredLastIndex = new long[size + 1];
         for (int m = 1; m <= size; m++)
         {
@@ -59,6 +63,17 @@ final class TestCluster implements AutoCloseable
     TestCluster onDisk(final java.nio.file.Path logRoot)
     {
         this.logRoot = logRoot;
+        return this;
+    }
+
+    /**
+     * Members send through a frame batcher ({@link AeronRaftNode.Builder#coalesceFrames}) and run {@code extraGroups}
+     * more groups (ids 1..extraGroups, in-memory stores, fresh at each start) beside the default one.
+     */
+    TestCluster coalescing(final int extraGroups)
+    {
+        this.coalesce = true;
+        this.extraGroups = extraGroups;
         return this;
     }
 
@@ -119,7 +134,13 @@ final class TestCluster implements AutoCloseable
             .proposalHandler(client)
             .randomSeed(member * 7919L)
             .mac(mac)
-            .transportDecorator((t) -> cuttable[member] = new CuttableTransport(t));
+            .coalesceFrames(coalesce)
+            .transportDecorator((t) -> cuttable[member] = new CuttableTransport(counting[member] = new BatchCountingTransport(t)));
+        for (int g = 1; g <= extraGroups; g++)
+        {
+            builder.group(new GroupSpec(g).raftConfig(raftConfig()).log(new InMemoryRaftLog()).hardState(new InMemoryHardState())
+                .stateMachine(new ChecksumStateMachine(false, 0)));
+        }
         for (int m = 1; m <= size; m++)
         {
             builder.endpoint(m, endpoints[m]);
