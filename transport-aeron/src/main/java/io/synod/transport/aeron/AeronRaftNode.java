@@ -268,7 +268,7 @@ public final class AeronRaftNode implements AutoCloseable
             return this;
         }
 
-        /** Idle strategy of the agent thread (default {@link YieldingIdleStrategy}). */
+        /** Idle strategy of the agent thread, and its kind for an embedded driver of the node's own (default yielding). */
         public Builder idleStrategy(final IdleStrategy idleStrategy)
         {
             this.idleStrategy = idleStrategy;
@@ -458,7 +458,7 @@ public final class AeronRaftNode implements AutoCloseable
 
             final boolean ownsRuntime = runtime == null;
             final AeronRuntime aeronRuntime = ownsRuntime ?
-                AeronRuntime.embedded(driverParentDir, new YieldingIdleStrategy()) : runtime;
+                AeronRuntime.embedded(driverParentDir, AeronRuntime.sameKind(idleStrategy)) : runtime;
             AeronTransport transport = null;
             final NodeCounters[] counters = new NodeCounters[1 + extraGroups.size()];
             try

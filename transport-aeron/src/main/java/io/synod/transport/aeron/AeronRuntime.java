@@ -73,6 +73,28 @@ public final class AeronRuntime implements AutoCloseable
     }
 
     /**
+     * A fresh idle strategy of the same kind as {@code agentIdle} (busy-spin, yielding, backoff with Agrona's
+     * defaults, sleeping), for the driver a node starts for itself: a daemon configured to back off when idle
+     * should not keep a yielding driver thread spinning. Yielding for null or a kind it does not know.
+     */
+    public static IdleStrategy sameKind(final IdleStrategy agentIdle)
+    {
+        if (agentIdle instanceof org.agrona.concurrent.BackoffIdleStrategy)
+        {
+            return new org.agrona.concurrent.BackoffIdleStrategy();
+        }
+        if (agentIdle instanceof org.agrona.concurrent.SleepingMillisIdleStrategy)
+        {
+            return new org.agrona.concurrent.SleepingMillisIdleStrategy();
+        }
+        if (agentIdle instanceof org.agrona.concurrent.BusySpinIdleStrategy)
+        {
+            return new org.agrona.concurrent.BusySpinIdleStrategy();
+        }
+        return new YieldingIdleStrategy();
+    }
+
+    /**
      * Starts an embedded media driver in shared threading mode and connects a client to it.
      *
      * @param parentDir  directory under which the driver directory is created, or null for a fresh
