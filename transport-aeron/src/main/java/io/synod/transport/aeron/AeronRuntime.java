@@ -50,6 +50,8 @@ public final class AeronRuntime implements AutoCloseable
         }
     }
 
+    private static final System.Logger LOGGER = System.getLogger("io.synod.transport.aeron");
+
     private final MediaDriver driver;
     private final Aeron aeron;
     private final File tempRoot;
@@ -159,7 +161,7 @@ public final class AeronRuntime implements AutoCloseable
         try
         {
             driver = MediaDriver.launch(context);
-            final Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
+            final Aeron aeron = Aeron.connect(clientContext().aeronDirectoryName(driver.aeronDirectoryName()));
             return new AeronRuntime(driver, aeron, tempRoot);
         }
         catch (final RuntimeException ex)
@@ -183,8 +185,19 @@ public final class AeronRuntime implements AutoCloseable
     public static AeronRuntime external(final String aeronDirectoryName)
     {
         AeronJvmFlags.check();
-        final Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(aeronDirectoryName));
+        final Aeron aeron = Aeron.connect(clientContext().aeronDirectoryName(aeronDirectoryName));
         return new AeronRuntime(null, aeron, null);
+    }
+
+    /**
+     * A client context whose error handler logs and never exits: Aeron's default handler ends the whole JVM
+     * ({@code Runtime.exit}) when the driver times out, which a library embedded in a host application must not
+     * do. The client closes itself after such an error; the nodes on it then stop with their failure reported.
+     */
+    private static Aeron.Context clientContext()
+    {
+        return new Aeron.Context().errorHandler(
+            error -> LOGGER.log(System.Logger.Level.ERROR, "Aeron client error (the client closes on a driver timeout)", error));
     }
 
     /** @return the connected client. */
